@@ -1,0 +1,2 @@
+/* decode: to be written. */
+#include "decode.h"

@@ -1,0 +1,2 @@
+/* link: to be written. */
+#include "link.h"

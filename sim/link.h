@@ -1,0 +1,113 @@
+/* Point-to-point, full-duplex links with per-direction impairments.
+ *
+ * A frame handed to a direction is traced (tx), checked against the direction's
+ * targeted faults, queued behind earlier frames (drop-tail, in packets), then
+ * serialized at `rate` and propagated for `delay` (+ jitter).  Random loss,
+ * duplication, reordering and corruption are drawn from the direction's own PRNG
+ * stream, seeded from (scenario seed, "link:<name>:<a>><b>"), so they do not
+ * depend on any other object.  Lost frames are reported where they would have
+ * arrived (reason `loss`); corrupted frames are delivered with flipped bits for
+ * the receiver's checksums to catch. */
+#ifndef SIM_LINK_H
+#define SIM_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "frame.h"
+#include "port.h"
+#include "rng.h"
+#include "time.h"
+#include "timer.h"
+
+struct sim;
+
+enum link_loss_model { LINK_LOSS_BERNOULLI, LINK_LOSS_GILBERT };
+
+/* Gilbert-Elliott: two states; p = P(good->bad), r = P(bad->good), evaluated
+ * once per frame before the loss draw of the current state. */
+struct link_gilbert {
+    double p, r, loss_good, loss_bad;
+};
+
+struct link_params {
+    sim_time delay;
+    sim_time jitter;    /* uniform extra delay in [0, jitter]; FIFO kept unless reordering */
+    uint64_t rate_bps;  /* 0 = no serialization delay */
+    uint32_t queue;     /* frames waiting behind the one being sent; 0 = unlimited */
+    uint32_t mtu;       /* largest IP packet (Ethernet payload) */
+    enum link_loss_model loss_model;
+    double loss;        /* Bernoulli loss probability */
+    struct link_gilbert gilbert;
+    double duplicate;   /* probability a frame is delivered twice */
+    double reorder;     /* probability a frame is held back and overtaken */
+    double corrupt;     /* probability one bit of the IP packet is flipped */
+};
+
+void link_params_default(struct link_params *p); /* 1 ms, no rate limit, queue 1000, mtu 1500 */
+
+enum link_fault_action { LINK_FAULT_DROP, LINK_FAULT_DELAY, LINK_FAULT_DUPLICATE, LINK_FAULT_CORRUPT };
+
+struct link_fault {
+    enum link_fault_action action;
+    struct frame_filter filter;
+    uint32_t nth;     /* 1-based: act on the nth matching frame only; 0 = every match */
+    sim_time delay;   /* LINK_FAULT_DELAY: extra delay */
+    uint64_t matched; /* frames offered to the direction that matched the filter */
+    struct link_fault *next;
+};
+
+struct link_counters {
+    uint64_t tx_frames, tx_bytes, delivered, drop_loss, drop_queue, drop_fault, drop_down,
+        duplicated, reordered, corrupted;
+};
+
+struct link;
+
+struct link_dir {
+    struct link *link;
+    int side;            /* 0: a->b, 1: b->a */
+    struct port *from, *to;
+    struct link_params p;
+    rng_prob loss_thr, dup_thr, reorder_thr, corrupt_thr, ge_p, ge_r, ge_loss_good, ge_loss_bad;
+    bool ge_bad;
+    struct rng rng;
+    struct frame_queue queue; /* waiting for the transmitter */
+    struct frame *sending;    /* on the transmitter now */
+    struct sim_timer tx_done;
+    sim_time last_arrival; /* keeps FIFO order under jitter */
+    uint32_t in_flight;
+    struct link_fault *faults;
+    struct seqrel seqrel; /* for fault filters on relative sequence numbers */
+    struct link_counters c;
+    char *trace_name; /* "a>b" */
+};
+
+struct link {
+    struct sim *sim;
+    char *name;
+    bool up;
+    uint32_t epoch; /* bumped when the link goes down: frames in flight are lost */
+    struct link_dir dir[2];
+};
+
+/* Creates a link between ports a and b, both with the same parameters; sets
+ * their `tx`, `link` and `mtu`.  NULL on allocation failure. */
+struct link *link_create(struct sim *s, const char *name, struct port *a, struct port *b,
+                         const struct link_params *p);
+void link_destroy(struct link *l);
+
+/* Changes one direction's parameters (side 0: a->b); frames already queued keep
+ * their place.  Reported on the trace bus (kind link). */
+void link_set_params(struct link *l, int side, const struct link_params *p);
+/* Down: queued frames and frames in flight are dropped (reason link_down), and
+ * so is everything offered until it comes up again. */
+void link_set_up(struct link *l, bool up);
+/* Adds a fault to one direction (side 0: frames sent by a). The link owns it. */
+void link_add_fault(struct link *l, int side, const struct link_fault *f);
+
+/* The direction from the given port, or NULL. */
+struct link_dir *link_dir_from(struct link *l, const struct port *from);
+
+#endif

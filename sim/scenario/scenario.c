@@ -1,0 +1,2 @@
+/* scenario loader: to be written. */
+#include <stdio.h>

@@ -1,0 +1,78 @@
+/* The simulation: owns the event queue, the frame pool and the trace bus.
+ * Nothing is global; any number of simulations can live in one process. */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "rng.h"
+#include "time.h"
+#include "timer.h"
+#include "trace.h"
+
+struct sim_heap_ent {
+    sim_time when;
+    uint64_t seq;
+    struct sim_timer *t;
+};
+
+struct sim_oneshot;
+
+enum sim_status {
+    SIM_DONE = 0,        /* reached `until`, or nothing left to do */
+    SIM_EVENT_LIMIT = 1, /* the event-count guard stopped a runaway world */
+    SIM_RESOURCE = 2,    /* a pool or a limit could not grow */
+    SIM_STOPPED = 3,     /* sim_stop() was called */
+};
+
+struct sim {
+    sim_time now;
+    uint64_t seq;
+    struct sim_heap_ent *heap;
+    uint32_t heap_len, heap_cap;
+    struct sim_oneshot *oneshot_free;
+    struct sim_oneshot_block *oneshot_blocks;
+
+    uint64_t events_executed;
+    uint64_t event_limit; /* 0 = none */
+    bool stop_requested;
+    bool resource_error;
+    char error[200];
+
+    uint64_t seed;
+    uint64_t next_frame_id;
+    struct frame_pool frames;
+    struct trace_bus bus;
+};
+
+void sim_init(struct sim *s, uint64_t seed);
+void sim_destroy(struct sim *s);
+
+/* Runs events in (time, arming order) until the queue is empty or the next event
+ * lies after `until`; then the clock stands at `until` (unless SIM_TIME_NEVER). */
+enum sim_status sim_run(struct sim *s, sim_time until);
+/* Runs exactly one event if any is due no later than `until`; returns false otherwise. */
+bool sim_step(struct sim *s, sim_time until);
+void sim_stop(struct sim *s);
+/* Records a resource error (message kept) and stops the run. */
+void sim_fail(struct sim *s, const char *msg);
+
+static inline uint32_t sim_pending(const struct sim *s)
+{
+    return s->heap_len;
+}
+
+static inline struct trace_bus *sim_bus(struct sim *s)
+{
+    return &s->bus;
+}
+
+static inline uint64_t sim_next_frame_id(struct sim *s)
+{
+    return ++s->next_frame_id;
+}
+
+#endif

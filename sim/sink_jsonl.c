@@ -1,0 +1,2 @@
+/* sink_jsonl: to be written. */
+#include "sinks.h"

@@ -1,0 +1,2 @@
+/* sink_pcapng: to be written. */
+#include "sinks.h"

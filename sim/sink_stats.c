@@ -1,0 +1,2 @@
+/* sink_stats: to be written. */
+#include "sinks.h"

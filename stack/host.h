@@ -1,0 +1,144 @@
+/* A virtual host: interfaces, routing table, ARP cache and the protocol
+ * modules, all owned by the host (no globals).  Routers are hosts with
+ * `forward` set.
+ *
+ * The stack never reads a clock: timers come from sim/timer.h and every input
+ * is given `now`.  Observations go to the simulation's trace bus. */
+#ifndef STACK_HOST_H
+#define STACK_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sim/frame.h"
+#include "../sim/port.h"
+#include "../sim/rng.h"
+#include "../sim/time.h"
+#include "../sim/timer.h"
+#include "../sim/trace.h"
+
+struct sim;
+struct host;
+struct arp_cache;
+struct ip4_state;
+struct udp_state;
+struct icmp_state;
+
+#define HOST_MAX_IFACES 64
+#define HOST_IFNAME_LEN 16
+
+struct host_iface {
+    struct port port; /* port.owner == this iface's host */
+    struct host *host;
+    uint32_t index;
+    char name[HOST_IFNAME_LEN]; /* "eth0", "eth1", ... */
+    uint8_t mac[6];
+    uint32_t ip;   /* host byte order; 0 = unnumbered */
+    uint8_t prefix_len;
+};
+
+struct route {
+    uint32_t dest; /* network, host byte order */
+    uint8_t prefix_len;
+    uint32_t via;   /* next hop; 0 = directly connected */
+    uint32_t iface; /* index into host->ifaces */
+};
+
+/* What arrived at the IP layer for an upper protocol. */
+struct ip4_rx_info {
+    uint32_t src, dst; /* host byte order */
+    uint8_t proto, ttl, tos;
+    uint16_t id;
+    struct host_iface *iface; /* where it came in */
+    const struct frame *frame; /* the last frame of it (for drop traces); never NULL */
+};
+
+/* An ICMP error about a datagram this host sent, handed to the protocol that sent it. */
+struct icmp_error {
+    uint32_t from; /* who reported it */
+    uint8_t type, code;
+    uint16_t mtu; /* next-hop MTU of "fragmentation needed", else 0 */
+    /* the quoted datagram */
+    uint32_t src, dst;
+    uint8_t proto;
+    uint16_t sport, dport; /* first 4 bytes of the quoted L4 header */
+    uint32_t quoted_seq;   /* TCP: next 4 bytes (sequence number) */
+};
+
+typedef void (*ip4_input_fn)(struct host *h, void *ctx, const struct ip4_rx_info *ip,
+                             const uint8_t *l4, uint32_t len, sim_time now);
+typedef void (*ip4_error_fn)(struct host *h, void *ctx, const struct icmp_error *e, sim_time now);
+
+struct ip4_proto_handler {
+    ip4_input_fn input;
+    ip4_error_fn error;
+    void *ctx;
+};
+
+struct host_counters {
+    uint64_t ip_in, ip_out, ip_forwarded, ip_delivered;
+    uint64_t drop_checksum, drop_ttl, drop_no_route, drop_malformed, drop_not_mine, drop_arp,
+        drop_reassembly, drop_no_proto;
+    uint64_t frags_out, reassembled;
+    uint64_t icmp_in, icmp_out, icmp_rate_limited;
+    uint64_t udp_in, udp_out, udp_no_port;
+};
+
+struct host {
+    struct sim *sim;
+    struct trace_bus *bus;
+    struct frame_pool *frames;
+    char *name;
+    uint32_t index; /* order of creation: used to derive MAC addresses */
+    bool forward;
+    struct rng rng; /* seeded from (scenario seed, "host:<name>") */
+
+    struct host_iface *ifaces[HOST_MAX_IFACES];
+    uint32_t n_ifaces;
+    struct route *routes;
+    uint32_t n_routes, cap_routes;
+
+    struct arp_cache *arp;
+    struct ip4_state *ip;
+    struct icmp_state *icmp;
+    struct udp_state *udp;
+    void *tcp; /* owned by the TCP module (tcp_attach) */
+    void (*tcp_destroy)(struct host *h);
+
+    struct ip4_proto_handler proto[256];
+    uint16_t next_ephemeral; /* shared by UDP and TCP: Linux range 32768-60999 */
+    struct host_counters c;
+};
+
+/* NULL on allocation failure.  `index` must be unique per simulation. */
+struct host *host_create(struct sim *s, const char *name, uint32_t index, bool forward);
+void host_destroy(struct host *h);
+
+/* Adds an interface "ethN"; the returned iface's `port` is what a link attaches
+ * to.  ip/prefix may be 0 and set later with host_iface_set_addr.  Adds the
+ * directly connected route.  `link` names the link for traces.  NULL when the
+ * host has HOST_MAX_IFACES already or memory runs out. */
+struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip, uint8_t prefix_len);
+void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len);
+/* A static route; via == 0 means directly connected on `iface`.
+ * Returns false when `via` is not on a connected subnet. */
+bool host_add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_t via);
+/* Longest-prefix match; NULL if none.  *next_hop gets the gateway or dst itself. */
+const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32_t *next_hop);
+/* The host's own address toward dst (the outgoing interface's), 0 when unroutable. */
+uint32_t host_src_for(const struct host *h, uint32_t dst);
+/* True when ip is one of the host's addresses. */
+bool host_has_addr(const struct host *h, uint32_t ip);
+/* Allocates an ephemeral port (Linux's 32768-60999, sequentially from a
+ * per-host start drawn from its PRNG); `in_use` says whether a candidate is taken. */
+uint16_t host_ephemeral_port(struct host *h, bool (*in_use)(struct host *h, uint16_t port, void *ctx),
+                             void *ctx);
+
+void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err, void *ctx);
+
+/* Reports a dropped frame (kind drop) with a reason, counted by the caller. */
+void host_trace_drop(struct host *h, const struct frame *f, uint32_t iface, const char *reason);
+
+sim_time host_now(const struct host *h);
+
+#endif
