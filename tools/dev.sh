@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian machine:
+#   bash tools/dev.sh demo   install what is missing, build, run a lesson with its ladder diagram
+#   bash tools/dev.sh test   install what is missing, build, run every test (what CI runs)
+#   bash tools/dev.sh deps   only install the Debian packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(meson ninja-build pkg-config gcc clang libcjson-dev libcriterion-dev nettle-dev
+  libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core fonts-nanum jq tshark xvfb xauth
+  libxml2-utils python3 python3-jsonschema)
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer before it asks.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | as_root debconf-set-selections
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+}
+
+build() { # build DIR [meson options...]
+  local dir=$1; shift
+  if [[ ! -f $dir/build.ninja ]]; then
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  ninja -C "$dir" >/dev/null
+}
+
+demo() {
+  install_deps
+  build build -Dwerror=true
+  build/tcpsim run scenarios/handshake.json --ladder
+}
+
+# Sums meson's test log into passed/failed counts.
+count_results() { # LOGFILE -> "passed failed"
+  jq -rs '[.[] | select(.result != "SKIP")] | "\(map(select(.result == "OK" or .result == "EXPECTEDFAIL")) | length) \(map(select(.result != "OK" and .result != "EXPECTEDFAIL")) | length)"' "$1"
+}
+
+total_pass=0 total_fail=0
+record() { # NAME PASSED FAILED
+  echo "== $1: $2 passed, $3 failed"
+  total_pass=$((total_pass + $2)); total_fail=$((total_fail + $3))
+}
+
+run_meson_tests() { # NAME DIR [meson test args...]
+  local name=$1 dir=$2; shift 2
+  local rc=0
+  meson test -C "$dir" --print-errorlogs "$@" >"$dir/test-output.txt" 2>&1 || rc=$?
+  tail -n 12 "$dir/test-output.txt"
+  read -r p f < <(count_results "$dir/meson-logs/testlog.json")
+  ((rc != 0 && f == 0)) && f=1
+  record "$name" "$p" "$f"
+}
+
+test_all() {
+  install_deps
+  echo "== gcc build (warnings are errors)"
+  build build -Dwerror=true
+  run_meson_tests "unit and scenario tests (gcc)" build
+
+  echo "== ASan + UBSan build"
+  build build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_meson_tests "unit and scenario tests (ASan+UBSan)" build-asan
+
+  echo "== clang release build without the visualizer"
+  CC=clang build build-clang -Dwerror=true -Dbuildtype=release -Dviz=disabled
+  run_meson_tests "unit and scenario tests (clang, -Dviz=disabled)" build-clang
+
+  echo "== determinism: gcc debugoptimized vs clang release digests"
+  local same=0 differ=0
+  while IFS= read -r f; do
+    a=$(build/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
+    b=$(build-clang/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
+    if [[ -n $a && $a == "$b" ]]; then same=$((same + 1)); else differ=$((differ + 1)); echo "differs: $f ($a vs $b)"; fi
+  done < <(find scenarios -name '*.json' ! -name schema.json ! -path '*/bench/*' | sort)
+  record "determinism across compilers" "$same" "$differ"
+
+  if [[ -x ../shared/accept/run ]]; then
+    echo "== acceptance check of the contract"
+    local out rc=0
+    out=$(TCPSIM=build/tcpsim ../shared/accept/run 2>&1) || rc=$?
+    echo "$out" | grep -v '^ok '
+    read -r p f < <(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1)
+    ((rc != 0 && ${f:-0} == 0)) && f=1
+    record "acceptance" "${p:-0}" "${f:-1}"
+  fi
+
+  echo
+  echo "$total_pass passed, $total_fail failed"
+  ((total_fail == 0))
+}
+
+case "${1:-}" in
+  demo) demo ;;
+  test) test_all ;;
+  deps) install_deps ;;
+  *) echo "usage: bash tools/dev.sh demo|test|deps" >&2; exit 2 ;;
+esac
