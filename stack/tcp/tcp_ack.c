@@ -1,0 +1,185 @@
+/* ACK processing (RFC 9293 §3.10.7.4 fifth check), RTT estimation
+ * (RFC 6298) and congestion control: slow start and congestion avoidance
+ * (RFC 5681), fast retransmit and NewReno fast recovery (RFC 6582). */
+#include "tcp_priv.h"
+
+static uint32_t max_u32(uint32_t a, uint32_t b)
+{
+    return a > b ? a : b;
+}
+
+/* RFC 6298 §2: integer SRTT/RTTVAR with alpha = 1/8, beta = 1/4; clock
+ * granularity G = 1 ms. */
+void tcp_rtt_sample(struct tcp_sock *s, sim_time r, sim_time now)
+{
+    const struct tcp_config *c = &s->th->cfg;
+    if (r <= 0)
+        r = 1;
+    if (s->srtt == 0) {
+        s->srtt = r;
+        s->rttvar = r / 2;
+    } else {
+        sim_time err = s->srtt > r ? s->srtt - r : r - s->srtt;
+        s->rttvar = s->rttvar - s->rttvar / 4 + err / 4;
+        s->srtt = s->srtt - s->srtt / 8 + r / 8;
+    }
+    sim_time var = 4 * s->rttvar > SIM_MS ? 4 * s->rttvar : SIM_MS;
+    s->rto = s->srtt + var;
+    if (s->rto < c->min_rto)
+        s->rto = c->min_rto;
+    if (s->rto > c->max_rto)
+        s->rto = c->max_rto;
+    (void)now;
+}
+
+static void set_cwnd(struct tcp_sock *s, uint32_t cwnd, uint32_t ssthresh, sim_time now)
+{
+    if (cwnd == s->cwnd && ssthresh == s->ssthresh)
+        return;
+    s->cwnd = cwnd;
+    s->ssthresh = ssthresh;
+    tcp_trace_cc(s, now);
+}
+
+/* RFC 5681 §3.1 eq. (4): ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS. */
+void tcp_cc_on_rto(struct tcp_sock *s, sim_time now)
+{
+    uint32_t ssthresh = max_u32(tcp_flight(s) / 2, 2u * s->mss);
+    if (s->backoff > 1)
+        ssthresh = s->ssthresh; /* only the first timeout halves (RFC 5681 §3.1) */
+    s->in_recovery = false;
+    s->dupacks = 0;
+    s->recover = s->snd_max; /* RFC 6582 §3.2 step 4 after a timeout */
+    s->acked_bytes = 0;
+    set_cwnd(s, s->mss, ssthresh, now);
+}
+
+static void on_third_dupack(struct tcp_sock *s, sim_time now)
+{
+    /* RFC 6582 §3.2 step 2: only when the ACK covers more than `recover`. */
+    if (!SEQ_GT(s->snd_una - 1, s->recover))
+        return;
+    uint32_t ssthresh = max_u32(tcp_flight(s) / 2, 2u * s->mss);
+    s->recover = s->snd_max;
+    s->in_recovery = true;
+    s->retx_cause = "fast";
+    tcp_retransmit_first(s, "fast", now);
+    set_cwnd(s, ssthresh + 3 * s->mss, ssthresh, now); /* step 3: inflate */
+}
+
+static bool is_duplicate_ack(const struct tcp_sock *s, const struct tcp_seg *seg, uint32_t wnd)
+{
+    return seg->ack == s->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
+           wnd == s->snd_wnd && s->snd_max != s->snd_una;
+}
+
+static void on_dupack(struct tcp_sock *s, sim_time now)
+{
+    s->dupacks++;
+    if (s->dupacks == 3 && !s->in_recovery)
+        on_third_dupack(s, now);
+    else if (s->in_recovery && s->dupacks > 3)
+        set_cwnd(s, s->cwnd + s->mss, s->ssthresh, now); /* step 4 */
+}
+
+static void grow_cwnd(struct tcp_sock *s, uint32_t acked, sim_time now)
+{
+    if (s->cwnd < s->ssthresh) { /* slow start, RFC 5681 eq. (2) */
+        set_cwnd(s, s->cwnd + (acked < s->mss ? acked : s->mss), s->ssthresh, now);
+        return;
+    }
+    s->acked_bytes += acked; /* congestion avoidance, RFC 5681 eq. (3) byte counting */
+    if (s->acked_bytes >= s->cwnd) {
+        s->acked_bytes -= s->cwnd;
+        set_cwnd(s, s->cwnd + s->mss, s->ssthresh, now);
+    }
+}
+
+static void on_new_ack_cc(struct tcp_sock *s, uint32_t ack, uint32_t acked, sim_time now)
+{
+    if (!s->in_recovery) {
+        grow_cwnd(s, acked, now);
+        return;
+    }
+    if (SEQ_GEQ(ack, s->recover)) { /* RFC 6582 step 3 (full ACK): deflate */
+        s->in_recovery = false;
+        uint32_t f = tcp_flight(s) + s->mss;
+        set_cwnd(s, s->ssthresh < f ? s->ssthresh : f, s->ssthresh, now);
+        return;
+    }
+    /* Partial ACK (step 3): resend the next hole, deflate by what was acked. */
+    tcp_retransmit_first(s, "fast", now);
+    uint32_t cwnd = s->cwnd > acked ? s->cwnd - acked : 0;
+    if (acked >= s->mss)
+        cwnd += s->mss;
+    set_cwnd(s, max_u32(cwnd, s->mss), s->ssthresh, now);
+    tcp_rto_restart(s, now);
+}
+
+static void take_rtt_sample(struct tcp_sock *s, const struct tcp_seg *seg, uint32_t ack,
+                            sim_time now)
+{
+    if (s->ts_ok && seg->has_ts && seg->tsecr) { /* RFC 7323 §4.1 RTTM */
+        uint32_t ms = (uint32_t)(now / SIM_MS) + s->ts_offset - seg->tsecr;
+        if (ms < 0x7fffffff)
+            tcp_rtt_sample(s, (sim_time)ms * SIM_MS, now);
+    } else if (s->rtt_active && SEQ_GT(ack, s->rtt_seq)) {
+        s->rtt_active = false;
+        tcp_rtt_sample(s, now - s->rtt_start, now);
+    }
+}
+
+static void update_window(struct tcp_sock *s, const struct tcp_seg *seg, uint32_t wnd)
+{
+    /* §3.10.7.4: update only from a segment newer than the last update. */
+    if (SEQ_LT(s->snd_wl1, seg->seq) || (s->snd_wl1 == seg->seq && SEQ_LEQ(s->snd_wl2, seg->ack))) {
+        s->snd_wnd = wnd;
+        s->snd_wl1 = seg->seq;
+        s->snd_wl2 = seg->ack;
+        if (wnd > s->max_snd_wnd)
+            s->max_snd_wnd = wnd;
+        if (wnd)
+            tcp_timer_stop(s, TCP_T_PERSIST);
+    }
+}
+
+static void consume_acked(struct tcp_sock *s, uint32_t acked)
+{
+    uint32_t data = acked < s->snd.len ? acked : s->snd.len;
+    tcp_ring_consume(&s->snd, data);
+    s->bytes_acked += data;
+}
+
+/* Returns without effect for old ACKs; ACKs beyond snd_max are answered by
+ * the caller (§3.10.7.4). */
+void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    uint32_t wnd = (uint32_t)seg->wnd << s->snd_wscale;
+    if (SEQ_LT(seg->ack, s->snd_una))
+        return;
+    if (seg->ack == s->snd_una) {
+        bool dup = is_duplicate_ack(s, seg, wnd);
+        update_window(s, seg, wnd);
+        if (dup)
+            on_dupack(s, now);
+        else if (seg->len == 0)
+            s->dupacks = 0;
+        return;
+    }
+    uint32_t acked = seg->ack - s->snd_una;
+    take_rtt_sample(s, seg, seg->ack, now);
+    consume_acked(s, acked);
+    s->snd_una = seg->ack;
+    if (SEQ_LT(s->snd_nxt, s->snd_una))
+        s->snd_nxt = s->snd_una;
+    s->backoff = 0;
+    s->retries = 0;
+    s->dupacks = 0;
+    update_window(s, seg, wnd);
+    on_new_ack_cc(s, seg->ack, acked, now);
+    if (s->snd_una == s->snd_max)
+        tcp_timer_stop(s, TCP_T_RTO);
+    else
+        tcp_rto_restart(s, now);
+    tcp_notify_writable(s, now);
+}

@@ -1,0 +1,61 @@
+/* Binding of TCP to the host's IP layer (kept apart so that unit tests can
+ * drive TCP without the IP stack). */
+#include "tcp_priv.h"
+
+static void tcp_icmp_error(struct host *h, void *ctx, const struct icmp_error *e, sim_time now)
+{
+    /* RFC 1122 §4.2.3.9: soft errors do not abort; "fragmentation needed"
+     * lowers the MSS (RFC 1191). */
+    struct tcp_host *th = ctx;
+    (void)h;
+    (void)now;
+    struct tcp_sock *s = tcp_lookup(th, e->src, e->sport, e->dst, e->dport);
+    if (s && e->type == 3 && e->code == 4 && e->mtu > 40 + 64 && e->mtu - 40u < s->mss)
+        s->mss = (uint16_t)(e->mtu - 40u);
+}
+
+static void tcp_destroy_host(struct host *h)
+{
+    if (h->tcp)
+        tcp_host_free(h->tcp);
+}
+
+bool tcp_attach(struct host *h, const struct tcp_config *cfg)
+{
+    struct tcp_host *th = tcp_host_new(h, cfg, ip4_send);
+    if (!th)
+        return false;
+    h->tcp_destroy = tcp_destroy_host;
+    host_register_proto(h, IP_PROTO_TCP, tcp_input, tcp_icmp_error, th);
+    return true;
+}
+
+static bool port_in_use(struct host *h, uint16_t port, void *ctx)
+{
+    (void)ctx;
+    struct tcp_host *th = h->tcp;
+    for (struct tcp_sock *s = th->head; s; s = s->next)
+        if (s->lport == port)
+            return true;
+    return false;
+}
+
+struct tcp_sock *tcp_connect(struct host *h, uint32_t dst, uint16_t dport, uint16_t sport,
+                             const char *name, const char *app, const struct tcp_sock_ops *ops,
+                             void *ctx)
+{
+    struct tcp_host *th = h->tcp;
+    uint32_t src = host_src_for(h, dst);
+    if (!th || !src)
+        return NULL;
+    if (!sport)
+        sport = host_ephemeral_port(h, port_in_use, NULL);
+    struct tcp_sock *s =
+        tcp_connect_from(th, src, sport, dst, dport, name, app, ops, ctx, sim_now(h->sim));
+    if (s) {
+        uint32_t mtu = ip4_route_mtu(h, dst);
+        if (mtu > 40 + 64 && mtu - 40 < s->mss)
+            s->mss = (uint16_t)(mtu - 40); /* advertise what the path can carry */
+    }
+    return s;
+}

@@ -1,0 +1,437 @@
+/* SEGMENT ARRIVES (RFC 9293 §3.10.7): demux, then one function per state group. */
+#include "tcp_priv.h"
+
+#include <stdio.h>
+
+/* RFC 7323 §2-§3: options take effect only when both sides offered them. */
+static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    const struct tcp_config *c = &s->th->cfg;
+    if (seg->mss)
+        s->peer_mss = seg->mss;
+    uint32_t mss = s->peer_mss < c->mss ? s->peer_mss : c->mss;
+    s->mss = (uint16_t)(mss < 64 ? 64 : mss);
+    s->ws_ok = c->window_scale && seg->wscale >= 0;
+    s->snd_wscale = s->ws_ok ? (uint8_t)seg->wscale : 0;
+    if (!s->ws_ok)
+        s->rcv_wscale = 0;
+    s->ts_ok = c->timestamps && seg->has_ts;
+    if (s->ts_ok) {
+        s->ts_recent = seg->tsval;
+        s->ts_recent_age = now;
+    }
+    s->cwnd = c->initial_window * s->mss;
+}
+
+static void init_send_space(struct tcp_sock *s, sim_time now)
+{
+    s->iss = tcp_isn(s->th, s->lip, s->lport, s->rip, s->rport, now);
+    s->snd_una = s->iss;
+    s->snd_nxt = s->iss + 1;
+    s->snd_max = s->iss + 1;
+    s->recover = s->iss - 1;
+    s->ts_offset = s->th->ts_secret ^ s->iss;
+}
+
+/* §3.10.7.2 LISTEN: RST ignored, ACK answered with RST, SYN makes a child. */
+static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, sim_time now)
+{
+    struct tcp_host *th = l->th;
+    if (seg->flags & TCP_RST)
+        return;
+    if (seg->flags & TCP_ACK) {
+        tcp_emit_reset(th, seg);
+        return;
+    }
+    if (!(seg->flags & TCP_SYN))
+        return;
+    if (l->n_children >= l->backlog) {
+        th->c.drop_backlog_full++;
+        tcp_trace_drop(th, "backlog_full", now);
+        return;
+    }
+    char name[TCP_NAME_LEN];
+    snprintf(name, sizeof(name), "%.20s#%u", l->name, ++l->child_seq);
+    struct tcp_sock *s = tcp_sock_new(th, name, l->app);
+    if (!s)
+        return;
+    l->n_children++;
+    s->listener = l;
+    s->passive = true;
+    s->lip = seg->dst;
+    s->lport = seg->dport;
+    s->rip = seg->src;
+    s->rport = seg->sport;
+    s->state = TCP_LISTEN; /* the child's trace starts at LISTEN -> SYN_RCVD */
+    s->irs = seg->seq;
+    s->rcv_nxt = seg->seq + 1;
+    negotiate_options(s, seg, now);
+    init_send_space(s, now);
+    s->snd_wnd = seg->wnd; /* §2.2 of RFC 7323: the SYN's window is never scaled */
+    s->snd_wl1 = seg->seq;
+    tcp_set_state(s, TCP_SYN_RCVD, "rx SYN", now);
+    tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
+    tcp_rto_restart(s, now);
+}
+
+static void established_now(struct tcp_sock *s, const char *cause, sim_time now)
+{
+    tcp_set_state(s, TCP_ESTABLISHED, cause, now);
+    tcp_on_established(s, now);
+}
+
+/* §3.10.7.3 SYN-SENT. */
+static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    bool has_ack = seg->flags & TCP_ACK;
+    /* first: an ACK outside (ISS, SND.NXT] is answered with RST (unless RST). */
+    if (has_ack && (SEQ_LEQ(seg->ack, s->iss) || SEQ_GT(seg->ack, s->snd_max))) {
+        tcp_emit_reset(s->th, seg);
+        return;
+    }
+    /* second: RST with an acceptable ACK refuses the connection. */
+    if (seg->flags & TCP_RST) {
+        if (has_ack)
+            tcp_finish(s, TCP_OUTCOME_REFUSED, "rx RST", now);
+        return;
+    }
+    if (!(seg->flags & TCP_SYN))
+        return;
+    s->irs = seg->seq;
+    s->rcv_nxt = seg->seq + 1;
+    negotiate_options(s, seg, now);
+    s->snd_wl1 = seg->seq;
+    s->snd_wnd = seg->wnd;
+    if (!has_ack) { /* fourth: simultaneous open -> SYN-RECEIVED, resend as SYN,ACK */
+        tcp_set_state(s, TCP_SYN_RCVD, "rx SYN", now);
+        tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
+        return;
+    }
+    if (s->retries == 0 && !s->ts_ok)
+        tcp_rtt_sample(s, now - s->rtt_start, now);
+    else if (s->ts_ok && seg->has_ts && seg->tsecr)
+        tcp_rtt_sample(s, (sim_time)((uint32_t)(now / SIM_MS) + s->ts_offset - seg->tsecr) * SIM_MS,
+                       now);
+    s->snd_una = seg->ack;
+    s->snd_wl2 = seg->ack;
+    s->backoff = 0;
+    s->retries = 0;
+    tcp_timer_stop(s, TCP_T_RTO);
+    established_now(s, "rx SYN,ACK", now);
+    if (s->state != TCP_ESTABLISHED)
+        return;
+    tcp_send_ack(s, now);
+    tcp_output(s, now);
+}
+
+/* §3.10.7.4 first check: the four cases of the acceptability test. */
+static bool acceptable(const struct tcp_sock *s, const struct tcp_seg *seg)
+{
+    uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+    uint32_t wnd = tcp_rcv_window(s);
+    uint32_t adv = s->rcv_adv - s->rcv_nxt;
+    if (SEQ_GT(s->rcv_adv, s->rcv_nxt) && adv > wnd)
+        wnd = adv;
+    uint32_t end = s->rcv_nxt + wnd;
+    if (seglen == 0 && wnd == 0)
+        return seg->seq == s->rcv_nxt;
+    if (seglen == 0)
+        return SEQ_LEQ(s->rcv_nxt, seg->seq) && SEQ_LT(seg->seq, end);
+    if (wnd == 0)
+        return false;
+    uint32_t last = seg->seq + seglen - 1;
+    return (SEQ_LEQ(s->rcv_nxt, seg->seq) && SEQ_LT(seg->seq, end)) ||
+           (SEQ_LEQ(s->rcv_nxt, last) && SEQ_LT(last, end));
+}
+
+/* RFC 5961 §7: at most 1000 challenge ACKs per second per host, like Linux. */
+static void challenge_ack(struct tcp_sock *s, sim_time now)
+{
+    struct tcp_host *th = s->th;
+    if (now - th->challenge_window >= SIM_SEC) {
+        th->challenge_window = now;
+        th->challenge_count = 0;
+    }
+    if (th->challenge_count >= 1000) {
+        th->c.challenge_ack_limited++;
+        return;
+    }
+    th->challenge_count++;
+    th->c.challenge_acks++;
+    tcp_send_ack(s, now);
+}
+
+/* RFC 7323 §5.3 PAWS, with the 24-day idle rule (§5.5). */
+static bool paws_reject(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if (!s->ts_ok || !seg->has_ts || (seg->flags & TCP_RST))
+        return false;
+    if (now - s->ts_recent_age > 24 * 24 * 3600 * SIM_SEC)
+        return false;
+    return tcp_seq_diff(seg->tsval, s->ts_recent) < 0;
+}
+
+/* Reset of a synchronized connection (§3.10.7.4 second check). */
+static void reset_input(struct tcp_sock *s, sim_time now)
+{
+    if (s->state == TCP_SYN_RCVD && s->passive) {
+        /* Passive open: the listener stays; like Linux, the embryonic child is
+         * discarded (traced SYN_RCVD -> CLOSED, never reported to the app). */
+        tcp_finish(s, TCP_OUTCOME_RESET, "rx RST", now);
+        return;
+    }
+    if (s->state == TCP_SYN_RCVD) {
+        tcp_finish(s, TCP_OUTCOME_REFUSED, "rx RST", now);
+        return;
+    }
+    tcp_finish(s, TCP_OUTCOME_RESET, "rx RST", now);
+}
+
+static void merge_ooo(struct tcp_sock *s)
+{
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        for (uint32_t i = 0; i < s->n_ooo; i++) {
+            struct tcp_range r = s->ooo[i];
+            if (SEQ_GT(r.start, s->rcv_nxt))
+                continue;
+            if (SEQ_GT(r.end, s->rcv_nxt)) {
+                uint32_t n = r.end - s->rcv_nxt;
+                s->rcv.len += n;
+                s->rcv_nxt = r.end;
+                s->bytes_received += n;
+            }
+            s->ooo[i] = s->ooo[--s->n_ooo];
+            moved = true;
+            break;
+        }
+    }
+}
+
+static void add_ooo(struct tcp_sock *s, uint32_t start, uint32_t end)
+{
+    for (uint32_t i = 0; i < s->n_ooo; i++) {
+        struct tcp_range *r = &s->ooo[i];
+        if (SEQ_LEQ(start, r->end) && SEQ_GEQ(end, r->start)) {
+            if (SEQ_LT(start, r->start))
+                r->start = start;
+            if (SEQ_GT(end, r->end))
+                r->end = end;
+            return;
+        }
+    }
+    if (s->n_ooo < TCP_OOO_MAX)
+        s->ooo[s->n_ooo++] = (struct tcp_range){start, end};
+}
+
+/* §3.10.7.4 seventh check: trim to the window, keep out-of-order data in
+ * the ring past the readable bytes, deliver in order exactly once.  Returns
+ * true when the data ended at RCV.NXT (so a FIN can be taken). */
+static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    uint32_t seq = seg->seq, len = seg->len;
+    const uint8_t *d = seg->data;
+    if (SEQ_LT(seq, s->rcv_nxt)) {
+        uint32_t skip = s->rcv_nxt - seq;
+        skip = skip < len ? skip : len;
+        seq += skip;
+        d += skip;
+        len -= skip;
+    }
+    uint32_t room = tcp_cap(s) - s->rcv.len;
+    uint32_t off = seq - s->rcv_nxt;
+    if (off >= room)
+        len = 0;
+    else if (len > room - off)
+        len = room - off;
+    if (len == 0) {
+        if (seg->len)
+            tcp_send_ack(s, now); /* duplicate: tell the sender where we are */
+        return seg->seq + seg->len == s->rcv_nxt;
+    }
+    if (!tcp_ring_reserve(&s->rcv, tcp_cap(s)))
+        return false;
+    tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len);
+    if (off) {
+        add_ooo(s, seq, seq + len);
+        tcp_send_ack(s, now); /* RFC 5681 §4.2: out-of-order -> immediate ACK */
+        return false;
+    }
+    bool had_hole = s->n_ooo > 0;
+    s->rcv.len += len;
+    s->rcv_nxt += len;
+    s->bytes_received += len;
+    merge_ooo(s);
+    if (had_hole || (seg->flags & TCP_FIN))
+        tcp_send_ack(s, now); /* a segment that fills a hole is ACKed at once */
+    else
+        tcp_ack_soon(s, len >= s->mss, now);
+    return seq + len == seg->seq + seg->len;
+}
+
+/* §3.10.7.4 eighth check: FIN. */
+static void fin_input(struct tcp_sock *s, sim_time now)
+{
+    s->rcv_nxt++;
+    s->fin_rcvd = true;
+    tcp_send_ack(s, now);
+    switch (s->state) {
+    case TCP_SYN_RCVD:
+    case TCP_ESTABLISHED:
+        tcp_set_state(s, TCP_CLOSE_WAIT, "rx FIN", now);
+        break;
+    case TCP_FIN_WAIT_1:
+        tcp_set_state(s, TCP_CLOSING, "rx FIN", now);
+        break;
+    case TCP_FIN_WAIT_2:
+        tcp_enter_time_wait(s, "rx FIN", now);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool fin_acked(const struct tcp_sock *s)
+{
+    return s->app_closed && s->snd.len == 0 && s->snd_una == s->iss + 2 + (uint32_t)s->bytes_acked;
+}
+
+/* §3.10.7.4 fifth check, the state-specific part after ACK processing.
+ * Returns false when the socket is gone. */
+static bool ack_states(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if (s->state == TCP_SYN_RCVD) {
+        if (SEQ_LEQ(seg->ack, s->snd_una) || SEQ_GT(seg->ack, s->snd_max)) {
+            tcp_emit_reset(s->th, seg); /* unacceptable ACK in SYN-RECEIVED */
+            return false;
+        }
+        s->snd_una = s->iss + 1;
+        s->snd_wnd = (uint32_t)seg->wnd << s->snd_wscale;
+        s->snd_wl1 = seg->seq;
+        s->snd_wl2 = seg->ack;
+        s->backoff = 0;
+        s->retries = 0;
+        tcp_timer_stop(s, TCP_T_RTO);
+        if (!s->ts_ok)
+            s->rtt_active = false;
+        established_now(s, "rx ACK", now);
+        if (s->state == TCP_CLOSED)
+            return false;
+    }
+    if (SEQ_GT(seg->ack, s->snd_max)) {
+        tcp_send_ack(s, now); /* ACKs something not yet sent */
+        return false;
+    }
+    tcp_process_ack(s, seg, now);
+    if (s->state == TCP_FIN_WAIT_1 && fin_acked(s))
+        tcp_set_state(s, TCP_FIN_WAIT_2, "rx ACK", now);
+    else if (s->state == TCP_CLOSING && fin_acked(s))
+        tcp_enter_time_wait(s, "rx ACK", now);
+    else if (s->state == TCP_LAST_ACK && fin_acked(s)) {
+        tcp_finish(s, TCP_OUTCOME_ESTABLISHED, "rx ACK", now);
+        return false;
+    }
+    return true;
+}
+
+static bool can_receive_data(enum tcp_state st)
+{
+    return st == TCP_ESTABLISHED || st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2;
+}
+
+/* §3.10.7.4: SYN-RECEIVED through TIME-WAIT. */
+static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if (paws_reject(s, seg, now)) {
+        s->th->c.drop_paws++;
+        tcp_trace_drop(s->th, "paws", now);
+        tcp_send_ack(s, now);
+        return;
+    }
+    if (!acceptable(s, seg)) { /* first check: unacceptable -> ACK (unless RST), drop */
+        s->th->c.drop_out_of_window++;
+        tcp_trace_drop(s->th, "out_of_window", now);
+        if (!(seg->flags & TCP_RST))
+            tcp_send_ack(s, now);
+        return;
+    }
+    if (seg->flags & TCP_RST) { /* second check, RFC 5961 §3.2 */
+        if (seg->seq == s->rcv_nxt)
+            reset_input(s, now);
+        else
+            challenge_ack(s, now);
+        return;
+    }
+    if (seg->flags & TCP_SYN) { /* fourth check, RFC 5961 §4.2: challenge ACK */
+        challenge_ack(s, now);
+        return;
+    }
+    if (!(seg->flags & TCP_ACK)) /* fifth check: no ACK -> drop */
+        return;
+    if (s->ts_ok && seg->has_ts && SEQ_LEQ(seg->seq, s->rcv_nxt)) { /* RFC 7323 §4.3 */
+        s->ts_recent = seg->tsval;
+        s->ts_recent_age = now;
+    }
+    if (s->state == TCP_TIME_WAIT) { /* a retransmitted FIN restarts 2*MSL */
+        if (seg->flags & TCP_FIN) {
+            tcp_send_ack(s, now);
+            tcp_enter_time_wait(s, "rx FIN", now);
+        }
+        return;
+    }
+    if (!ack_states(s, seg, now))
+        return;
+    bool in_order = true;
+    if (seg->len && can_receive_data(s->state))
+        in_order = data_input(s, seg, now);
+    if ((seg->flags & TCP_FIN) && in_order && !s->fin_rcvd && seg->seq + seg->len == s->rcv_nxt)
+        fin_input(s, now);
+    if (s->state == TCP_CLOSING && fin_acked(s))
+        tcp_enter_time_wait(s, "rx ACK", now);
+    tcp_output(s, now);
+    if (s->rcv.len || s->fin_rcvd)
+        tcp_notify_readable(s, now);
+}
+
+void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
+{
+    th->c.segs_in++;
+    struct tcp_sock *s = tcp_lookup(th, seg->dst, seg->dport, seg->src, seg->sport);
+    if (!s) {
+        struct tcp_sock *l = tcp_lookup_listener(th, seg->dport);
+        if (l) {
+            listen_input(l, seg, now);
+            return;
+        }
+        /* §3.10.7.1 CLOSED: everything but a RST is answered with a RST. */
+        th->c.drop_no_listener++;
+        tcp_trace_drop(th, "no_listener", now);
+        tcp_emit_reset(th, seg);
+        return;
+    }
+    s->segs_in++;
+    if (s->state == TCP_SYN_SENT)
+        syn_sent_input(s, seg, now);
+    else
+        synchronized_input(s, seg, now);
+}
+
+void tcp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
+               uint32_t len, sim_time now)
+{
+    struct tcp_host *th = ctx;
+    struct tcp_seg seg;
+    bool bad_csum;
+    (void)h;
+    if (!tcp_parse(&seg, ip->src, ip->dst, l4, len, &bad_csum)) {
+        const char *why = bad_csum ? "checksum" : "malformed";
+        if (bad_csum)
+            th->c.drop_checksum++;
+        else
+            th->c.drop_malformed++;
+        host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, why);
+        return;
+    }
+    tcp_input_seg(th, &seg, now);
+}

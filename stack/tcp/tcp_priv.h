@@ -1,0 +1,234 @@
+/* Internals shared by the TCP files: the connection struct and the
+ * per-host TCP state.  Split by concern:
+ *   tcp_wire.c   parse/emit segments, options, checksum
+ *   tcp_in.c     SEGMENT ARRIVES (RFC 9293 §3.10.7)
+ *   tcp_ack.c    ACK processing, RTT, congestion control, recovery
+ *   tcp_out.c    what to send: data, Nagle, SWS, window updates, RST
+ *   tcp_timer.c  RTO, persist, delayed ACK, TIME_WAIT
+ *   tcp_sock.c   the socket API, listeners, app events
+ *   tcp_state.c  tcp_set_state and the state names
+ *   tcp_isn.c    RFC 6528 initial sequence numbers
+ *   tcp_attach.c binding to the host's IP layer */
+#ifndef STACK_TCP_PRIV_H
+#define STACK_TCP_PRIV_H
+
+#include "tcp.h"
+#include "tcp_seq.h"
+
+#include "../ip4.h"
+
+#define TCP_HLEN     20
+#define TCP_MAX_OPT  40
+#define TCP_NAME_LEN 32
+#define TCP_OOO_MAX  4 /* out-of-order ranges kept (like the SACK block limit) */
+
+enum {
+    TCP_FIN = 0x01,
+    TCP_SYN = 0x02,
+    TCP_RST = 0x04,
+    TCP_PSH = 0x08,
+    TCP_ACK = 0x10,
+    TCP_URG = 0x20,
+};
+
+/* A decoded segment: the header fields and options, apart from the bytes. */
+struct tcp_seg {
+    uint32_t src, dst; /* IP addresses, host order */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t wnd;
+    const uint8_t *data;
+    uint32_t len; /* payload bytes */
+    /* options */
+    uint16_t mss;  /* 0 = absent */
+    int8_t wscale; /* -1 = absent */
+    bool sack_ok;
+    bool has_ts;
+    uint32_t tsval, tsecr;
+};
+
+/* Output hook: ip4_send by default; tests capture segments here. */
+typedef enum ip4_send_result (*tcp_output_fn)(struct host *h, struct frame *f, uint32_t src,
+                                              uint32_t dst, uint8_t proto,
+                                              const struct ip4_send_opts *o);
+
+struct tcp_counters {
+    uint64_t segs_in, segs_out, drop_checksum, drop_malformed, drop_no_listener, drop_backlog_full,
+        drop_out_of_window, drop_paws, rst_out, challenge_acks, challenge_ack_limited;
+};
+
+struct tcp_host {
+    struct host *h;
+    struct tcp_config cfg;
+    struct tcp_sock *head, *tail; /* every socket, in creation order */
+    uint64_t isn_secret[2];
+    uint32_t ts_secret;
+    tcp_output_fn output;
+    /* RFC 5961 §7: challenge ACKs limited per host, like Linux (1000/s). */
+    sim_time challenge_window;
+    uint32_t challenge_count;
+    struct tcp_counters c;
+};
+
+/* A byte ring: storage allocated on first use so idle sockets stay small. */
+struct tcp_ring {
+    uint8_t *buf;
+    uint32_t cap, head, len;
+};
+
+enum tcp_timer_id { TCP_T_RTO, TCP_T_PERSIST, TCP_T_DELACK, TCP_T_TIMEWAIT, TCP_T_COUNT };
+
+struct tcp_timer {
+    struct sim_timer t;
+    struct tcp_sock *s;
+    enum tcp_timer_id id;
+};
+
+struct tcp_range {
+    uint32_t start, end; /* sequence numbers */
+};
+
+struct tcp_sock {
+    struct tcp_sock *next, *prev;
+    struct tcp_host *th;
+    struct tcp_sock *listener; /* children until accepted */
+    char name[TCP_NAME_LEN];
+    char app[TCP_NAME_LEN];
+    const struct tcp_sock_ops *ops;
+    void *ctx;
+    enum tcp_state state;
+    enum tcp_outcome outcome;
+    uint32_t lip, rip;
+    uint16_t lport, rport;
+
+    /* send sequence space (RFC 9293 §3.3.1) */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+    uint16_t mss, peer_mss;
+    uint8_t snd_wscale, rcv_wscale;
+    bool ws_ok, ts_ok;
+    bool passive, accepted, app_closed, fin_rcvd, peer_close_told, freed_pending;
+    uint32_t ts_recent, ts_offset;
+
+    /* RTT (RFC 6298) */
+    sim_time srtt, rttvar, rto;
+    bool rtt_active;
+    uint32_t rtt_seq;
+    sim_time rtt_start;
+    uint32_t backoff, retries;
+
+    /* congestion control (RFC 5681, RFC 6582) */
+    uint32_t cwnd, ssthresh, dupacks, recover;
+    bool in_recovery;
+    uint32_t acked_bytes; /* congestion avoidance counter */
+
+    /* delayed ACK (RFC 1122 §4.2.3.2) */
+    uint32_t unacked_segs;
+    sim_time ts_recent_age;
+    const char *retx_cause; /* why the segments below snd_max being resent are */
+
+    /* listener */
+    uint32_t backlog, n_children, child_seq;
+
+    struct tcp_ring snd, rcv;
+    struct tcp_range ooo[TCP_OOO_MAX];
+    uint32_t n_ooo;
+
+    struct tcp_timer timers[TCP_T_COUNT];
+    uint64_t bytes_sent, bytes_acked, bytes_received, bytes_read;
+    uint64_t segs_in, segs_out, retransmits, timeouts;
+    sim_time established_at, closed_at;
+};
+
+static inline struct sim *tcp_sim(const struct tcp_sock *s)
+{
+    return s->th->h->sim;
+}
+static inline struct trace_bus *tcp_bus(const struct tcp_sock *s)
+{
+    return s->th->h->bus;
+}
+static inline uint32_t tcp_cap(const struct tcp_sock *s)
+{
+    return s->th->cfg.rcvbuf;
+}
+
+/* tcp_wire.c */
+bool tcp_parse(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len,
+               bool *bad_csum);
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len);
+/* Builds and sends one segment; payload (len bytes) copied from the send ring
+ * at sequence `seq` when len > 0.  The frame goes to the output hook. */
+void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim_time now);
+/* A RST (or RST,ACK) not tied to a socket (§3.10.7.1). */
+void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg);
+
+/* tcp_ring (in tcp_sock.c) */
+bool tcp_ring_reserve(struct tcp_ring *r, uint32_t cap);
+void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n);
+void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
+void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
+
+/* tcp_state.c */
+void tcp_set_state(struct tcp_sock *s, enum tcp_state to, const char *cause, sim_time now);
+void tcp_trace_app(struct tcp_sock *s, const char *what, int64_t bytes, int64_t total,
+                   const char *detail, sim_time now);
+void tcp_trace_timer(struct tcp_sock *s, const char *timer, uint32_t backoff, sim_time now);
+void tcp_trace_cc(struct tcp_sock *s, sim_time now);
+void tcp_trace_retx(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *cause,
+                    sim_time now);
+void tcp_trace_drop(struct tcp_host *th, const char *reason, sim_time now);
+
+/* tcp_isn.c */
+uint32_t tcp_isn(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
+                 sim_time now);
+
+/* tcp_in.c */
+void tcp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
+               uint32_t len, sim_time now);
+void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now);
+
+/* tcp_ack.c */
+void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now);
+void tcp_rtt_sample(struct tcp_sock *s, sim_time rtt, sim_time now);
+void tcp_cc_on_rto(struct tcp_sock *s, sim_time now);
+
+/* tcp_out.c */
+void tcp_output(struct tcp_sock *s, sim_time now);
+void tcp_send_ack(struct tcp_sock *s, sim_time now);
+void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now);
+uint32_t tcp_rcv_window(const struct tcp_sock *s);
+uint32_t tcp_flight(const struct tcp_sock *s);
+void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now);
+
+/* tcp_timer.c */
+void tcp_timers_init(struct tcp_sock *s);
+void tcp_timer_arm(struct tcp_sock *s, enum tcp_timer_id id, sim_time when);
+void tcp_timer_stop(struct tcp_sock *s, enum tcp_timer_id id);
+void tcp_timers_stop_all(struct tcp_sock *s);
+void tcp_rto_restart(struct tcp_sock *s, sim_time now);
+void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now);
+
+/* tcp_sock.c */
+struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char *app);
+struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
+                            uint16_t rport);
+struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport);
+/* Ends the connection: CLOSED, on_closed, then the socket is freed. */
+void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now);
+void tcp_on_established(struct tcp_sock *s, sim_time now);
+void tcp_notify_readable(struct tcp_sock *s, sim_time now);
+void tcp_notify_writable(struct tcp_sock *s, sim_time now);
+void tcp_conn_init_from_config(struct tcp_sock *s);
+/* Active open from a known source address and port (tcp_connect picks them). */
+struct tcp_sock *tcp_connect_from(struct tcp_host *th, uint32_t src, uint16_t sport, uint32_t dst,
+                                  uint16_t dport, const char *name, const char *app,
+                                  const struct tcp_sock_ops *ops, void *ctx, sim_time now);
+
+/* Installs TCP state on a host with a given output function (tests). */
+struct tcp_host *tcp_host_new(struct host *h, const struct tcp_config *cfg, tcp_output_fn out);
+void tcp_host_free(struct tcp_host *th);
+
+#endif

@@ -1,0 +1,428 @@
+/* The socket API (tcp.h), listeners, accept and the application events. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp_priv.h"
+
+/* ---- byte ring: storage allocated on first use ---- */
+
+bool tcp_ring_reserve(struct tcp_ring *r, uint32_t cap)
+{
+    if (r->buf)
+        return true;
+    r->buf = malloc(cap);
+    r->cap = r->buf ? cap : 0;
+    return r->buf != NULL;
+}
+
+void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n)
+{
+    uint32_t pos = (r->head + off) % r->cap;
+    uint32_t first = n < r->cap - pos ? n : r->cap - pos;
+    memcpy(r->buf + pos, d, first);
+    memcpy(r->buf, d + first, n - first);
+}
+
+void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n)
+{
+    uint32_t pos = (r->head + off) % r->cap;
+    uint32_t first = n < r->cap - pos ? n : r->cap - pos;
+    memcpy(d, r->buf + pos, first);
+    memcpy(d + first, r->buf, n - first);
+}
+
+void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
+{
+    r->head = (r->head + n) % (r->cap ? r->cap : 1);
+    r->len -= n;
+}
+
+/* ---- the socket list (creation order) and lookups ---- */
+
+static void list_append(struct tcp_host *th, struct tcp_sock *s)
+{
+    s->prev = th->tail;
+    if (th->tail)
+        th->tail->next = s;
+    else
+        th->head = s;
+    th->tail = s;
+}
+
+static void list_remove(struct tcp_host *th, struct tcp_sock *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        th->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        th->tail = s->prev;
+}
+
+/* Linux-like: the smallest shift that lets the whole buffer be advertised. */
+static uint8_t wscale_for(uint32_t rcvbuf)
+{
+    uint8_t shift = 0;
+    while (shift < 14 && (65535u << shift) < rcvbuf)
+        shift++;
+    return shift;
+}
+
+void tcp_conn_init_from_config(struct tcp_sock *s)
+{
+    const struct tcp_config *cfg = &s->th->cfg;
+    s->mss = (uint16_t)cfg->mss;
+    s->peer_mss = 536; /* RFC 9293 §3.7.1 default when the option is absent */
+    s->rto = cfg->initial_rto;
+    s->rcv_wscale = cfg->window_scale ? wscale_for(cfg->rcvbuf) : 0;
+    s->ssthresh = UINT32_MAX;
+    s->cwnd = cfg->initial_window * cfg->mss;
+}
+
+/* The socket is owned by the TCP host; tcp_finish frees it. */
+struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char *app)
+{
+    struct tcp_sock *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->th = th;
+    snprintf(s->name, sizeof(s->name), "%s", name ? name : "");
+    snprintf(s->app, sizeof(s->app), "%s", app ? app : s->name);
+    tcp_conn_init_from_config(s);
+    tcp_timers_init(s);
+    list_append(th, s);
+    return s;
+}
+
+static void sock_free(struct tcp_sock *s)
+{
+    tcp_timers_stop_all(s);
+    list_remove(s->th, s);
+    free(s->snd.buf);
+    free(s->rcv.buf);
+    free(s);
+}
+
+struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
+                            uint16_t rport)
+{
+    for (struct tcp_sock *s = th->head; s; s = s->next)
+        if (s->state != TCP_LISTEN && s->lport == lport && s->rport == rport && s->rip == rip &&
+            s->lip == lip)
+            return s;
+    return NULL;
+}
+
+struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport)
+{
+    for (struct tcp_sock *s = th->head; s; s = s->next)
+        if (s->state == TCP_LISTEN && s->lport == lport)
+            return s;
+    return NULL;
+}
+
+/* ---- app notifications ---- */
+
+void tcp_on_established(struct tcp_sock *s, sim_time now)
+{
+    s->outcome = TCP_OUTCOME_ESTABLISHED;
+    s->established_at = now;
+    if (s->passive) {
+        struct tcp_sock *l = s->listener;
+        if (!l)
+            return;
+        s->accepted = true;
+        s->ops = l->ops;
+        s->ctx = l->ctx;
+        snprintf(s->app, sizeof(s->app), "%s", l->app);
+        tcp_trace_app(s, "accept", 0, 0, NULL, now);
+        if (l->ops && l->ops->on_accept)
+            l->ops->on_accept(l->ctx, l, s, now);
+        return;
+    }
+    tcp_trace_app(s, "connect", 0, 0, NULL, now);
+    if (s->ops && s->ops->on_connected)
+        s->ops->on_connected(s->ctx, s, now);
+}
+
+void tcp_notify_readable(struct tcp_sock *s, sim_time now)
+{
+    if (s->passive && !s->accepted)
+        return;
+    if (s->rcv.len && s->ops && s->ops->on_readable)
+        s->ops->on_readable(s->ctx, s, now);
+    if (s->fin_rcvd && !s->rcv.len && !s->peer_close_told && s->state != TCP_CLOSED) {
+        s->peer_close_told = true;
+        if (s->ops && s->ops->on_peer_closed)
+            s->ops->on_peer_closed(s->ctx, s, now);
+    }
+}
+
+void tcp_notify_writable(struct tcp_sock *s, sim_time now)
+{
+    if (!s->app_closed && s->ops && s->ops->on_writable && tcp_send_space(s))
+        s->ops->on_writable(s->ctx, s, now);
+}
+
+/* on_closed fires when the connection reaches CLOSED (after TIME_WAIT for the
+ * side that closed first), unlike Linux where close() detaches at once. */
+void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now)
+{
+    if (o != TCP_OUTCOME_ESTABLISHED || s->outcome == TCP_OUTCOME_PENDING)
+        s->outcome = o;
+    tcp_timers_stop_all(s);
+    tcp_set_state(s, TCP_CLOSED, cause, now);
+    s->closed_at = now;
+    if (s->listener && s->listener->n_children)
+        s->listener->n_children--;
+    bool tell = !s->passive || s->accepted;
+    if (tell && s->ops && s->ops->on_closed)
+        s->ops->on_closed(s->ctx, s, s->outcome, now);
+    sock_free(s);
+}
+
+/* ---- the API ---- */
+
+struct tcp_sock *tcp_listen(struct host *h, uint16_t port, uint32_t backlog, const char *name,
+                            const struct tcp_sock_ops *ops, void *ctx)
+{
+    struct tcp_host *th = h->tcp;
+    if (!th || tcp_lookup_listener(th, port))
+        return NULL;
+    struct tcp_sock *s = tcp_sock_new(th, name, name);
+    if (!s)
+        return NULL;
+    s->lport = port;
+    s->backlog = backlog ? backlog : th->cfg.backlog;
+    s->ops = ops;
+    s->ctx = ctx;
+    tcp_set_state(s, TCP_LISTEN, "app listen", sim_now(h->sim));
+    return s;
+}
+
+void tcp_set_ops(struct tcp_sock *s, const struct tcp_sock_ops *ops, void *ctx)
+{
+    s->ops = ops;
+    s->ctx = ctx;
+}
+
+uint32_t tcp_send_space(const struct tcp_sock *s)
+{
+    return s->th->cfg.sndbuf - s->snd.len;
+}
+
+static bool can_send_data(const struct tcp_sock *s)
+{
+    return !s->app_closed && (s->state == TCP_ESTABLISHED || s->state == TCP_CLOSE_WAIT ||
+                              s->state == TCP_SYN_SENT || s->state == TCP_SYN_RCVD);
+}
+
+uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
+{
+    if (!can_send_data(s) || !tcp_ring_reserve(&s->snd, s->th->cfg.sndbuf))
+        return 0;
+    uint32_t n = len < tcp_send_space(s) ? len : tcp_send_space(s);
+    if (!n)
+        return 0;
+    tcp_ring_write_at(&s->snd, s->snd.len, data, n);
+    s->snd.len += n;
+    s->bytes_sent += n;
+    sim_time now = sim_now(s->th->h->sim);
+    tcp_trace_app(s, "send", n, (int64_t)s->bytes_sent, NULL, now);
+    tcp_output(s, now);
+    return n;
+}
+
+uint32_t tcp_readable(const struct tcp_sock *s)
+{
+    return s->rcv.len;
+}
+
+uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max)
+{
+    uint32_t n = max < s->rcv.len ? max : s->rcv.len;
+    if (!n)
+        return 0;
+    uint32_t before = tcp_rcv_window(s);
+    tcp_ring_read_at(&s->rcv, 0, buf, n);
+    tcp_ring_consume(&s->rcv, n);
+    s->bytes_read += n;
+    sim_time now = sim_now(s->th->h->sim);
+    tcp_trace_app(s, "deliver", n, (int64_t)s->bytes_read, NULL, now);
+    /* RFC 1122 §4.2.3.3: announce the opened window only once it grew by
+     * min(rcvbuf/2, MSS) beyond what the peer was last told. */
+    uint32_t after = tcp_rcv_window(s);
+    uint32_t adv_left = s->rcv_adv - s->rcv_nxt;
+    uint32_t thresh = tcp_cap(s) / 2 < s->mss ? tcp_cap(s) / 2 : s->mss;
+    if (after > before && after - adv_left >= thresh && s->state >= TCP_ESTABLISHED &&
+        s->state != TCP_TIME_WAIT)
+        tcp_send_ack(s, now);
+    if (s->fin_rcvd && !s->rcv.len)
+        tcp_notify_readable(s, now);
+    return n;
+}
+
+void tcp_close(struct tcp_sock *s)
+{
+    sim_time now = sim_now(s->th->h->sim);
+    if (s->app_closed)
+        return;
+    s->app_closed = true;
+    tcp_trace_app(s, "close", 0, 0, NULL, now);
+    switch (s->state) {
+    case TCP_LISTEN:
+    case TCP_SYN_SENT:
+        tcp_finish(s, s->outcome, "app close", now); /* §3.10.4: delete the TCB */
+        return;
+    case TCP_SYN_RCVD:
+    case TCP_ESTABLISHED:
+        tcp_set_state(s, TCP_FIN_WAIT_1, "app close", now);
+        break;
+    case TCP_CLOSE_WAIT:
+        tcp_set_state(s, TCP_LAST_ACK, "app close", now);
+        break;
+    default:
+        return;
+    }
+    tcp_output(s, now);
+}
+
+void tcp_abort(struct tcp_sock *s)
+{
+    sim_time now = sim_now(s->th->h->sim);
+    tcp_trace_app(s, "abort", 0, 0, NULL, now);
+    /* §3.10.5: synchronized states send <SEQ=SND.NXT><CTL=RST>. */
+    if (s->state >= TCP_SYN_RCVD && s->state <= TCP_LAST_ACK) {
+        tcp_emit(s, s->snd_nxt, TCP_RST | TCP_ACK, 0, now);
+        s->th->c.rst_out++;
+    }
+    tcp_finish(s, s->state == TCP_LISTEN ? s->outcome : TCP_OUTCOME_RESET, "app abort", now);
+}
+
+void tcp_get_info(const struct tcp_sock *s, struct tcp_info *o)
+{
+    *o = (struct tcp_info){
+        .state = s->state,
+        .outcome = s->outcome,
+        .name = s->name,
+        .local_ip = s->lip,
+        .remote_ip = s->rip,
+        .local_port = s->lport,
+        .remote_port = s->rport,
+        .bytes_sent = s->bytes_sent,
+        .bytes_acked = s->bytes_acked,
+        .bytes_received = s->bytes_received,
+        .segs_out = s->segs_out,
+        .segs_in = s->segs_in,
+        .retransmits = s->retransmits,
+        .timeouts = s->timeouts,
+        .cwnd = s->cwnd,
+        .ssthresh = s->ssthresh,
+        .snd_wnd = s->snd_wnd,
+        .rcv_wnd = tcp_rcv_window(s),
+        .mss = s->mss,
+        .srtt = s->srtt,
+        .rttvar = s->rttvar,
+        .rto = s->rto,
+        .established_at = s->established_at,
+        .closed_at = s->closed_at,
+    };
+}
+
+enum tcp_state tcp_get_state(const struct tcp_sock *s)
+{
+    return s->state;
+}
+
+const char *tcp_sock_name(const struct tcp_sock *s)
+{
+    return s->name;
+}
+
+void tcp_config_default(struct tcp_config *c)
+{
+    *c = (struct tcp_config){
+        .mss = 1460,
+        .initial_window = 10,
+        .cc = TCP_CC_NEWRENO,
+        .delayed_ack = 40 * SIM_MS,
+        .nagle = true,
+        .sack = true,
+        .window_scale = true,
+        .timestamps = true,
+        .min_rto = 1 * SIM_SEC,
+        .max_rto = 120 * SIM_SEC,
+        .initial_rto = 1 * SIM_SEC,
+        .msl = 2 * SIM_MIN,
+        .sndbuf = 128 * 1024,
+        .rcvbuf = 128 * 1024,
+        .syn_retries = 6,
+        .synack_retries = 5,
+        .retries2 = 15,
+        .backlog = 128,
+    };
+}
+
+/* The per-host state is owned by the host (freed by tcp_host_free). */
+struct tcp_host *tcp_host_new(struct host *h, const struct tcp_config *cfg, tcp_output_fn out)
+{
+    struct tcp_host *th = calloc(1, sizeof(*th));
+    if (!th)
+        return NULL;
+    th->h = h;
+    if (cfg)
+        th->cfg = *cfg;
+    else
+        tcp_config_default(&th->cfg);
+    th->output = out;
+    th->isn_secret[0] = rng_next(&h->rng);
+    th->isn_secret[1] = rng_next(&h->rng);
+    th->ts_secret = (uint32_t)rng_next(&h->rng);
+    h->tcp = th;
+    return th;
+}
+
+void tcp_host_free(struct tcp_host *th)
+{
+    while (th->head)
+        sock_free(th->head); /* creation order */
+    th->h->tcp = NULL;
+    free(th);
+}
+
+const struct tcp_config *tcp_host_config(const struct host *h)
+{
+    const struct tcp_host *th = h->tcp;
+    return th ? &th->cfg : NULL;
+}
+
+struct tcp_sock *tcp_connect_from(struct tcp_host *th, uint32_t src, uint16_t sport, uint32_t dst,
+                                  uint16_t dport, const char *name, const char *app,
+                                  const struct tcp_sock_ops *ops, void *ctx, sim_time now)
+{
+    if (tcp_lookup(th, src, sport, dst, dport))
+        return NULL;
+    struct tcp_sock *s = tcp_sock_new(th, name, app);
+    if (!s)
+        return NULL;
+    s->ops = ops;
+    s->ctx = ctx;
+    s->lip = src;
+    s->lport = sport;
+    s->rip = dst;
+    s->rport = dport;
+    s->iss = tcp_isn(th, src, sport, dst, dport, now);
+    s->snd_una = s->iss;
+    s->snd_nxt = s->iss + 1;
+    s->snd_max = s->iss + 1;
+    s->recover = s->iss - 1;
+    s->ts_offset = th->ts_secret ^ s->iss;
+    s->rtt_start = now;
+    tcp_set_state(s, TCP_SYN_SENT, "app connect", now);
+    tcp_emit(s, s->iss, TCP_SYN, 0, now);
+    tcp_rto_restart(s, now);
+    return s;
+}

@@ -1,0 +1,142 @@
+/* Per-connection timers: an indexed array of sim_timers embedded in the
+ * socket, re-armed by moving the deadline. */
+#include "tcp_priv.h"
+
+static void on_rto(struct tcp_sock *s, sim_time now);
+static void on_persist(struct tcp_sock *s, sim_time now);
+static void on_delack(struct tcp_sock *s, sim_time now);
+static void on_timewait(struct tcp_sock *s, sim_time now);
+
+static void timer_fired(void *ctx, sim_time now)
+{
+    struct tcp_timer *t = ctx;
+    switch (t->id) {
+    case TCP_T_RTO:
+        on_rto(t->s, now);
+        break;
+    case TCP_T_PERSIST:
+        on_persist(t->s, now);
+        break;
+    case TCP_T_DELACK:
+        on_delack(t->s, now);
+        break;
+    case TCP_T_TIMEWAIT:
+        on_timewait(t->s, now);
+        break;
+    case TCP_T_COUNT:
+        break;
+    }
+}
+
+void tcp_timers_init(struct tcp_sock *s)
+{
+    for (int i = 0; i < TCP_T_COUNT; i++) {
+        s->timers[i].s = s;
+        s->timers[i].id = (enum tcp_timer_id)i;
+        sim_timer_init(&s->timers[i].t, timer_fired, &s->timers[i]);
+    }
+}
+
+void tcp_timer_arm(struct tcp_sock *s, enum tcp_timer_id id, sim_time when)
+{
+    sim_timer_arm(tcp_sim(s), &s->timers[id].t, when);
+}
+
+void tcp_timer_stop(struct tcp_sock *s, enum tcp_timer_id id)
+{
+    if (sim_timer_armed(&s->timers[id].t))
+        sim_timer_cancel(tcp_sim(s), &s->timers[id].t);
+}
+
+void tcp_timers_stop_all(struct tcp_sock *s)
+{
+    for (int i = 0; i < TCP_T_COUNT; i++)
+        tcp_timer_stop(s, (enum tcp_timer_id)i);
+}
+
+static sim_time backed_off_rto(const struct tcp_sock *s)
+{
+    sim_time rto = s->rto;
+    for (uint32_t i = 0; i < s->backoff && rto < s->th->cfg.max_rto; i++)
+        rto *= 2;
+    return rto < s->th->cfg.max_rto ? rto : s->th->cfg.max_rto;
+}
+
+/* RFC 6298 §5.1/5.3: (re)start the timer for the current RTO. */
+void tcp_rto_restart(struct tcp_sock *s, sim_time now)
+{
+    tcp_timer_arm(s, TCP_T_RTO, now + backed_off_rto(s));
+}
+
+static uint32_t retry_limit(const struct tcp_sock *s)
+{
+    const struct tcp_config *c = &s->th->cfg;
+    if (s->state == TCP_SYN_SENT)
+        return c->syn_retries;
+    if (s->state == TCP_SYN_RCVD)
+        return c->synack_retries;
+    return c->retries2;
+}
+
+/* RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment, back
+ * off the timer, collapse cwnd (RFC 5681 §3.1 eq. 4). */
+static void on_rto(struct tcp_sock *s, sim_time now)
+{
+    if (s->retries >= retry_limit(s)) {
+        s->timeouts++;
+        tcp_finish(s, TCP_OUTCOME_TIMEOUT, "timeout", now);
+        return;
+    }
+    s->retries++;
+    s->backoff++;
+    s->timeouts++;
+    tcp_trace_timer(s, "rto", s->backoff, now);
+    s->rtt_active = false; /* Karn's rule */
+    if (s->state >= TCP_ESTABLISHED) {
+        tcp_cc_on_rto(s, now);
+        s->snd_nxt = s->snd_una; /* go back: resend from the first hole, like Linux */
+        s->retx_cause = "rto";
+    }
+    tcp_retransmit_first(s, "rto", now);
+    tcp_rto_restart(s, now);
+}
+
+/* RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe a zero window with one byte. */
+static void on_persist(struct tcp_sock *s, sim_time now)
+{
+    s->backoff++;
+    tcp_trace_timer(s, "persist", s->backoff, now);
+    uint32_t unsent = s->snd.len - (s->snd_nxt - s->snd_una);
+    if (s->snd_wnd == 0 && unsent > 0 && s->snd_nxt == s->snd_una) {
+        tcp_emit(s, s->snd_nxt, TCP_ACK, 1, now);
+        tcp_trace_retx(s, s->snd_nxt, 1, "probe", now);
+        s->retransmits--; /* a probe is not a retransmission */
+        if (SEQ_GT(s->snd_nxt + 1, s->snd_max))
+            s->snd_max = s->snd_nxt + 1;
+    } else if (s->snd_wnd == 0) {
+        tcp_emit(s, s->snd_una - 1, TCP_ACK, 0, now);
+    }
+    if (s->snd_wnd == 0)
+        tcp_timer_arm(s, TCP_T_PERSIST, now + backed_off_rto(s));
+}
+
+static void on_delack(struct tcp_sock *s, sim_time now)
+{
+    tcp_trace_timer(s, "delack", 0, now);
+    tcp_send_ack(s, now);
+}
+
+static void on_timewait(struct tcp_sock *s, sim_time now)
+{
+    tcp_trace_timer(s, "time_wait", 0, now);
+    tcp_finish(s, TCP_OUTCOME_ESTABLISHED, "2msl", now);
+}
+
+/* RFC 9293 §3.10.7.4: TIME_WAIT lasts 2*MSL, restarted by a retransmitted FIN. */
+void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now)
+{
+    tcp_set_state(s, TCP_TIME_WAIT, cause, now);
+    tcp_timer_stop(s, TCP_T_RTO);
+    tcp_timer_stop(s, TCP_T_PERSIST);
+    tcp_timer_arm(s, TCP_T_TIMEWAIT, now + 2 * s->th->cfg.msl);
+}

@@ -1,0 +1,226 @@
+/* Segments on the wire: parse into struct tcp_seg, emit from a socket's state.
+ * The checksum covers the IPv4 pseudo-header (RFC 9293 §3.1). */
+#include <string.h>
+
+#include "tcp_priv.h"
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, (uint16_t)(v >> 16));
+    wr16(p + 2, (uint16_t)v);
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+    while (len > 1) {
+        sum += rd16(p);
+        p += 2;
+        len -= 2;
+    }
+    if (len)
+        sum += (uint32_t)p[0] << 8;
+    return sum;
+}
+
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len)
+{
+    uint32_t sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+    sum += IP_PROTO_TCP + len;
+    sum = csum_add(sum, l4, len);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Options (RFC 9293 §3.2, RFC 7323, RFC 2018): a malformed length ends parsing. */
+static void parse_options(struct tcp_seg *seg, const uint8_t *p, uint32_t n)
+{
+    uint32_t i = 0;
+    while (i < n) {
+        uint8_t kind = p[i];
+        if (kind == 0)
+            return;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= n || p[i + 1] < 2 || i + p[i + 1] > n)
+            return;
+        uint8_t olen = p[i + 1];
+        if (kind == 2 && olen == 4)
+            seg->mss = rd16(p + i + 2);
+        else if (kind == 3 && olen == 3)
+            seg->wscale = (int8_t)(p[i + 2] > 14 ? 14 : p[i + 2]); /* RFC 7323 §2.3 */
+        else if (kind == 4 && olen == 2)
+            seg->sack_ok = true;
+        else if (kind == 8 && olen == 10) {
+            seg->has_ts = true;
+            seg->tsval = rd32(p + i + 2);
+            seg->tsecr = rd32(p + i + 6);
+        }
+        i += olen;
+    }
+}
+
+bool tcp_parse(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len,
+               bool *bad_csum)
+{
+    *bad_csum = false;
+    if (len < TCP_HLEN)
+        return false;
+    uint32_t off = (uint32_t)(l4[12] >> 4) * 4;
+    if (off < TCP_HLEN || off > len)
+        return false;
+    if (tcp_checksum(src, dst, l4, len) != 0) {
+        *bad_csum = true;
+        return false;
+    }
+    *seg = (struct tcp_seg){
+        .src = src,
+        .dst = dst,
+        .sport = rd16(l4),
+        .dport = rd16(l4 + 2),
+        .seq = rd32(l4 + 4),
+        .ack = rd32(l4 + 8),
+        .flags = l4[13] & 0x3f,
+        .wnd = rd16(l4 + 14),
+        .data = l4 + off,
+        .len = len - off,
+        .wscale = -1,
+    };
+    parse_options(seg, l4 + TCP_HLEN, off - TCP_HLEN);
+    return true;
+}
+
+static uint32_t ts_now(const struct tcp_sock *s, sim_time now)
+{
+    return (uint32_t)(now / SIM_MS) + s->ts_offset;
+}
+
+/* Writes the options for this segment; returns their length (multiple of 4). */
+static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, sim_time now)
+{
+    uint32_t n = 0;
+    const struct tcp_config *cfg = &s->th->cfg;
+    bool syn = flags & TCP_SYN;
+    if (syn) {
+        p[n++] = 2;
+        p[n++] = 4;
+        wr16(p + n, s->mss);
+        n += 2;
+    }
+    bool ts = syn ? (cfg->timestamps && (!(flags & TCP_ACK) || s->ts_ok)) : s->ts_ok;
+    if (ts && !(flags & TCP_RST)) {
+        p[n++] = 1;
+        p[n++] = 1;
+        p[n++] = 8;
+        p[n++] = 10;
+        wr32(p + n, ts_now(s, now));
+        wr32(p + n + 4, (flags & TCP_ACK) ? s->ts_recent : 0);
+        n += 8;
+    }
+    bool ws = syn && cfg->window_scale && (!(flags & TCP_ACK) || s->ws_ok);
+    if (ws) {
+        p[n++] = 1;
+        p[n++] = 3;
+        p[n++] = 3;
+        p[n++] = s->rcv_wscale;
+    }
+    return n;
+}
+
+static void write_header(uint8_t *p, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                         uint8_t flags, uint16_t wnd, uint32_t optlen)
+{
+    wr16(p, sport);
+    wr16(p + 2, dport);
+    wr32(p + 4, seq);
+    wr32(p + 8, ack);
+    p[12] = (uint8_t)(((TCP_HLEN + optlen) / 4) << 4);
+    p[13] = flags;
+    wr16(p + 14, wnd);
+    wr16(p + 16, 0);
+    wr16(p + 18, 0);
+}
+
+/* Hands a frame with a finished TCP segment of l4len bytes to the output hook;
+ * the hook (ip4_send) owns the frame from then on. */
+static void send_frame(struct tcp_host *th, struct frame *f, uint32_t src, uint32_t dst,
+                       uint32_t l4len)
+{
+    uint8_t *p = f->data + IP4_L4_OFF;
+    wr16(p + 16, tcp_checksum(src, dst, p, l4len));
+    th->c.segs_out++;
+    th->output(th->h, f, src, dst, IP_PROTO_TCP, &(struct ip4_send_opts){.df = true});
+}
+
+static struct frame *alloc_segment(struct tcp_host *th, uint32_t l4len)
+{
+    struct frame *f = frame_alloc(th->h->frames, IP4_L4_OFF + l4len);
+    if (f)
+        f->len = IP4_L4_OFF + l4len;
+    return f;
+}
+
+void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim_time now)
+{
+    uint8_t opts[TCP_MAX_OPT];
+    uint32_t optlen = write_options(s, opts, flags, now);
+    struct frame *f = alloc_segment(s->th, TCP_HLEN + optlen + len);
+    if (!f)
+        return; /* pool exhausted: the retransmission timer recovers */
+    uint8_t *p = f->data + IP4_L4_OFF;
+    uint32_t wnd = tcp_rcv_window(s);
+    uint16_t wfield;
+    if (flags & TCP_SYN)
+        wfield = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* RFC 7323 §2.2: SYN never scaled */
+    else {
+        uint32_t w = wnd >> s->rcv_wscale;
+        wfield = (uint16_t)(w > 65535 ? 65535 : w);
+        s->rcv_adv = s->rcv_nxt + ((uint32_t)wfield << s->rcv_wscale);
+    }
+    uint32_t ack = (flags & TCP_ACK) ? s->rcv_nxt : 0;
+    write_header(p, s->lport, s->rport, seq, ack, flags, wfield, optlen);
+    memcpy(p + TCP_HLEN, opts, optlen);
+    if (len)
+        tcp_ring_read_at(&s->snd, seq - s->snd_una, p + TCP_HLEN + optlen, len);
+    s->segs_out++;
+    if (flags & TCP_ACK) {
+        s->unacked_segs = 0;
+        tcp_timer_stop(s, TCP_T_DELACK);
+    }
+    send_frame(s->th, f, s->lip, s->rip, TCP_HLEN + optlen + len);
+}
+
+void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg)
+{
+    if (seg->flags & TCP_RST)
+        return; /* never answer a RST (§3.10.7.1) */
+    struct frame *f = alloc_segment(th, TCP_HLEN);
+    if (!f)
+        return;
+    uint8_t *p = f->data + IP4_L4_OFF;
+    /* §3.10.7.1: if the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>; otherwise
+     * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (SYN and FIN count). */
+    if (seg->flags & TCP_ACK)
+        write_header(p, seg->dport, seg->sport, seg->ack, 0, TCP_RST, 0, 0);
+    else {
+        uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+        write_header(p, seg->dport, seg->sport, 0, seg->seq + seglen, TCP_RST | TCP_ACK, 0, 0);
+    }
+    th->c.rst_out++;
+    send_frame(th, f, seg->dst, seg->src, TCP_HLEN);
+}
