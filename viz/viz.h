@@ -1,0 +1,29 @@
+/* The SDL2 visualizer of a recorded run: a window, or headless images. */
+#ifndef VIZ_VIZ_H
+#define VIZ_VIZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sim/time.h"
+#include "recording.h"
+#include "world.h"
+
+struct viz_opts {
+    const char *lang;      /* "en" (default) or "ko" */
+    const char *png;       /* write one picture at `at` and return */
+    sim_time at;
+    const char *frames_dir; /* write frame%05u.png at `fps` for the whole run */
+    uint32_t fps;
+    bool autoplay;
+    bool exit_at_end;
+    double speed; /* simulated seconds per wall second; 0 = default (0.01) */
+    uint32_t width, height; /* 0 = 1280x800 */
+};
+
+/* Returns a process exit code: 0 ok, 3 when SDL, the fonts or a file failed.
+ * Built only with SDL2 (viz_enabled); otherwise viz_main reports that and
+ * returns 3. */
+int viz_main(const struct recording *r, const struct world_desc *w, const struct viz_opts *o);
+
+#endif
