@@ -2,6 +2,25 @@
  * drive TCP without the IP stack). */
 #include "tcp_priv.h"
 
+void tcp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
+               uint32_t len, sim_time now)
+{
+    struct tcp_host *th = ctx;
+    struct tcp_seg seg;
+    bool bad_csum;
+    (void)h;
+    if (!tcp_parse(&seg, ip->src, ip->dst, l4, len, &bad_csum)) {
+        const char *why = bad_csum ? "checksum" : "malformed";
+        if (bad_csum)
+            th->c.drop_checksum++;
+        else
+            th->c.drop_malformed++;
+        host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, why);
+        return;
+    }
+    tcp_input_seg(th, &seg, now);
+}
+
 static void tcp_icmp_error(struct host *h, void *ctx, const struct icmp_error *e, sim_time now)
 {
     /* RFC 1122 §4.2.3.9: soft errors do not abort; "fragmentation needed"

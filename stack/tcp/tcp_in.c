@@ -9,7 +9,7 @@ static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim
     const struct tcp_config *c = &s->th->cfg;
     if (seg->mss)
         s->peer_mss = seg->mss;
-    uint32_t mss = s->peer_mss < c->mss ? s->peer_mss : c->mss;
+    uint32_t mss = s->peer_mss < s->mss ? s->peer_mss : s->mss; /* s->mss: ours, path-clamped */
     s->mss = (uint16_t)(mss < 64 ? 64 : mss);
     s->ws_ok = c->window_scale && seg->wscale >= 0;
     s->snd_wscale = s->ws_ok ? (uint8_t)seg->wscale : 0;
@@ -415,23 +415,4 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
         syn_sent_input(s, seg, now);
     else
         synchronized_input(s, seg, now);
-}
-
-void tcp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
-               uint32_t len, sim_time now)
-{
-    struct tcp_host *th = ctx;
-    struct tcp_seg seg;
-    bool bad_csum;
-    (void)h;
-    if (!tcp_parse(&seg, ip->src, ip->dst, l4, len, &bad_csum)) {
-        const char *why = bad_csum ? "checksum" : "malformed";
-        if (bad_csum)
-            th->c.drop_checksum++;
-        else
-            th->c.drop_malformed++;
-        host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, why);
-        return;
-    }
-    tcp_input_seg(th, &seg, now);
 }

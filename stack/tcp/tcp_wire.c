@@ -119,7 +119,7 @@ static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, sim
     if (syn) {
         p[n++] = 2;
         p[n++] = 4;
-        wr16(p + n, s->mss);
+        wr16(p + n, (uint16_t)cfg->mss); /* ours; the effective MSS is the minimum */
         n += 2;
     }
     bool ts = syn ? (cfg->timestamps && (!(flags & TCP_ACK) || s->ts_ok)) : s->ts_ok;
