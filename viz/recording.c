@@ -1,1 +1,214 @@
-#include "world.h"
+/* Recording trace events into flat arrays for the views. */
+#include "recording.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/frame.h"
+
+static void recording_sink_event(struct trace_sink *s, const struct trace_event *e)
+{
+    struct recording *r = (struct recording *)((char *)s - offsetof(struct recording, sink));
+    recording_add(r, e);
+}
+
+void recording_init(struct recording *r)
+{
+    memset(r, 0, sizeof *r);
+    r->sink.event = recording_sink_event;
+    r->sink.mask = TRACE_MASK_ALL;
+    seqrel_init(&r->seqrel);
+}
+
+void recording_destroy(struct recording *r)
+{
+    for (uint32_t i = 0; i < r->n_strings; i++)
+        free(r->strings[i]);
+    free(r->strings);
+    free(r->events);
+    free(r->frames);
+    seqrel_destroy(&r->seqrel);
+    memset(r, 0, sizeof *r);
+}
+
+void recording_freeze(struct recording *r)
+{
+    r->frozen = true;
+}
+
+/* Grows an array to hold one more element; false when out of memory. */
+static bool recording_grow(void **arr, uint32_t *cap, uint32_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    uint32_t ncap = *cap ? *cap * 2 : 64;
+    void *p = realloc(*arr, (size_t)ncap * elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+uint32_t recording_find_str(const struct recording *r, const char *s)
+{
+    if (!s)
+        return REC_NONE;
+    for (uint32_t i = 0; i < r->n_strings; i++)
+        if (strcmp(r->strings[i], s) == 0)
+            return i;
+    return REC_NONE;
+}
+
+static uint32_t recording_intern(struct recording *r, const char *s)
+{
+    if (!s)
+        return REC_NONE;
+    uint32_t i = recording_find_str(r, s);
+    if (i != REC_NONE)
+        return i;
+    if (!recording_grow((void **)&r->strings, &r->cap_strings, r->n_strings, sizeof(char *)))
+        goto oom;
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (!copy)
+        goto oom;
+    memcpy(copy, s, n);
+    r->strings[r->n_strings] = copy;
+    return r->n_strings++;
+oom:
+    r->oom = true;
+    return REC_NONE;
+}
+
+static void recording_fill_frame(struct recording *r, const struct frame *fr, struct rec_frame *out)
+{
+    struct frame_summary s;
+    memset(out, 0, sizeof *out);
+    frame_decode(fr->data, fr->len, &s);
+    out->id = fr->id;
+    out->proto = s.proto;
+    out->malformed = s.malformed;
+    out->wire_len = fr->len;
+    out->src = s.ip_src;
+    out->dst = s.ip_dst;
+    out->sport = s.sport;
+    out->dport = s.dport;
+    out->len = s.payload_len;
+    out->wscale = -1;
+    if (s.proto == DEC_TCP) {
+        seqrel_observe(&r->seqrel, &s, &out->rel_seq, &out->rel_ack);
+        out->flags = s.flags;
+        out->win = s.win;
+        out->mss = s.opt_mss;
+        out->wscale = s.opt_wscale;
+        out->sack_perm = s.opt_sack_perm;
+        out->ts = s.opt_ts;
+        out->n_sack = s.n_sack;
+    } else if (s.proto == DEC_ICMP) {
+        out->icmp_type = s.icmp_type;
+        out->icmp_code = s.icmp_code;
+        out->icmp_id = s.icmp_id;
+        out->icmp_seq = s.icmp_seq;
+    } else if (s.proto == DEC_ARP) {
+        out->arp_op = s.arp_op;
+        out->arp_spa = s.arp_spa;
+        out->arp_tpa = s.arp_tpa;
+        memcpy(out->arp_sha, s.arp_sha, 6);
+    }
+}
+
+/* The recording's frame index for e's frame: a tx makes a new one (relative
+ * sequence numbers advance once per frame on the wire); rx and drop reuse
+ * the latest with the same id. */
+static uint32_t recording_frame_index(struct recording *r, const struct trace_event *e)
+{
+    if (!e->frame)
+        return REC_NONE;
+    if (e->kind != TRACE_TX) {
+        for (uint32_t i = r->n_frames; i-- > 0;)
+            if (r->frames[i].id == e->frame->id)
+                return i;
+    }
+    if (!recording_grow((void **)&r->frames, &r->cap_frames, r->n_frames, sizeof *r->frames)) {
+        r->oom = true;
+        return REC_NONE;
+    }
+    recording_fill_frame(r, e->frame, &r->frames[r->n_frames]);
+    return r->n_frames++;
+}
+
+static const char *recording_reason_of(const struct trace_event *e)
+{
+    if (e->reason)
+        return e->reason;
+    if (e->cause)
+        return e->cause;
+    if (e->what)
+        return e->what;
+    return e->timer;
+}
+
+void recording_add(struct recording *r, const struct trace_event *e)
+{
+    if (r->frozen)
+        return;
+    if (!recording_grow((void **)&r->events, &r->cap_events, r->n_events, sizeof *r->events)) {
+        r->oom = true;
+        return;
+    }
+    struct rec_event ev = {
+        .t = e->t,
+        .kind = e->kind,
+        .host = recording_intern(r, e->host),
+        .link = recording_intern(r, e->link),
+        .conn = recording_intern(r, e->conn),
+        .from = recording_intern(r, e->from),
+        .to = recording_intern(r, e->to),
+        .reason = recording_intern(r, recording_reason_of(e)),
+        .frame = recording_frame_index(r, e),
+        .dup = e->dup,
+    };
+    r->events[r->n_events++] = ev;
+}
+
+const char *recording_str(const struct recording *r, uint32_t i)
+{
+    return i < r->n_strings ? r->strings[i] : "";
+}
+
+const struct rec_event *recording_event(const struct recording *r, uint32_t i)
+{
+    return i < r->n_events ? &r->events[i] : NULL;
+}
+
+const struct rec_frame *recording_frame_of(const struct recording *r, const struct rec_event *e)
+{
+    return e && e->frame < r->n_frames ? &r->frames[e->frame] : NULL;
+}
+
+uint32_t recording_seek_time(const struct recording *r, sim_time t)
+{
+    uint32_t lo = 0, hi = r->n_events;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r->events[mid].t < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+uint32_t recording_frame_end(const struct recording *r, uint32_t i)
+{
+    if (i >= r->n_events || r->events[i].frame == REC_NONE)
+        return REC_NONE;
+    uint32_t f = r->events[i].frame;
+    for (uint32_t j = i + 1; j < r->n_events; j++) {
+        const struct rec_event *e = &r->events[j];
+        if (e->frame == f && (e->kind == TRACE_RX || e->kind == TRACE_DROP))
+            return j;
+    }
+    return REC_NONE;
+}
