@@ -39,6 +39,7 @@ struct seg {
     int8_t wscale; /* 0 = absent here; use ws+1 */
     bool sack_ok, ts;
     uint32_t tsval, tsecr;
+    bool zero_wnd; /* advertise a zero window (wnd 0 means the default 65535) */
 };
 
 static inline struct fixture *fx_of(struct host *h)
@@ -128,7 +129,7 @@ static inline uint32_t seg_build(uint8_t *b, const struct seg *s)
     put32(b + 8, s->ack);
     b[12] = (uint8_t)(((20 + opt) / 4) << 4);
     b[13] = s->flags;
-    put16(b + 14, s->wnd ? s->wnd : 65535);
+    put16(b + 14, s->zero_wnd ? 0 : s->wnd ? s->wnd : 65535);
     put16(b + 16, 0);
     put16(b + 18, 0);
     if (s->len)

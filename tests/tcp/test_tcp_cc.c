@@ -1,0 +1,228 @@
+/* Congestion control and loss recovery (RFC 5681, RFC 6582), RTT estimation
+ * (RFC 6298) and option negotiation (RFC 7323). */
+#include "tcp_harness.h"
+
+static struct fixture fx;
+
+static void setup(void)
+{
+    fx_init(&fx, NULL);
+}
+static void teardown(void)
+{
+    fx_fini(&fx);
+}
+
+TestSuite(tcp_cc, .init = setup, .fini = teardown);
+
+#define RISN REMOTE_ISN
+#define MSS  1000
+
+static const uint8_t payload[20000];
+
+static struct tcp_sock *sock_established_mss(void)
+{
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx,
+             (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = RISN, .ack = s->iss + 1, .mss = MSS});
+    struct tcp_seg ack;
+    cr_assert(next_seg(&fx, &ack, NULL));
+    return s;
+}
+
+static void ack_to(struct tcp_sock *s, uint32_t rel)
+{
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1 + rel});
+}
+
+static void drain(void)
+{
+    frame_queue_clear(&fx.sim.frames, &fx.out);
+}
+
+Test(tcp_cc, established_initial_window_is_ten_segments)
+{
+    struct tcp_sock *s = sock_established_mss();
+    tcp_send(s, payload, sizeof(payload));
+    cr_expect_eq(fx.out.len, 10);
+    cr_expect_eq(s->cwnd, 10 * MSS);
+    drain();
+}
+
+Test(tcp_cc, slow_start_grows_one_mss_per_ack)
+{
+    struct tcp_sock *s = sock_established_mss();
+    tcp_send(s, payload, sizeof(payload));
+    drain();
+    ack_to(s, MSS);
+    cr_expect_eq(s->cwnd, 11 * MSS);
+    ack_to(s, 2 * MSS);
+    cr_expect_eq(s->cwnd, 12 * MSS);
+    cr_expect_eq(fx.out.len, 4, "each ACK releases two segments in slow start");
+    drain();
+}
+
+Test(tcp_cc, triple_dupack_fast_retransmit_and_partial_ack)
+{
+    struct tcp_sock *s = sock_established_mss();
+    tcp_send(s, payload, 5 * MSS);
+    drain();
+    for (int i = 0; i < 2; i++)
+        ack_to(s, 0);
+    expect_nothing(&fx);
+    ack_to(s, 0);
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1, .len = MSS});
+    cr_expect_eq(s->ssthresh, 2500, "max(FlightSize/2, 2*SMSS)");
+    cr_expect_eq(s->cwnd, 2500 + 3 * MSS, "RFC 6582 step 3: inflated by 3 segments");
+    cr_expect(s->in_recovery);
+    ack_to(s, 0);
+    cr_expect_eq(s->cwnd, 2500 + 4 * MSS, "step 4: each further dup ACK inflates");
+    /* partial ACK: first two segments arrived; the third is resent at once */
+    ack_to(s, 2 * MSS);
+    expect_seg(
+        &fx,
+        (struct seg){.flags = TCP_ACK, .seq = s->iss + 1 + 2 * MSS, .ack = RISN + 1, .len = MSS});
+    cr_expect(s->in_recovery);
+    cr_expect_eq(s->cwnd, 2500 + 4 * MSS - 2 * MSS + MSS, "deflate by acked, add back one");
+    ack_to(s, 5 * MSS);
+    cr_expect_not(s->in_recovery);
+    cr_expect_eq(s->cwnd, 1 * MSS, "full ACK: min(ssthresh, FlightSize + SMSS)");
+    drain();
+}
+
+Test(tcp_cc, established_rto_collapses_cwnd_and_halves_ssthresh)
+{
+    struct tcp_sock *s = sock_established_mss();
+    tcp_send(s, payload, 4 * MSS);
+    drain();
+    fx_run(&fx, 1 * SIM_SEC);
+    cr_expect_eq(s->cwnd, MSS);
+    cr_expect_eq(s->ssthresh, 2 * MSS);
+    cr_expect_eq(fx.out.len, 1, "only the first unacknowledged segment is resent");
+    drain();
+}
+
+Test(tcp_cc, rtt_sample_sets_srtt_rttvar_rto)
+{
+    struct tcp_sock *s = sock_established_mss();
+    s->srtt = 0;
+    tcp_rtt_sample(s, 100 * SIM_MS, 0);
+    cr_expect_eq(s->srtt, 100 * SIM_MS);
+    cr_expect_eq(s->rttvar, 50 * SIM_MS);
+    cr_expect_eq(s->rto, 1 * SIM_SEC, "clamped to min_rto");
+    tcp_rtt_sample(s, 200 * SIM_MS, 0);
+    cr_expect_eq(s->srtt, 100 * SIM_MS - 100 * SIM_MS / 8 + 200 * SIM_MS / 8);
+    cr_expect_eq(s->rttvar, 50 * SIM_MS - 50 * SIM_MS / 4 + 100 * SIM_MS / 4);
+}
+
+Test(tcp_cc, rto_uses_srtt_plus_4_rttvar_above_min)
+{
+    struct tcp_sock *s = sock_established_mss();
+    fx.th->cfg.min_rto = 200 * SIM_MS;
+    s->srtt = 0;
+    tcp_rtt_sample(s, 100 * SIM_MS, 0);
+    cr_expect_eq(s->rto, 300 * SIM_MS);
+}
+
+/* ---- options ---- */
+
+Test(tcp_cc, options_window_scale_used_when_both_offer)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    c.timestamps = false;
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .wscale = 7 + 1,
+                               .wnd = 100});
+    drain();
+    cr_expect(s->ws_ok);
+    cr_expect_eq(s->snd_wscale, 7);
+    cr_expect_eq(s->rcv_wscale, 2, "128 KiB needs a shift of 2");
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .wnd = 100});
+    cr_expect_eq(s->snd_wnd, 100 << 7);
+}
+
+Test(tcp_cc, options_window_scale_off_when_peer_does_not_offer)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx,
+             (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = RISN, .ack = s->iss + 1, .mss = 1460});
+    drain();
+    cr_expect_not(s->ws_ok);
+    cr_expect_not(s->ts_ok);
+    cr_expect_eq(s->rcv_wscale, 0);
+}
+
+Test(tcp_cc, options_syn_offers_configured_options)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, "cli", "cli", &test_ops,
+                     &fx, 0);
+    struct tcp_seg syn;
+    cr_assert(next_seg(&fx, &syn, NULL));
+    cr_expect_eq(syn.mss, 1460);
+    cr_expect_eq(syn.wscale, 2);
+    cr_expect(syn.has_ts);
+    cr_expect_eq(syn.wnd, 65535, "the SYN's window is never scaled");
+}
+
+Test(tcp_cc, options_timestamps_echoed_when_both_offer)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = 4242,
+                               .tsecr = 1});
+    struct tcp_seg ack;
+    cr_assert(next_seg(&fx, &ack, NULL));
+    cr_expect(s->ts_ok);
+    cr_expect(ack.has_ts);
+    cr_expect_eq(ack.tsecr, 4242);
+}
+
+Test(tcp_cc, established_paws_drops_old_timestamp)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = 5000,
+                               .tsecr = 1});
+    drain();
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = RISN + 1,
+                               .ack = s->iss + 1,
+                               .data = payload,
+                               .len = 10,
+                               .ts = true,
+                               .tsval = 4000});
+    cr_expect_eq(tcp_readable(s), 0);
+    cr_expect_eq(fx.th->c.drop_paws, 1);
+    drain();
+}
