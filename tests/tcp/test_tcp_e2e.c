@@ -1,0 +1,257 @@
+/* End to end: two hosts whose TCPs talk through a simulated path (fixed
+ * delay, optional random loss), without the IP layer. */
+#include <criterion/criterion.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "stack/tcp/tcp_priv.h"
+
+#define A_IP 0x0a000001u
+#define B_IP 0x0a000002u
+
+struct pair {
+    struct host hosts[2]; /* index 0 = a, 1 = b */
+    struct sim sim;
+    struct tcp_host *th[2];
+    sim_time delay;
+    rng_prob loss;
+    struct rng loss_rng;
+    uint64_t dropped;
+    /* the transfer */
+    uint32_t total, sent, received;
+    bool intact, client_closed_called;
+    int closed[2];
+    enum tcp_outcome outcome[2];
+    struct tcp_sock *client, *server;
+};
+
+static uint8_t pattern_byte(uint32_t i)
+{
+    return (uint8_t)(i * 7 + (i >> 8));
+}
+
+static struct pair *pair_of(struct host *h)
+{
+    return (struct pair *)((char *)(h - h->index) - offsetof(struct pair, hosts));
+}
+
+static void path_deliver(void *ctx, sim_time now)
+{
+    struct frame *f = ctx;
+    struct tcp_host *dst = f->holder;
+    uint32_t src_ip = dst->h->index == 0 ? B_IP : A_IP;
+    uint32_t dst_ip = dst->h->index == 0 ? A_IP : B_IP;
+    struct tcp_seg seg;
+    bool bad;
+    bool ok = tcp_parse(&seg, src_ip, dst_ip, f->data + IP4_L4_OFF, f->len - IP4_L4_OFF, &bad);
+    cr_assert(ok, "unparsable segment on the path");
+    tcp_input_seg(dst, &seg, now);
+    frame_free(&pair_of(dst->h)->sim.frames, f);
+}
+
+/* Owns the frame: frees it on loss, or after delivery. */
+static enum ip4_send_result path_send(struct host *h, struct frame *f, uint32_t src, uint32_t dst,
+                                      uint8_t proto, const struct ip4_send_opts *o)
+{
+    (void)src, (void)dst, (void)proto, (void)o;
+    struct pair *p = pair_of(h);
+    if (rng_hit(&p->loss_rng, p->loss)) {
+        p->dropped++;
+        frame_free(&p->sim.frames, f);
+        return IP4_SENT;
+    }
+    f->holder = p->th[1 - h->index];
+    sim_timer_init(&f->timer, path_deliver, f);
+    sim_timer_arm(&p->sim, &f->timer, p->sim.now + p->delay);
+    return IP4_SENT;
+}
+
+static void pair_init(struct pair *p, double loss)
+{
+    memset(p, 0, sizeof(*p));
+    sim_init(&p->sim, 7);
+    const char *names[2] = {"a", "b"};
+    struct tcp_config c;
+    tcp_config_default(&c);
+    for (uint32_t i = 0; i < 2; i++) {
+        p->hosts[i] = (struct host){.sim = &p->sim,
+                                    .bus = &p->sim.bus,
+                                    .frames = &p->sim.frames,
+                                    .name = (char *)names[i],
+                                    .index = i};
+        rng_seed(&p->hosts[i].rng, 7, names[i]);
+        p->th[i] = tcp_host_new(&p->hosts[i], &c, path_send);
+    }
+    p->delay = 10 * SIM_MS;
+    p->loss = rng_prob_from(loss);
+    rng_seed(&p->loss_rng, 7, "loss");
+    p->intact = true;
+}
+
+static void pair_fini(struct pair *p)
+{
+    for (int i = 0; i < 2; i++)
+        tcp_host_free(p->th[i]);
+    sim_destroy(&p->sim); /* frames still in flight go back with the pool */
+}
+
+/* ---- a bulk sender and a checking receiver ---- */
+
+static void client_push(struct pair *p, struct tcp_sock *s)
+{
+    uint8_t buf[4096];
+    while (p->sent < p->total) {
+        uint32_t n = p->total - p->sent < sizeof(buf) ? p->total - p->sent : sizeof(buf);
+        for (uint32_t i = 0; i < n; i++)
+            buf[i] = pattern_byte(p->sent + i);
+        uint32_t put = tcp_send(s, buf, n);
+        p->sent += put;
+        if (put < n)
+            return;
+    }
+    if (!p->client_closed_called) {
+        p->client_closed_called = true;
+        tcp_close(s);
+    }
+}
+
+static void cli_connected(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)now;
+    client_push(ctx, s);
+}
+static void cli_writable(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)now;
+    client_push(ctx, s);
+}
+static void on_closed(void *ctx, struct tcp_sock *s, enum tcp_outcome o, sim_time now)
+{
+    (void)now;
+    struct pair *p = ctx;
+    int i = s->th == p->th[0] ? 0 : 1;
+    p->closed[i]++;
+    p->outcome[i] = o;
+}
+static void srv_readable(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)now;
+    struct pair *p = ctx;
+    uint8_t buf[8192];
+    uint32_t n;
+    while ((n = tcp_recv(s, buf, sizeof(buf))) > 0) {
+        for (uint32_t i = 0; i < n; i++)
+            if (buf[i] != pattern_byte(p->received + i))
+                p->intact = false;
+        p->received += n;
+    }
+}
+static void srv_peer_closed(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)ctx, (void)now;
+    tcp_close(s);
+}
+static void srv_accept(void *ctx, struct tcp_sock *l, struct tcp_sock *c, sim_time now)
+{
+    (void)l, (void)now;
+    ((struct pair *)ctx)->server = c;
+}
+
+static const struct tcp_sock_ops cli_ops = {
+    .on_connected = cli_connected, .on_writable = cli_writable, .on_closed = on_closed};
+static const struct tcp_sock_ops srv_ops = {.on_accept = srv_accept,
+                                            .on_readable = srv_readable,
+                                            .on_peer_closed = srv_peer_closed,
+                                            .on_closed = on_closed};
+
+static void run_transfer(struct pair *p, uint32_t bytes)
+{
+    p->total = bytes;
+    cr_assert(tcp_listen(&p->hosts[1], 80, 0, "srv", &srv_ops, p));
+    p->client = tcp_connect_from(p->th[0], A_IP, 40000, B_IP, 80, "cli", "cli", &cli_ops, p, 0);
+    cr_assert(p->client);
+    sim_run(&p->sim, 30 * SIM_MIN);
+}
+
+Test(tcp_e2e, transfer_1mb_intact)
+{
+    struct pair p;
+    pair_init(&p, 0);
+    run_transfer(&p, 1 << 20);
+    cr_expect_eq(p.received, 1u << 20);
+    cr_expect(p.intact);
+    cr_expect_eq(p.closed[0], 1);
+    cr_expect_eq(p.closed[1], 1);
+    cr_expect_eq(p.outcome[0], TCP_OUTCOME_ESTABLISHED);
+    cr_expect_eq(p.outcome[1], TCP_OUTCOME_ESTABLISHED);
+    pair_fini(&p);
+}
+
+Test(tcp_e2e, transfer_over_1pct_loss_intact)
+{
+    struct pair p;
+    pair_init(&p, 0.01);
+    run_transfer(&p, 1 << 20);
+    cr_expect_gt(p.dropped, 0);
+    cr_expect_eq(p.received, 1u << 20);
+    cr_expect(p.intact);
+    cr_expect_eq(p.outcome[0], TCP_OUTCOME_ESTABLISHED);
+    cr_expect_eq(p.outcome[1], TCP_OUTCOME_ESTABLISHED);
+    pair_fini(&p);
+}
+
+Test(tcp_e2e, transfer_over_5pct_loss_intact)
+{
+    struct pair p;
+    pair_init(&p, 0.05);
+    run_transfer(&p, 256 * 1024);
+    cr_expect_eq(p.received, 256u * 1024);
+    cr_expect(p.intact);
+    pair_fini(&p);
+}
+
+static void idle_connected(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)ctx, (void)s, (void)now;
+}
+static const struct tcp_sock_ops idle_ops = {
+    .on_connected = idle_connected, .on_accept = srv_accept, .on_closed = on_closed};
+
+Test(tcp_e2e, simultaneous_close_goes_through_closing)
+{
+    struct pair p;
+    pair_init(&p, 0);
+    cr_assert(tcp_listen(&p.hosts[1], 80, 0, "srv", &idle_ops, &p));
+    p.client = tcp_connect_from(p.th[0], A_IP, 40000, B_IP, 80, "cli", "cli", &idle_ops, &p, 0);
+    sim_run(&p.sim, 1 * SIM_SEC);
+    cr_assert(p.server);
+    cr_assert_eq(p.client->state, TCP_ESTABLISHED);
+    struct tcp_sock *c = p.client, *s = p.server;
+    tcp_close(c);
+    tcp_close(s);
+    sim_run(&p.sim, 1 * SIM_SEC + 15 * SIM_MS);
+    cr_expect_eq(c->state, TCP_CLOSING);
+    cr_expect_eq(s->state, TCP_CLOSING);
+    sim_run(&p.sim, 2 * SIM_SEC);
+    cr_expect_eq(c->state, TCP_TIME_WAIT);
+    cr_expect_eq(s->state, TCP_TIME_WAIT);
+    sim_run(&p.sim, 10 * SIM_MIN);
+    cr_expect_eq(p.closed[0], 1);
+    cr_expect_eq(p.closed[1], 1);
+    pair_fini(&p);
+}
+
+Test(tcp_e2e, simultaneous_open_establishes_both)
+{
+    struct pair p;
+    pair_init(&p, 0);
+    struct tcp_sock *a =
+        tcp_connect_from(p.th[0], A_IP, 5000, B_IP, 6000, "a", "a", &idle_ops, &p, 0);
+    struct tcp_sock *b =
+        tcp_connect_from(p.th[1], B_IP, 6000, A_IP, 5000, "b", "b", &idle_ops, &p, 0);
+    sim_run(&p.sim, 5 * SIM_SEC);
+    cr_expect_eq(a->state, TCP_ESTABLISHED);
+    cr_expect_eq(b->state, TCP_ESTABLISHED);
+    pair_fini(&p);
+}
