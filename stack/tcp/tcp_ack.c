@@ -50,6 +50,8 @@ void tcp_cc_on_rto(struct tcp_sock *s, sim_time now)
     s->in_recovery = false;
     s->dupacks = 0;
     s->recover = s->snd_max; /* RFC 6582 §3.2 step 4 after a timeout */
+    tcp_sack_clear(s);       /* resent from scratch like Linux after a timeout */
+    s->high_rxt = s->snd_una;
     s->acked_bytes = 0;
     set_cwnd(s, s->mss, ssthresh, now);
 }
@@ -64,6 +66,11 @@ static void on_third_dupack(struct tcp_sock *s, sim_time now)
     s->in_recovery = true;
     s->retx_cause = "fast";
     tcp_retransmit_first(s, "fast", now);
+    if (s->sack_ok) { /* RFC 6675 §5 step 4: cwnd = ssthresh, then NextSeg */
+        set_cwnd(s, ssthresh, ssthresh, now);
+        tcp_sack_output(s, now);
+        return;
+    }
     set_cwnd(s, ssthresh + 3 * s->mss, ssthresh, now); /* step 3: inflate */
 }
 
@@ -78,6 +85,8 @@ static void on_dupack(struct tcp_sock *s, sim_time now)
     s->dupacks++;
     if (s->dupacks == 3 && !s->in_recovery)
         on_third_dupack(s, now);
+    else if (s->in_recovery && s->sack_ok)
+        tcp_sack_output(s, now);
     else if (s->in_recovery && s->dupacks > 3)
         set_cwnd(s, s->cwnd + s->mss, s->ssthresh, now); /* step 4 */
 }
@@ -104,7 +113,14 @@ static void on_new_ack_cc(struct tcp_sock *s, uint32_t ack, uint32_t acked, sim_
     if (SEQ_GEQ(ack, s->recover)) { /* RFC 6582 step 3 (full ACK): deflate */
         s->in_recovery = false;
         uint32_t f = tcp_flight(s) + s->mss;
+        if (s->sack_ok)
+            f = s->ssthresh; /* RFC 6675 §5: recovery ends with cwnd = ssthresh */
         set_cwnd(s, s->ssthresh < f ? s->ssthresh : f, s->ssthresh, now);
+        return;
+    }
+    if (s->sack_ok) { /* RFC 6675 §5 (C): a partial ACK lets NextSeg continue */
+        tcp_sack_output(s, now);
+        tcp_rto_restart(s, now);
         return;
     }
     /* Partial ACK (step 3): resend the next hole, deflate by what was acked. */
@@ -157,6 +173,7 @@ void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now
     uint32_t wnd = (uint32_t)seg->wnd << s->snd_wscale;
     if (SEQ_LT(seg->ack, s->snd_una))
         return;
+    tcp_sack_update(s, seg);
     if (seg->ack == s->snd_una) {
         bool dup = is_duplicate_ack(s, seg, wnd);
         update_window(s, seg, wnd);
@@ -170,6 +187,7 @@ void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now
     take_rtt_sample(s, seg, seg->ack, now);
     consume_acked(s, acked);
     s->snd_una = seg->ack;
+    tcp_sack_update(s, &(struct tcp_seg){.n_sack = 0}); /* trim to the new SND.UNA */
     if (SEQ_LT(s->snd_nxt, s->snd_una))
         s->snd_nxt = s->snd_una;
     s->backoff = 0;

@@ -16,6 +16,7 @@ static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim
     if (!s->ws_ok)
         s->rcv_wscale = 0;
     s->ts_ok = c->timestamps && seg->has_ts;
+    s->sack_ok = c->sack && seg->sack_ok;
     if (s->ts_ok) {
         s->ts_recent = seg->tsval;
         s->ts_recent_age = now;
@@ -187,6 +188,23 @@ static void reset_input(struct tcp_sock *s, sim_time now)
     tcp_finish(s, TCP_OUTCOME_RESET, "rx RST", now);
 }
 
+static void remove_ooo(struct tcp_sock *s, uint32_t i)
+{
+    for (; i + 1 < s->n_ooo; i++)
+        s->ooo[i] = s->ooo[i + 1];
+    s->n_ooo--;
+}
+
+/* Moves range i to the front: the first SACK block reports the most recent
+ * arrival (RFC 2018 §4). */
+static void ooo_to_front(struct tcp_sock *s, uint32_t i)
+{
+    struct tcp_range r = s->ooo[i];
+    for (; i > 0; i--)
+        s->ooo[i] = s->ooo[i - 1];
+    s->ooo[0] = r;
+}
+
 static void merge_ooo(struct tcp_sock *s)
 {
     bool moved = true;
@@ -202,11 +220,31 @@ static void merge_ooo(struct tcp_sock *s)
                 s->rcv_nxt = r.end;
                 s->bytes_received += n;
             }
-            s->ooo[i] = s->ooo[--s->n_ooo];
+            remove_ooo(s, i);
             moved = true;
             break;
         }
     }
+}
+
+/* After range i grew, fold in any other range it now touches; returns
+ * where range i ended up. */
+static uint32_t absorb_overlaps(struct tcp_sock *s, uint32_t i)
+{
+    for (uint32_t j = 0; j < s->n_ooo; j++) {
+        struct tcp_range *r = &s->ooo[i], *o = &s->ooo[j];
+        if (j == i || SEQ_GT(o->start, r->end) || SEQ_LT(o->end, r->start))
+            continue;
+        if (SEQ_LT(o->start, r->start))
+            r->start = o->start;
+        if (SEQ_GT(o->end, r->end))
+            r->end = o->end;
+        remove_ooo(s, j);
+        if (j < i)
+            i--;
+        j = (uint32_t)-1; /* rescan */
+    }
+    return i;
 }
 
 static void add_ooo(struct tcp_sock *s, uint32_t start, uint32_t end)
@@ -218,11 +256,14 @@ static void add_ooo(struct tcp_sock *s, uint32_t start, uint32_t end)
                 r->start = start;
             if (SEQ_GT(end, r->end))
                 r->end = end;
+            ooo_to_front(s, absorb_overlaps(s, i));
             return;
         }
     }
-    if (s->n_ooo < TCP_OOO_MAX)
-        s->ooo[s->n_ooo++] = (struct tcp_range){start, end};
+    if (s->n_ooo == TCP_OOO_MAX)
+        s->n_ooo--; /* forget the oldest range: its bytes come again */
+    s->ooo[s->n_ooo++] = (struct tcp_range){start, end};
+    ooo_to_front(s, s->n_ooo - 1);
 }
 
 /* §3.10.7.4 seventh check: trim to the window, keep out-of-order data in

@@ -75,7 +75,7 @@ static bool send_one(struct tcp_sock *s, sim_time now)
     uint32_t queued_off = s->snd_nxt - s->snd_una;
     uint32_t unsent = s->snd.len > queued_off ? s->snd.len - queued_off : 0;
     uint32_t wnd = s->snd_wnd < s->cwnd ? s->snd_wnd : s->cwnd;
-    uint32_t flight = tcp_flight(s);
+    uint32_t flight = s->in_recovery && s->sack_ok ? tcp_sack_pipe(s) : tcp_flight(s);
     uint32_t usable = wnd > flight ? wnd - flight : 0;
     uint32_t len = unsent < s->mss ? unsent : s->mss;
     if (len > usable)
@@ -129,6 +129,7 @@ void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now)
     bool fin = s->app_closed && len == s->snd.len && SEQ_GT(s->snd_max, fin_seq(s));
     tcp_emit(s, s->snd_una, TCP_ACK | (fin ? TCP_FIN : 0), len, now);
     tcp_trace_retx(s, s->snd_una, len, fin && !len ? "fin" : cause, now);
+    s->high_rxt = s->snd_una + len;
     if (SEQ_LT(s->snd_nxt, s->snd_una + len + fin))
         s->snd_nxt = s->snd_una + len + fin;
 }

@@ -46,6 +46,10 @@ struct tcp_seg {
     bool sack_ok;
     bool has_ts;
     uint32_t tsval, tsecr;
+    uint32_t n_sack; /* RFC 2018 blocks */
+    struct tcp_range_pair {
+        uint32_t start, end;
+    } sack[4];
 };
 
 /* Output hook: ip4_send by default; tests capture segments here. */
@@ -108,7 +112,7 @@ struct tcp_sock {
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
     uint16_t mss, peer_mss;
     uint8_t snd_wscale, rcv_wscale;
-    bool ws_ok, ts_ok;
+    bool ws_ok, ts_ok, sack_ok;
     bool passive, accepted, app_closed, fin_rcvd, peer_close_told, freed_pending;
     uint32_t ts_recent, ts_offset;
 
@@ -133,8 +137,12 @@ struct tcp_sock {
     uint32_t backlog, n_children, child_seq;
 
     struct tcp_ring snd, rcv;
-    struct tcp_range ooo[TCP_OOO_MAX];
+    struct tcp_range ooo[TCP_OOO_MAX]; /* most recently changed first (RFC 2018 §4) */
     uint32_t n_ooo;
+    /* sender's SACK scoreboard (RFC 6675), ordered by sequence */
+    struct tcp_range sacked[TCP_OOO_MAX];
+    uint32_t n_sacked;
+    uint32_t high_rxt; /* HighRxt: end of the last hole retransmitted */
 
     struct tcp_timer timers[TCP_T_COUNT];
     uint64_t bytes_sent, bytes_acked, bytes_received, bytes_read;
@@ -194,6 +202,13 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
 void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now);
 void tcp_rtt_sample(struct tcp_sock *s, sim_time rtt, sim_time now);
 void tcp_cc_on_rto(struct tcp_sock *s, sim_time now);
+
+/* tcp_recovery.c: SACK scoreboard and SACK-based loss recovery (RFC 6675) */
+void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg);
+void tcp_sack_clear(struct tcp_sock *s);
+uint32_t tcp_sack_pipe(const struct tcp_sock *s);
+/* Sends what RFC 6675 §5 allows during recovery; false when not applicable. */
+bool tcp_sack_output(struct tcp_sock *s, sim_time now);
 
 /* tcp_out.c */
 void tcp_output(struct tcp_sock *s, sim_time now);

@@ -45,6 +45,15 @@ uint16_t tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t le
     return (uint16_t)~sum;
 }
 
+static void parse_sack(struct tcp_seg *seg, const uint8_t *p, uint32_t n)
+{
+    for (uint32_t k = 0; k < n && seg->n_sack < 4; k++) {
+        uint32_t a = rd32(p + 8 * k), b = rd32(p + 8 * k + 4);
+        if (SEQ_LT(a, b))
+            seg->sack[seg->n_sack++] = (struct tcp_range_pair){a, b};
+    }
+}
+
 /* Options (RFC 9293 §3.2, RFC 7323, RFC 2018): a malformed length ends parsing. */
 static void parse_options(struct tcp_seg *seg, const uint8_t *p, uint32_t n)
 {
@@ -66,6 +75,8 @@ static void parse_options(struct tcp_seg *seg, const uint8_t *p, uint32_t n)
             seg->wscale = (int8_t)(p[i + 2] > 14 ? 14 : p[i + 2]); /* RFC 7323 §2.3 */
         else if (kind == 4 && olen == 2)
             seg->sack_ok = true;
+        else if (kind == 5 && olen >= 10 && (olen - 2) % 8 == 0)
+            parse_sack(seg, p + i + 2, (olen - 2u) / 8);
         else if (kind == 8 && olen == 10) {
             seg->has_ts = true;
             seg->tsval = rd32(p + i + 2);
@@ -110,6 +121,24 @@ static uint32_t ts_now(const struct tcp_sock *s, sim_time now)
     return (uint32_t)(now / SIM_MS) + s->ts_offset;
 }
 
+/* RFC 2018 §3-4: as many blocks as fit, the most recently received first. */
+static uint32_t write_sack_blocks(const struct tcp_sock *s, uint8_t *p, uint32_t room)
+{
+    uint32_t max = room < 12 ? 0 : (room - 4) / 8;
+    uint32_t n = s->n_ooo < max ? s->n_ooo : max;
+    if (!n)
+        return 0;
+    p[0] = 1;
+    p[1] = 1;
+    p[2] = 5;
+    p[3] = (uint8_t)(2 + 8 * n);
+    for (uint32_t i = 0; i < n; i++) {
+        wr32(p + 4 + 8 * i, s->ooo[i].start);
+        wr32(p + 8 + 8 * i, s->ooo[i].end);
+    }
+    return 4 + 8 * n;
+}
+
 /* Writes the options for this segment; returns their length (multiple of 4). */
 static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, sim_time now)
 {
@@ -139,6 +168,15 @@ static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, sim
         p[n++] = 3;
         p[n++] = s->rcv_wscale;
     }
+    bool sack_perm = syn && cfg->sack && (!(flags & TCP_ACK) || s->sack_ok);
+    if (sack_perm) {
+        p[n++] = 1;
+        p[n++] = 1;
+        p[n++] = 4;
+        p[n++] = 2;
+    }
+    if (!syn && s->sack_ok && s->n_ooo && (flags & TCP_ACK))
+        n += write_sack_blocks(s, p + n, TCP_MAX_OPT - n);
     return n;
 }
 
