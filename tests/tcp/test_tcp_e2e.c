@@ -10,6 +10,22 @@
 #define A_IP 0x0a000001u
 #define B_IP 0x0a000002u
 
+struct retx_counter {
+    struct trace_sink sink;
+    uint64_t rto, fast, sack;
+};
+
+static void count_retx(struct trace_sink *sk, const struct trace_event *e)
+{
+    struct retx_counter *c = (struct retx_counter *)sk;
+    if (strcmp(e->cause, "rto") == 0)
+        c->rto++;
+    else if (strcmp(e->cause, "fast") == 0)
+        c->fast++;
+    else if (strcmp(e->cause, "sack") == 0)
+        c->sack++;
+}
+
 struct pair {
     struct host hosts[2]; /* index 0 = a, 1 = b */
     struct sim sim;
@@ -192,7 +208,11 @@ Test(tcp_e2e, transfer_over_1pct_loss_intact)
 {
     struct pair p;
     pair_init(&p, 0.01);
+    struct retx_counter rc = {.sink = {.event = count_retx, .mask = TRACE_MASK(TRACE_RETX)}};
+    trace_bus_add_sink(&p.sim.bus, &rc.sink);
     run_transfer(&p, 1 << 20);
+    cr_expect_gt(rc.fast, 0, "losses are repaired by fast retransmit");
+    cr_expect_gt(rc.sack, 0, "and by SACK-driven retransmissions");
     cr_expect_gt(p.dropped, 0);
     cr_expect_eq(p.received, 1u << 20);
     cr_expect(p.intact);
@@ -217,6 +237,30 @@ static void idle_connected(void *ctx, struct tcp_sock *s, sim_time now)
 }
 static const struct tcp_sock_ops idle_ops = {
     .on_connected = idle_connected, .on_accept = srv_accept, .on_closed = on_closed};
+
+Test(tcp_e2e, transfer_without_sack_uses_newreno)
+{
+    struct pair p;
+    pair_init(&p, 0.01);
+    p.th[0]->cfg.sack = false;
+    run_transfer(&p, 512 * 1024);
+    cr_expect_eq(p.received, 512u * 1024);
+    cr_expect(p.intact);
+    pair_fini(&p);
+}
+
+Test(tcp_e2e, transfer_is_deterministic)
+{
+    uint64_t segs[2];
+    for (int i = 0; i < 2; i++) {
+        struct pair p;
+        pair_init(&p, 0.02);
+        run_transfer(&p, 256 * 1024);
+        segs[i] = p.th[0]->c.segs_out * 1000003 + p.th[1]->c.segs_out + p.dropped;
+        pair_fini(&p);
+    }
+    cr_expect_eq(segs[0], segs[1]);
+}
 
 Test(tcp_e2e, simultaneous_close_goes_through_closing)
 {
