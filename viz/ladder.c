@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ladder_model.h"
+#include "rec_decode.h"
 
 /* Appends to a label; silently truncates at the buffer's end. */
 static void lbl_add(char *buf, size_t size, const char *fmt, ...)
@@ -23,7 +24,7 @@ static void lbl_add(char *buf, size_t size, const char *fmt, ...)
 static void label_tcp(const struct rec_frame *f, char *buf, size_t size)
 {
     char flags[40];
-    lbl_add(buf, size, "%s seq=%" PRIu32, dec_tcp_flags_str(f->flags, flags), f->rel_seq);
+    lbl_add(buf, size, "%s seq=%" PRIu32, rec_tcp_flags_str(f->flags, flags), f->rel_seq);
     if (f->flags & DEC_ACK)
         lbl_add(buf, size, " ack=%" PRIu32, f->rel_ack);
     if (f->flags & DEC_SYN) {
@@ -68,10 +69,10 @@ static void label_arp(const struct rec_frame *f, char *buf, size_t size)
     char a[16], b[16];
     const uint8_t *m = f->arp_sha;
     if (f->arp_op == 1)
-        lbl_add(buf, size, "ARP who-has %s tell %s", dec_ip_str(f->arp_tpa, a),
-                dec_ip_str(f->arp_spa, b));
+        lbl_add(buf, size, "ARP who-has %s tell %s", rec_ip_str(f->arp_tpa, a),
+                rec_ip_str(f->arp_spa, b));
     else
-        lbl_add(buf, size, "ARP %s is-at %02x:%02x:%02x:%02x:%02x:%02x", dec_ip_str(f->arp_spa, a),
+        lbl_add(buf, size, "ARP %s is-at %02x:%02x:%02x:%02x:%02x:%02x", rec_ip_str(f->arp_spa, a),
                 m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
@@ -89,13 +90,13 @@ const char *ladder_frame_label(const struct rec_frame *f, char *buf, size_t size
     else if (f->proto == DEC_ARP)
         label_arp(f, buf, size);
     else
-        lbl_add(buf, size, "%s len=%" PRIu32, dec_proto_name(f->proto), f->wire_len);
+        lbl_add(buf, size, "%s len=%" PRIu32, f->proto == DEC_IP ? "IPv4" : "frame", f->wire_len);
     return buf;
 }
 
 /* ---- text ---- */
 
-#define TXT_PREFIX 11 /* "  20.000ms " */
+#define TXT_PREFIX 12 /* "   20.000ms " */
 #define TXT_MAXW   512
 
 /* Cells hold an ASCII character or one of these drawing codes. */
@@ -153,7 +154,7 @@ static void txt_emit(struct txt *t, const char *color)
 static void txt_time(struct txt *t, sim_time when)
 {
     char s[32];
-    snprintf(s, sizeof s, "%8" PRId64 ".%03" PRId64 "ms", when / SIM_MS, (when % SIM_MS) / SIM_US);
+    snprintf(s, sizeof s, "%5" PRId64 ".%03" PRId64 "ms", when / SIM_MS, (when % SIM_MS) / SIM_US);
     txt_put(t, 0, s);
 }
 

@@ -18,7 +18,7 @@
 struct ladder_opts {
     const char *const *hosts; /* columns to show, in this order; NULL = auto */
     uint32_t n_hosts;
-    const char *conn; /* only this connection's frames and states; NULL = all */
+    const char *conn;  /* only this connection's frames and states; NULL = all */
     sim_time from, to; /* window; to == 0 means to the end */
     uint32_t width;    /* text columns; 0 = 80 */
     bool color;        /* ANSI colours (caller decides: TTY and no NO_COLOR) */

@@ -61,10 +61,10 @@ int ladder_write_mermaid(const struct recording *r, const struct world_desc *w,
 
 /* ---- SVG ---- */
 
-#define SVG_LEFT  110
-#define SVG_TOP   70
-#define SVG_COLW  220
-#define SVG_ROWH  26 /* minimum vertical room per row */
+#define SVG_LEFT 110
+#define SVG_TOP  70
+#define SVG_COLW 220
+#define SVG_ROWH 26 /* minimum vertical room per row */
 
 struct svg {
     FILE *out;
@@ -127,7 +127,8 @@ static void svg_frame(struct svg *g, const struct ladder_row *row)
     double x2 = row->to >= 0 ? svg_x(row->to) : x1 + SVG_COLW / 2.0, y2 = svg_y(g, row->t_end);
     if (row->lost) {
         x2 = (x1 + x2) / 2;
-        fprintf(g->out, "<line class=\"frame %s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+        fprintf(g->out,
+                "<line class=\"frame %s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 svg_class(row), x1, y1, x2, y2);
         fprintf(g->out,
                 "<path class=\"cross\" d=\"M%.1f %.1f L%.1f %.1f M%.1f %.1f L%.1f %.1f\"/>\n",
@@ -164,11 +165,12 @@ static void svg_note(struct svg *g, const struct ladder_row *row, uint32_t n_col
 
 static void svg_axis(struct svg *g, sim_time t1, double bottom)
 {
-    fprintf(g->out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/>\n", SVG_LEFT - 10,
-            SVG_TOP, SVG_LEFT - 10, bottom);
+    fprintf(g->out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/>\n",
+            SVG_LEFT - 10, SVG_TOP, SVG_LEFT - 10, bottom);
     for (int k = 0; k <= 10; k++) {
         sim_time t = g->t0 + (t1 - g->t0) * k / 10;
-        fprintf(g->out, "<text class=\"tick\" x=\"%d\" y=\"%.1f\">%" PRId64 ".%03" PRId64 "ms</text>\n",
+        fprintf(g->out,
+                "<text class=\"tick\" x=\"%d\" y=\"%.1f\">%" PRId64 ".%03" PRId64 "ms</text>\n",
                 SVG_LEFT - 14, svg_y(g, t) + 4, t / SIM_MS, (t % SIM_MS) / SIM_US);
     }
 }
@@ -217,7 +219,8 @@ int ladder_write_svg(const struct recording *r, const struct world_desc *w,
     for (uint32_t i = 0; i < m.n_cols; i++) {
         fprintf(out, "<text class=\"host\" x=\"%.1f\" y=\"%d\">", svg_x((int)i), SVG_TOP - 30);
         svg_text(out, m.cols[i]);
-        fprintf(out, "</text>\n<line class=\"col\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+        fprintf(out,
+                "</text>\n<line class=\"col\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 svg_x((int)i), SVG_TOP - 20, svg_x((int)i), bottom);
     }
     svg_axis(&g, t1, bottom);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../sim/frame.h"
+#include "rec_decode.h"
 
 static void recording_sink_event(struct trace_sink *s, const struct trace_event *e)
 {
@@ -17,7 +18,6 @@ void recording_init(struct recording *r)
     memset(r, 0, sizeof *r);
     r->sink.event = recording_sink_event;
     r->sink.mask = TRACE_MASK_ALL;
-    seqrel_init(&r->seqrel);
 }
 
 void recording_destroy(struct recording *r)
@@ -27,7 +27,7 @@ void recording_destroy(struct recording *r)
     free(r->strings);
     free(r->events);
     free(r->frames);
-    seqrel_destroy(&r->seqrel);
+    rec_dirs_free(&r->dirs);
     memset(r, 0, sizeof *r);
 }
 
@@ -83,39 +83,10 @@ oom:
 
 static void recording_fill_frame(struct recording *r, const struct frame *fr, struct rec_frame *out)
 {
-    struct frame_summary s;
-    memset(out, 0, sizeof *out);
-    frame_decode(fr->data, fr->len, &s);
+    rec_decode(fr->data, fr->len, out);
     out->id = fr->id;
-    out->proto = s.proto;
-    out->malformed = s.malformed;
-    out->wire_len = fr->len;
-    out->src = s.ip_src;
-    out->dst = s.ip_dst;
-    out->sport = s.sport;
-    out->dport = s.dport;
-    out->len = s.payload_len;
-    out->wscale = -1;
-    if (s.proto == DEC_TCP) {
-        seqrel_observe(&r->seqrel, &s, &out->rel_seq, &out->rel_ack);
-        out->flags = s.flags;
-        out->win = s.win;
-        out->mss = s.opt_mss;
-        out->wscale = s.opt_wscale;
-        out->sack_perm = s.opt_sack_perm;
-        out->ts = s.opt_ts;
-        out->n_sack = s.n_sack;
-    } else if (s.proto == DEC_ICMP) {
-        out->icmp_type = s.icmp_type;
-        out->icmp_code = s.icmp_code;
-        out->icmp_id = s.icmp_id;
-        out->icmp_seq = s.icmp_seq;
-    } else if (s.proto == DEC_ARP) {
-        out->arp_op = s.arp_op;
-        out->arp_spa = s.arp_spa;
-        out->arp_tpa = s.arp_tpa;
-        memcpy(out->arp_sha, s.arp_sha, 6);
-    }
+    if (out->proto == DEC_TCP && !rec_dirs_relativize(&r->dirs, out, out->rel_seq, out->rel_ack))
+        r->oom = true;
 }
 
 /* The recording's frame index for e's frame: a tx makes a new one (relative

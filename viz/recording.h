@@ -38,13 +38,25 @@ struct rec_frame {
     uint8_t arp_sha[6];
 };
 
+/* One direction of a TCP connection and the ISN it started from. */
+struct rec_dir {
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    uint32_t isn;
+};
+
+struct rec_dirs {
+    struct rec_dir *v;
+    uint32_t n, cap;
+};
+
 struct rec_event {
     sim_time t;
     enum trace_kind kind;
-    uint32_t host;   /* string index of the host name, or REC_NONE */
-    uint32_t link;   /* string index, or REC_NONE */
-    uint32_t conn;   /* string index, or REC_NONE */
-    uint32_t from;   /* state events: string indices */
+    uint32_t host; /* string index of the host name, or REC_NONE */
+    uint32_t link; /* string index, or REC_NONE */
+    uint32_t conn; /* string index, or REC_NONE */
+    uint32_t from; /* state events: string indices */
     uint32_t to;
     uint32_t reason; /* drops; also cause/what/timer for other kinds */
     uint32_t frame;  /* index into recording.frames, or REC_NONE */
@@ -59,7 +71,7 @@ struct recording {
     uint32_t n_frames, cap_frames;
     char **strings; /* interned, index order = first appearance */
     uint32_t n_strings, cap_strings;
-    struct seqrel seqrel;
+    struct rec_dirs dirs; /* ISN of each TCP direction seen */
     bool frozen;
     bool oom; /* an allocation failed: the recording is incomplete */
 };

@@ -10,14 +10,14 @@
 #include "world.h"
 
 struct viz_opts {
-    const char *lang;      /* "en" (default) or "ko" */
-    const char *png;       /* write one picture at `at` and return */
+    const char *lang; /* "en" (default) or "ko" */
+    const char *png;  /* write one picture at `at` and return */
     sim_time at;
     const char *frames_dir; /* write frame%05u.png at `fps` for the whole run */
     uint32_t fps;
     bool autoplay;
     bool exit_at_end;
-    double speed; /* simulated seconds per wall second; 0 = default (0.01) */
+    double speed;           /* simulated seconds per wall second; 0 = default (0.01) */
     uint32_t width, height; /* 0 = 1280x800 */
 };
 
