@@ -135,6 +135,8 @@ void tcp_on_established(struct tcp_sock *s, sim_time now)
         if (!l)
             return;
         s->accepted = true;
+        if (l->n_children)
+            l->n_children--; /* accepted: no longer counts against the backlog */
         s->ops = l->ops;
         s->ctx = l->ctx;
         snprintf(s->app, sizeof(s->app), "%s", l->app);
@@ -167,17 +169,39 @@ void tcp_notify_writable(struct tcp_sock *s, sim_time now)
         s->ops->on_writable(s->ctx, s, now);
 }
 
+/* A listener going away takes its embryonic children with it (Linux drops
+ * the request socks); accepted connections live on without it. */
+static void orphan_children(struct tcp_sock *l, sim_time now)
+{
+    struct tcp_sock *c = l->th->head;
+    while (c) {
+        struct tcp_sock *next = c->next;
+        if (c->listener == l) {
+            c->listener = NULL;
+            if (!c->accepted) {
+                tcp_emit(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, now);
+                tcp_finish(c, TCP_OUTCOME_RESET, "listener closed", now);
+                next = l->th->head; /* the list changed: rescan */
+            }
+        }
+        c = next;
+    }
+}
+
 /* on_closed fires when the connection reaches CLOSED (after TIME_WAIT for the
  * side that closed first), unlike Linux where close() detaches at once. */
 void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now)
 {
+    bool was_listener = s->state == TCP_LISTEN;
     if (o != TCP_OUTCOME_ESTABLISHED || s->outcome == TCP_OUTCOME_PENDING)
         s->outcome = o;
     tcp_timers_stop_all(s);
     tcp_set_state(s, TCP_CLOSED, cause, now);
     s->closed_at = now;
-    if (s->listener && s->listener->n_children)
+    if (s->listener && !s->accepted && s->listener->n_children)
         s->listener->n_children--;
+    if (was_listener)
+        orphan_children(s, now);
     bool tell = !s->passive || s->accepted;
     if (tell && s->ops && s->ops->on_closed)
         s->ops->on_closed(s->ctx, s, s->outcome, now);

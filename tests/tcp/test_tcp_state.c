@@ -93,6 +93,15 @@ Test(tcp_state, listen_syn_when_backlog_full_is_dropped)
 
 /* ---- SYN_RCVD ---- */
 
+static struct tcp_sock *sock_syn_rcvd_on(struct tcp_sock *l)
+{
+    (void)l;
+    send_seg(&fx, (struct seg){.flags = TCP_SYN, .seq = RISN, .mss = 1460});
+    struct tcp_seg sa;
+    cr_assert(next_seg(&fx, &sa, NULL));
+    return tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT);
+}
+
 static struct tcp_sock *sock_syn_rcvd(void)
 {
     sock_listen(&fx);
@@ -428,4 +437,24 @@ Test(tcp_state, wire_truncated_header_is_rejected)
     bool bad;
     cr_expect_not(tcp_parse(&p, REMOTE_IP, LOCAL_IP, b, n - 4, &bad));
     cr_expect_not(tcp_parse(&p, REMOTE_IP, LOCAL_IP, b, 10, &bad));
+}
+
+Test(tcp_state, listen_accepted_connections_free_the_backlog)
+{
+    struct tcp_sock *l = sock_listen(&fx);
+    l->backlog = 1;
+    struct tcp_sock *c = sock_syn_rcvd_on(l);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = c->iss + 1});
+    cr_assert_eq(fx.accepted, 1);
+    cr_expect_eq(l->n_children, 0);
+}
+
+Test(tcp_state, listen_close_resets_embryonic_children)
+{
+    struct tcp_sock *l = sock_listen(&fx);
+    struct tcp_sock *c = sock_syn_rcvd_on(l);
+    uint32_t iss = c->iss;
+    tcp_close(l);
+    expect_seg(&fx, (struct seg){.flags = TCP_RST | TCP_ACK, .seq = iss + 1, .ack = RISN + 1});
+    cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT));
 }
