@@ -39,7 +39,9 @@ struct seg {
     int8_t wscale; /* 0 = absent here; use ws+1 */
     bool sack_ok, ts;
     uint32_t tsval, tsecr;
-    bool zero_wnd; /* advertise a zero window (wnd 0 means the default 65535) */
+    bool zero_wnd;   /* advertise a zero window (wnd 0 means the default 65535) */
+    uint32_t n_sack; /* SACK blocks, absolute sequence numbers */
+    uint32_t sack_start[3], sack_end[3];
 };
 
 static inline struct fixture *fx_of(struct host *h)
@@ -122,6 +124,14 @@ static inline uint32_t seg_build(uint8_t *b, const struct seg *s)
         put32(o + opt + 4, s->tsval);
         put32(o + opt + 8, s->tsecr);
         opt += 12;
+    }
+    if (s->n_sack) {
+        o[opt] = 1, o[opt + 1] = 1, o[opt + 2] = 5, o[opt + 3] = (uint8_t)(2 + 8 * s->n_sack);
+        for (uint32_t i = 0; i < s->n_sack; i++) {
+            put32(o + opt + 4 + 8 * i, s->sack_start[i]);
+            put32(o + opt + 8 + 8 * i, s->sack_end[i]);
+        }
+        opt += 4 + 8 * s->n_sack;
     }
     put16(b, REMOTE_PORT);
     put16(b + 2, LOCAL_PORT);

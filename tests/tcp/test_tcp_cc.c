@@ -226,3 +226,95 @@ Test(tcp_cc, established_paws_drops_old_timestamp)
     cr_expect_eq(fx.th->c.drop_paws, 1);
     drain();
 }
+
+/* ---- SACK ---- */
+
+static struct tcp_sock *sock_established_sack(void)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    c.timestamps = false;
+    c.window_scale = false;
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = MSS,
+                               .sack_ok = true});
+    drain();
+    cr_assert(s->sack_ok);
+    return s;
+}
+
+Test(tcp_cc, sack_not_used_when_peer_does_not_offer)
+{
+    struct tcp_sock *s = sock_established_mss();
+    cr_expect_not(s->sack_ok);
+}
+
+Test(tcp_cc, sack_receiver_reports_most_recent_block_first)
+{
+    struct tcp_sock *s = sock_established_sack();
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 11, .ack = s->iss + 1, .data = payload, .len = 10});
+    drain();
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 31, .ack = s->iss + 1, .data = payload, .len = 10});
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1});
+    cr_assert_eq(a.n_sack, 2);
+    cr_expect_eq(a.sack[0].start, RISN + 31);
+    cr_expect_eq(a.sack[0].end, RISN + 41);
+    cr_expect_eq(a.sack[1].start, RISN + 11);
+    cr_expect_eq(a.sack[1].end, RISN + 21);
+}
+
+Test(tcp_cc, sack_receiver_drops_blocks_once_filled)
+{
+    struct tcp_sock *s = sock_established_sack();
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 11, .ack = s->iss + 1, .data = payload, .len = 10});
+    drain();
+    send_seg(&fx,
+             (struct seg){
+                 .flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .data = payload, .len = 10});
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 21});
+    cr_expect_eq(a.n_sack, 0);
+}
+
+Test(tcp_cc, sack_sender_resends_each_hole_once)
+{
+    struct tcp_sock *s = sock_established_sack();
+    tcp_send(s, payload, 6 * MSS);
+    drain();
+    uint32_t base = s->iss + 1;
+    /* segments 0 and 2 lost; 1, 3, 4, 5 SACKed over three dup ACKs */
+    struct seg d = {.flags = TCP_ACK,
+                    .seq = RISN + 1,
+                    .ack = base,
+                    .n_sack = 2,
+                    .sack_start = {base + 3 * MSS, base + MSS},
+                    .sack_end = {base + 4 * MSS, base + 2 * MSS}};
+    send_seg(&fx, d);
+    d.sack_end[0] = base + 5 * MSS;
+    send_seg(&fx, d);
+    expect_nothing(&fx);
+    d.sack_end[0] = base + 6 * MSS;
+    send_seg(&fx, d);
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = base, .ack = RISN + 1, .len = MSS});
+    expect_seg(&fx,
+               (struct seg){.flags = TCP_ACK, .seq = base + 2 * MSS, .ack = RISN + 1, .len = MSS});
+    expect_nothing(&fx);
+    cr_expect_eq(s->cwnd, s->ssthresh, "RFC 6675: no inflation, cwnd = ssthresh");
+    ack_to(s, 6 * MSS);
+    cr_expect_not(s->in_recovery);
+}
