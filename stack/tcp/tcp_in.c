@@ -63,6 +63,7 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, sim_time
     s->lport = seg->dport;
     s->rip = seg->src;
     s->rport = seg->sport;
+    tcp_hash_insert(s);
     s->state = TCP_LISTEN; /* the child's trace starts at LISTEN -> SYN_RCVD */
     s->irs = seg->seq;
     s->rcv_nxt = seg->seq + 1;

@@ -62,8 +62,12 @@ struct tcp_counters {
         drop_out_of_window, drop_paws, rst_out, challenge_acks, challenge_ack_limited;
 };
 
+#define TCP_HASH_SIZE 256 /* connection table buckets (power of two) */
+
 struct tcp_host {
     struct host *h;
+    /* 4-tuple lookups only; anything that iterates uses the creation list */
+    struct tcp_sock *hash[TCP_HASH_SIZE];
     struct tcp_config cfg;
     struct tcp_sock *head, *tail; /* every socket, in creation order */
     uint64_t isn_secret[2];
@@ -95,6 +99,8 @@ struct tcp_range {
 
 struct tcp_sock {
     struct tcp_sock *next, *prev;
+    struct tcp_sock *hnext; /* hash chain */
+    bool hashed;
     struct tcp_host *th;
     struct tcp_sock *listener; /* children until accepted */
     char name[TCP_NAME_LEN];
@@ -230,6 +236,8 @@ void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now);
 struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char *app);
 struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
                             uint16_t rport);
+/* Enters a connection with its 4-tuple set into the lookup table. */
+void tcp_hash_insert(struct tcp_sock *s);
 struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport);
 /* Ends the connection: CLOSED, on_closed, then the socket is freed. */
 void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now);

@@ -97,9 +97,36 @@ struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char 
     return s;
 }
 
+static uint32_t tuple_hash(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
+{
+    uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu ^ lip;
+    return (h ^ (h >> 15)) & (TCP_HASH_SIZE - 1);
+}
+
+void tcp_hash_insert(struct tcp_sock *s)
+{
+    struct tcp_sock **b = &s->th->hash[tuple_hash(s->lip, s->lport, s->rip, s->rport)];
+    s->hnext = *b;
+    *b = s;
+    s->hashed = true;
+}
+
+static void hash_remove(struct tcp_sock *s)
+{
+    if (!s->hashed)
+        return;
+    struct tcp_sock **p = &s->th->hash[tuple_hash(s->lip, s->lport, s->rip, s->rport)];
+    while (*p && *p != s)
+        p = &(*p)->hnext;
+    if (*p)
+        *p = s->hnext;
+    s->hashed = false;
+}
+
 static void sock_free(struct tcp_sock *s)
 {
     tcp_timers_stop_all(s);
+    hash_remove(s);
     list_remove(s->th, s);
     free(s->snd.buf);
     free(s->rcv.buf);
@@ -109,9 +136,8 @@ static void sock_free(struct tcp_sock *s)
 struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
                             uint16_t rport)
 {
-    for (struct tcp_sock *s = th->head; s; s = s->next)
-        if (s->state != TCP_LISTEN && s->lport == lport && s->rport == rport && s->rip == rip &&
-            s->lip == lip)
+    for (struct tcp_sock *s = th->hash[tuple_hash(lip, lport, rip, rport)]; s; s = s->hnext)
+        if (s->lport == lport && s->rport == rport && s->rip == rip && s->lip == lip)
             return s;
     return NULL;
 }
@@ -438,6 +464,7 @@ struct tcp_sock *tcp_connect_from(struct tcp_host *th, uint32_t src, uint16_t sp
     s->lport = sport;
     s->rip = dst;
     s->rport = dport;
+    tcp_hash_insert(s);
     s->iss = tcp_isn(th, src, sport, dst, dport, now);
     s->snd_una = s->iss;
     s->snd_nxt = s->iss + 1;
