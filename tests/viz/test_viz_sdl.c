@@ -1,0 +1,107 @@
+/* The SDL2 visualizer rendering headless pictures. */
+#include <criterion/criterion.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viz/viz.h"
+#include "viz_fixture.h"
+
+static struct recording rec;
+
+static void rec_setup(void)
+{
+    recording_init(&rec);
+    fx_handshake(&rec);
+    fx_send(&rec, 40 * SIM_MS, "client", NULL,
+            C2S(.seq = 1001, .ack = 5001, .flags = 0x18, .win = 512, .len = 100));
+    recording_freeze(&rec);
+}
+
+static void rec_teardown(void)
+{
+    recording_destroy(&rec);
+}
+
+TestSuite(viz_sdl, .init = rec_setup, .fini = rec_teardown);
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "no file %s", path);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*len ? *len : 1);
+    cr_assert_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+static void render_png(const char *path, sim_time at, const char *lang)
+{
+    struct viz_opts o = {.png = path, .at = at, .lang = lang};
+    cr_assert_eq(viz_main(&rec, &fx_world, &o), 0);
+}
+
+Test(viz_sdl, png_same_bytes_twice)
+{
+    render_png("/tmp/tcpsim_viz_a.png", 5 * SIM_MS, "en");
+    render_png("/tmp/tcpsim_viz_b.png", 5 * SIM_MS, "en");
+    size_t la, lb;
+    unsigned char *a = slurp("/tmp/tcpsim_viz_a.png", &la),
+                  *b = slurp("/tmp/tcpsim_viz_b.png", &lb);
+    cr_expect_gt(la, 1000);
+    cr_expect(la == lb && memcmp(a, b, la) == 0, "two renders differ");
+    free(a);
+    free(b);
+    remove("/tmp/tcpsim_viz_b.png");
+}
+
+/* Counts pixels of exactly this colour in an RGB PNG. */
+static long count_color(const char *path, unsigned r, unsigned g, unsigned b)
+{
+    png_image img = {.version = PNG_IMAGE_VERSION};
+    cr_assert(png_image_begin_read_from_file(&img, path));
+    img.format = PNG_FORMAT_RGB;
+    unsigned char *px = malloc(PNG_IMAGE_SIZE(img));
+    cr_assert(png_image_finish_read(&img, NULL, px, 0, NULL));
+    long n = 0;
+    for (size_t i = 0; i + 2 < PNG_IMAGE_SIZE(img); i += 3)
+        n += px[i] == r && px[i + 1] == g && px[i + 2] == b;
+    free(px);
+    png_image_free(&img);
+    return n;
+}
+
+Test(viz_sdl, png_shows_syn_in_flight)
+{
+    render_png("/tmp/tcpsim_viz_syn.png", 5 * SIM_MS, "en");
+    cr_expect_gt(count_color("/tmp/tcpsim_viz_syn.png", 46, 160, 67), 150,
+                 "no SYN-coloured packet");
+}
+
+Test(viz_sdl, png_marks_lost_frame)
+{
+    render_png("/tmp/tcpsim_viz_lost.png", 46 * SIM_MS, "en");
+    render_png("/tmp/tcpsim_viz_before.png", 41 * SIM_MS, "en");
+    long lost = count_color("/tmp/tcpsim_viz_lost.png", 210, 40, 40);
+    long before = count_color("/tmp/tcpsim_viz_before.png", 210, 40, 40);
+    cr_expect_gt(lost, before + 30, "no x where the frame was lost (%ld vs %ld)", lost, before);
+}
+
+Test(viz_sdl, png_korean_renders)
+{
+    render_png("/tmp/tcpsim_viz_ko.png", 25 * SIM_MS, "ko");
+    size_t len;
+    unsigned char *b = slurp("/tmp/tcpsim_viz_ko.png", &len);
+    cr_expect_gt(len, 1000);
+    free(b);
+}
+
+Test(viz_sdl, png_to_unwritable_path_fails)
+{
+    struct viz_opts o = {.png = "/nonexistent-dir/x.png", .at = 0};
+    cr_expect_eq(viz_main(&rec, &fx_world, &o), 3);
+}
