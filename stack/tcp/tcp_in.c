@@ -453,6 +453,8 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
         return;
     }
     s->segs_in++;
+    if (s->th->cfg.keepalive)
+        tcp_keepalive_reset(s, now);
     if (s->state == TCP_SYN_SENT)
         syn_sent_input(s, seg, now);
     else

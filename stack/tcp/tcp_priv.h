@@ -85,7 +85,16 @@ struct tcp_ring {
     uint32_t cap, head, len;
 };
 
-enum tcp_timer_id { TCP_T_RTO, TCP_T_PERSIST, TCP_T_DELACK, TCP_T_TIMEWAIT, TCP_T_COUNT };
+enum tcp_timer_id {
+    TCP_T_RTO,
+    TCP_T_PERSIST,
+    TCP_T_DELACK,
+    TCP_T_TIMEWAIT,
+    TCP_T_KEEPALIVE,
+    TCP_T_COUNT
+};
+
+#define TCP_KEEPALIVE_PROBES 9 /* Linux tcp_keepalive_probes */
 
 struct tcp_timer {
     struct sim_timer t;
@@ -127,7 +136,7 @@ struct tcp_sock {
     bool rtt_active;
     uint32_t rtt_seq;
     sim_time rtt_start;
-    uint32_t backoff, retries;
+    uint32_t backoff, retries, keepalive_probes;
 
     /* congestion control (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, dupacks, recover;
@@ -230,6 +239,8 @@ void tcp_timer_arm(struct tcp_sock *s, enum tcp_timer_id id, sim_time when);
 void tcp_timer_stop(struct tcp_sock *s, enum tcp_timer_id id);
 void tcp_timers_stop_all(struct tcp_sock *s);
 void tcp_rto_restart(struct tcp_sock *s, sim_time now);
+/* Restarts the idle clock of keepalive (when enabled): the peer spoke. */
+void tcp_keepalive_reset(struct tcp_sock *s, sim_time now);
 void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now);
 
 /* tcp_sock.c */

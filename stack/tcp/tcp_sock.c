@@ -156,6 +156,7 @@ void tcp_on_established(struct tcp_sock *s, sim_time now)
 {
     s->outcome = TCP_OUTCOME_ESTABLISHED;
     s->established_at = now;
+    tcp_keepalive_reset(s, now);
     if (s->passive) {
         struct tcp_sock *l = s->listener;
         if (!l)

@@ -6,6 +6,7 @@ static void on_rto(struct tcp_sock *s, sim_time now);
 static void on_persist(struct tcp_sock *s, sim_time now);
 static void on_delack(struct tcp_sock *s, sim_time now);
 static void on_timewait(struct tcp_sock *s, sim_time now);
+static void on_keepalive(struct tcp_sock *s, sim_time now);
 
 static void timer_fired(void *ctx, sim_time now)
 {
@@ -22,6 +23,9 @@ static void timer_fired(void *ctx, sim_time now)
         break;
     case TCP_T_TIMEWAIT:
         on_timewait(t->s, now);
+        break;
+    case TCP_T_KEEPALIVE:
+        on_keepalive(t->s, now);
         break;
     case TCP_T_COUNT:
         break;
@@ -139,4 +143,30 @@ void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now)
     tcp_timer_stop(s, TCP_T_RTO);
     tcp_timer_stop(s, TCP_T_PERSIST);
     tcp_timer_arm(s, TCP_T_TIMEWAIT, now + 2 * s->th->cfg.msl);
+}
+
+void tcp_keepalive_reset(struct tcp_sock *s, sim_time now)
+{
+    sim_time idle = s->th->cfg.keepalive;
+    if (idle == 0 || (s->state != TCP_ESTABLISHED && s->state != TCP_CLOSE_WAIT))
+        return;
+    s->keepalive_probes = 0;
+    tcp_timer_arm(s, TCP_T_KEEPALIVE, now + idle);
+}
+
+/* RFC 1122 §4.2.3.6: after `keepalive` of silence, probe with SEG.SEQ =
+ * SND.NXT-1 and no data (Linux style); after TCP_KEEPALIVE_PROBES unanswered
+ * probes, one `keepalive` apart, the connection times out. */
+static void on_keepalive(struct tcp_sock *s, sim_time now)
+{
+    if (s->state != TCP_ESTABLISHED && s->state != TCP_CLOSE_WAIT)
+        return;
+    if (s->keepalive_probes >= TCP_KEEPALIVE_PROBES) {
+        tcp_finish(s, TCP_OUTCOME_TIMEOUT, "timeout", now);
+        return;
+    }
+    s->keepalive_probes++;
+    tcp_trace_timer(s, "keepalive", s->keepalive_probes, now);
+    tcp_emit(s, s->snd_una - 1, TCP_ACK, 0, now);
+    tcp_timer_arm(s, TCP_T_KEEPALIVE, now + s->th->cfg.keepalive);
 }

@@ -175,3 +175,30 @@ Test(tcp_timer, nagle_off_sends_small_segments_at_once)
     expect_seg(&fx,
                (struct seg){.flags = TCP_ACK, .seq = s->iss + 101, .ack = RISN + 1, .len = 100});
 }
+
+Test(tcp_timer, established_keepalive_probes_after_idle_then_times_out)
+{
+    fx.th->cfg.keepalive = 10 * SIM_SEC;
+    struct tcp_sock *s = sock_established(&fx);
+    fx_run(&fx, 10 * SIM_SEC - 1);
+    expect_nothing(&fx);
+    fx_run(&fx, 10 * SIM_SEC);
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss, .ack = RISN + 1});
+    fx_run(&fx, 100 * SIM_SEC);
+    cr_expect_eq(fx.closed, 1);
+    cr_expect_eq(fx.outcome, TCP_OUTCOME_TIMEOUT);
+    frame_queue_clear(&fx.sim.frames, &fx.out);
+}
+
+Test(tcp_timer, established_keepalive_answer_restarts_idle_clock)
+{
+    fx.th->cfg.keepalive = 10 * SIM_SEC;
+    struct tcp_sock *s = sock_established(&fx);
+    fx_run(&fx, 10 * SIM_SEC);
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss, .ack = RISN + 1});
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1});
+    fx_run(&fx, 20 * SIM_SEC - 1);
+    expect_nothing(&fx);
+    cr_expect_eq(s->keepalive_probes, 0);
+    cr_expect_eq(s->state, TCP_ESTABLISHED);
+}
