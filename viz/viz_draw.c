@@ -52,6 +52,13 @@ static void text(struct viz_ctx *c, TTF_Font *f, int x, int y, SDL_Color k, cons
     SDL_FreeSurface(surf);
 }
 
+static void text_centered(struct viz_ctx *c, TTF_Font *f, int x, int y, SDL_Color k, const char *s)
+{
+    int w = 0, h = 0;
+    if (s && TTF_SizeUTF8(f, s, &w, &h) == 0)
+        text(c, f, x - w / 2, y, k, s);
+}
+
 static void fill_circle(SDL_Renderer *r, int cx, int cy, int rad)
 {
     for (int dy = -rad; dy <= rad; dy++) {
@@ -90,7 +97,7 @@ static void draw_links(struct viz_ctx *c)
         char s[96];
         snprintf(s, sizeof s, "%s  %" PRId64 " ms  %" PRIu64 " Mb/s  loss %.1f%%",
                  l->name ? l->name : "", l->delay / SIM_MS, l->rate_bps / 1000000, l->loss * 100);
-        text(c, c->small, (x1 + x2) / 2 - 90, (y1 + y2) / 2 + 10, ink, s);
+        text_centered(c, c->small, (x1 + x2) / 2, (y1 + y2) / 2 + 10, ink, s);
     }
 }
 
@@ -105,12 +112,12 @@ static void draw_hosts(struct viz_ctx *c)
         fill_circle(c->ren, x, y, 24);
         set_color(c->ren, fill);
         fill_circle(c->ren, x, y, 21);
-        text(c, c->font, x - 30, y - 50, edge, h->name);
+        text_centered(c, c->font, x, y - 50, edge, h->name);
         char a[16];
         if (h->n_addrs) {
             snprintf(a, sizeof a, "%u.%u.%u.%u", h->addrs[0] >> 24, (h->addrs[0] >> 16) & 255,
                      (h->addrs[0] >> 8) & 255, h->addrs[0] & 255);
-            text(c, c->small, x - 30, y + 28, edge, a);
+            text_centered(c, c->small, x, y + 28, edge, a);
         }
     }
 }
@@ -144,13 +151,42 @@ static void draw_conns(struct viz_ctx *c, int x, int y)
 {
     const SDL_Color ink = {30, 30, 40, 255}, state = {123, 31, 162, 255};
     text(c, c->font, x, y, ink, tr(c, TX_CONNS));
-    for (uint32_t i = 0; i < c->scene.n_conns && i < 8; i++) {
+    for (uint32_t i = 0; i < c->scene.n_conns && i < 7; i++) {
         const struct scene_conn *k = &c->scene.conns[i];
         char s[160];
         snprintf(s, sizeof s, "%s %s: %s -> %s", k->host >= 0 ? c->world->hosts[k->host].name : "?",
                  recording_str(c->rec, k->conn), recording_str(c->rec, k->prev),
                  recording_str(c->rec, k->state));
         text(c, c->small, x, y + 24 + 18 * (int)i, state, s);
+    }
+}
+
+/* RFC 9293 §3.3.2 states, the current one of the latest connection to
+ * change lit and the one it came from outlined. */
+static void draw_states(struct viz_ctx *c, int x, int y)
+{
+    static const char *const states[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED",
+                                         "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING",
+                                         "TIME_WAIT",   "CLOSE_WAIT", "LAST_ACK"};
+    const SDL_Color lit = {123, 31, 162, 255}, prev = {230, 120, 0, 255},
+                    dim = {200, 200, 210, 255}, ink = {50, 50, 60, 255},
+                    white = {255, 255, 255, 255};
+    const char *cur = "", *was = "";
+    if (c->scene.last_conn >= 0) {
+        const struct scene_conn *k = &c->scene.conns[c->scene.last_conn];
+        cur = recording_str(c->rec, k->state);
+        was = recording_str(c->rec, k->prev);
+    }
+    int bw = (c->w - x - 20) / 4 - 6;
+    for (int i = 0; i < 11; i++) {
+        SDL_Rect r = {x + (i % 4) * (bw + 6), y + (i / 4) * 32, bw, 26};
+        bool on = strcmp(states[i], cur) == 0;
+        set_color(c->ren, on ? lit : strcmp(states[i], was) == 0 ? prev : dim);
+        if (on)
+            SDL_RenderFillRect(c->ren, &r);
+        else
+            SDL_RenderDrawRect(c->ren, &r);
+        text_centered(c, c->small, r.x + bw / 2, r.y + 5, on ? white : ink, states[i]);
     }
 }
 
@@ -231,7 +267,8 @@ void viz_draw(struct viz_ctx *c)
     draw_packets(c);
     int px = c->w * 57 / 100;
     draw_conns(c, px, 60);
-    draw_ladder(c, px, 240, (c->h - 400) / 17);
+    draw_states(c, px, 230);
+    draw_ladder(c, px, 340, (c->h - 480) / 17);
     draw_legend(c);
     draw_timeline(c);
 }

@@ -112,17 +112,21 @@ static void scene_state(const struct recording *r, const struct world_desc *w,
         if (s->conns[k].conn == e->conn) {
             s->conns[k].prev = s->conns[k].state;
             s->conns[k].state = e->to;
+            s->last_conn = (int)k;
             return;
         }
-    if (s->n_conns < SCENE_MAX_CONNS)
+    if (s->n_conns < SCENE_MAX_CONNS) {
+        s->last_conn = (int)s->n_conns;
         s->conns[s->n_conns++] = (struct scene_conn){
             e->conn, scene_host_index(w, recording_str(r, e->host)), e->to, e->from};
+    }
 }
 
 void scene_at(const struct recording *r, const struct world_desc *w, sim_time t, struct scene *s)
 {
     s->n_packets = 0;
     s->n_conns = 0;
+    s->last_conn = -1;
     s->upto = 0;
     for (uint32_t i = 0; i < r->n_events && r->events[i].t <= t; i++) {
         const struct rec_event *e = &r->events[i];

@@ -44,6 +44,7 @@ struct scene {
     uint32_t n_packets, cap_packets;
     struct scene_conn conns[SCENE_MAX_CONNS];
     uint32_t n_conns;
+    int last_conn; /* index in conns of the latest state change, -1 none */
     uint32_t upto; /* events with index < upto happened by the scene's time */
 };
 
