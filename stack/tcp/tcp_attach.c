@@ -44,6 +44,7 @@ bool tcp_attach(struct host *h, const struct tcp_config *cfg)
     struct tcp_host *th = tcp_host_new(h, cfg, ip4_send);
     if (!th)
         return false;
+    th->alloc = ip4_alloc;
     h->tcp_destroy = tcp_destroy_host;
     host_register_proto(h, IP_PROTO_TCP, tcp_input, tcp_icmp_error, th);
     return true;

@@ -73,6 +73,8 @@ struct tcp_host {
     uint64_t isn_secret[2];
     uint32_t ts_secret;
     tcp_output_fn output;
+    /* ip4_alloc once bound to IP (it stamps frame ids); NULL = the frame pool */
+    struct frame *(*alloc)(struct host *h, uint32_t l4_len);
     /* RFC 5961 §7: challenge ACKs limited per host, like Linux (1000/s). */
     sim_time challenge_window;
     uint32_t challenge_count;

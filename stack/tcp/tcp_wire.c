@@ -207,7 +207,8 @@ static void send_frame(struct tcp_host *th, struct frame *f, uint32_t src, uint3
 
 static struct frame *alloc_segment(struct tcp_host *th, uint32_t l4len)
 {
-    struct frame *f = frame_alloc(th->h->frames, IP4_L4_OFF + l4len);
+    struct frame *f =
+        th->alloc ? th->alloc(th->h, l4len) : frame_alloc(th->h->frames, IP4_L4_OFF + l4len);
     if (f)
         f->len = IP4_L4_OFF + l4len;
     return f;
