@@ -1,14 +1,32 @@
 /* Internals shared by the TCP files: the connection struct and the
  * per-host TCP state.  Split by concern:
- *   tcp_wire.c   parse/emit segments, options, checksum
- *   tcp_in.c     SEGMENT ARRIVES (RFC 9293 §3.10.7)
- *   tcp_ack.c    ACK processing, RTT, congestion control, recovery
- *   tcp_out.c    what to send: data, Nagle, SWS, window updates, RST
- *   tcp_timer.c  RTO, persist, delayed ACK, TIME_WAIT
- *   tcp_sock.c   the socket API, listeners, app events
- *   tcp_state.c  tcp_set_state and the state names
- *   tcp_isn.c    RFC 6528 initial sequence numbers
- *   tcp_attach.c binding to the host's IP layer */
+ *   tcp_wire.c     parse/emit segments, options, checksum
+ *   tcp_in.c       SEGMENT ARRIVES (RFC 9293 §3.10.7), one function per state group
+ *   tcp_ack.c      ACK processing, RTT (RFC 6298), NewReno (RFC 5681, 6582)
+ *   tcp_recovery.c SACK scoreboard and SACK-based recovery (RFC 6675)
+ *   tcp_out.c      what to send: data, Nagle, SWS avoidance, ACKs, retransmission
+ *   tcp_timer.c    RTO, persist, delayed ACK, TIME_WAIT, keepalive
+ *   tcp_sock.c     the socket API, listeners, app events, the byte rings
+ *   tcp_state.c    tcp_set_state, trace events, state names
+ *   tcp_isn.c      RFC 6528 initial sequence numbers
+ *   tcp_attach.c   binding to the host's IP layer (ip4_alloc/ip4_send, proto 6)
+ *
+ * Decisions where the RFCs leave a choice:
+ *  - on_closed fires when the connection reaches CLOSED, i.e. after TIME_WAIT
+ *    for the side that closed first (Linux detaches the app at close()).
+ *  - A RST for a passive child in SYN_RCVD discards the child like Linux's
+ *    request sock: traced SYN_RCVD -> CLOSED (cause "rx RST"), never reported
+ *    to the app; the listener stays in LISTEN.  Closing a listener resets its
+ *    not-yet-accepted children.
+ *  - A child counts against the listener's backlog from its SYN until it is
+ *    accepted (at ESTABLISHED).
+ *  - Window-scale shift: the smallest that lets the whole rcvbuf be advertised.
+ *  - After an RTO the sender goes back to SND.UNA and resends in slow start
+ *    (Linux marks everything outstanding lost); the SACK scoreboard is cleared.
+ *  - Keepalive probes are SEG.SEQ = SND.UNA-1 with no data, 9 probes, one
+ *    `keepalive` interval apart.
+ * Memory: sizeof(struct tcp_sock) is about 750 bytes; the send and receive
+ * rings are allocated on first use. */
 #ifndef STACK_TCP_PRIV_H
 #define STACK_TCP_PRIV_H
 

@@ -202,3 +202,23 @@ Test(tcp_timer, established_keepalive_answer_restarts_idle_clock)
     cr_expect_eq(s->keepalive_probes, 0);
     cr_expect_eq(s->state, TCP_ESTABLISHED);
 }
+
+Test(tcp_timer, established_full_buffer_advertises_zero_then_reopens_on_read)
+{
+    fx.th->cfg.rcvbuf = 4000;
+    fx.th->cfg.delayed_ack = 0;
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .data = payload, .len = 4000});
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
+    cr_expect_eq(a.wnd, 0);
+    uint8_t buf[4000];
+    cr_assert_eq(tcp_recv(s, buf, 100), 100);
+    expect_nothing(&fx); /* RFC 1122 §4.2.3.3: 100 bytes is too small to announce */
+    cr_assert_eq(tcp_recv(s, buf, 3900), 3900);
+    a = expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
+    cr_expect_eq(a.wnd, 4000);
+}
