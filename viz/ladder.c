@@ -172,6 +172,18 @@ static const char *txt_color_of(const struct ladder_row *row)
     return f->len ? "\x1b[34m" : NULL;
 }
 
+/* When the frame arrived (or was lost), right of the last column if it fits. */
+static void txt_arrival(struct txt *t, const struct ladder_row *row)
+{
+    char s[40];
+    sim_time e = row->t_end;
+    snprintf(s, sizeof s, "%s %" PRId64 ".%03" PRId64 "ms", row->lost ? "lost" : "rx", e / SIM_MS,
+             (e % SIM_MS) / SIM_US);
+    uint32_t at = t->x[t->n_cols - 1] + 2;
+    if (row->t_end > row->t && at + strlen(s) <= t->width)
+        txt_put(t, at, s);
+}
+
 static void txt_frame(struct txt *t, const struct ladder_row *row)
 {
     char label[160];
@@ -204,6 +216,7 @@ static void txt_frame(struct txt *t, const struct ladder_row *row)
         t->cells[right ? hi - 1 : lo] = right ? CELL_RHEAD : CELL_LHEAD;
     if (inside)
         txt_put(t, lo + (hi - lo - (uint32_t)len) / 2, label);
+    txt_arrival(t, row);
     txt_emit(t, txt_color_of(row));
 }
 
