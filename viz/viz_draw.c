@@ -204,9 +204,47 @@ static void draw_ladder(struct viz_ctx *c, int x, int y, int rows)
         const struct rec_frame *f = recording_frame_of(c->rec, e);
         char label[160], line[256], ts[32];
         fmt_time(e->t, ts, sizeof ts);
-        snprintf(line, sizeof line, "%s  %s: %s", ts, recording_str(c->rec, e->host),
-                 ladder_frame_label(f, label, sizeof label));
+        uint32_t end = recording_frame_end(c->rec, idx[n - 1 - k]);
+        bool lost = end != REC_NONE && c->rec->events[end].kind == TRACE_DROP &&
+                    c->rec->events[end].t <= c->t;
+        snprintf(line, sizeof line, "%s  %s: %s%s", ts, recording_str(c->rec, e->host),
+                 ladder_frame_label(f, label, sizeof label), lost ? "  x " : "");
+        if (lost)
+            strncat(line, tr(c, TX_LOST), sizeof line - strlen(line) - 1);
         text(c, c->small, x, y + 24 + 17 * (int)k, kind_color[scene_kind_of(f)], line);
+    }
+}
+
+/* The clicked host: its addresses and its connections' states. */
+static void draw_details(struct viz_ctx *c)
+{
+    if (c->selected_host < 0 || (uint32_t)c->selected_host >= c->world->n_hosts)
+        return;
+    const struct world_host *h = &c->world->hosts[c->selected_host];
+    const SDL_Color ink = {30, 30, 40, 255}, box = {250, 246, 235, 255}, edge = {230, 120, 0, 255};
+    SDL_Rect r = {20, c->h - 260, c->w * 50 / 100, 140};
+    set_color(c->ren, box);
+    SDL_RenderFillRect(c->ren, &r);
+    set_color(c->ren, edge);
+    SDL_RenderDrawRect(c->ren, &r);
+    char s[160];
+    snprintf(s, sizeof s, "%s%s", h->name, h->router ? " (router)" : "");
+    text(c, c->font, r.x + 10, r.y + 6, ink, s);
+    int y = r.y + 30;
+    for (uint32_t i = 0; i < h->n_addrs && i < 8 && y < r.y + r.h - 16; i++, y += 16) {
+        uint32_t a = h->addrs[i];
+        snprintf(s, sizeof s, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+                 h->prefix[i]);
+        text(c, c->small, r.x + 10, y, ink, s);
+    }
+    for (uint32_t i = 0; i < c->scene.n_conns && y < r.y + r.h - 16; i++) {
+        const struct scene_conn *k = &c->scene.conns[i];
+        if (k->host != c->selected_host)
+            continue;
+        snprintf(s, sizeof s, "%s: %s", recording_str(c->rec, k->conn),
+                 recording_str(c->rec, k->state));
+        text(c, c->small, r.x + 10, y, (SDL_Color){123, 31, 162, 255}, s);
+        y += 16;
     }
 }
 
@@ -269,6 +307,7 @@ void viz_draw(struct viz_ctx *c)
     draw_conns(c, px, 60);
     draw_states(c, px, 230);
     draw_ladder(c, px, 340, (c->h - 480) / 17);
+    draw_details(c);
     draw_legend(c);
     draw_timeline(c);
 }
