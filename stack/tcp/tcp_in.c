@@ -385,6 +385,12 @@ static bool can_receive_data(enum tcp_state st)
 /* §3.10.7.4: SYN-RECEIVED through TIME-WAIT. */
 static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
 {
+    if (s->state == TCP_SYN_RCVD && (seg->flags & TCP_SYN) && !(seg->flags & TCP_ACK) &&
+        seg->seq == s->irs) {
+        /* A retransmitted SYN: our SYN,ACK was lost; answer it again (Linux). */
+        tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
+        return;
+    }
     if (paws_reject(s, seg, now)) {
         s->th->c.drop_paws++;
         tcp_trace_drop(s->th, "paws", now);

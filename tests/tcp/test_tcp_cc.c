@@ -318,3 +318,46 @@ Test(tcp_cc, sack_sender_resends_each_hole_once)
     ack_to(s, 6 * MSS);
     cr_expect_not(s->in_recovery);
 }
+
+Test(tcp_cc, options_timestamps_off_here_ignores_peer_offer)
+{
+    struct tcp_sock *s = sock_syn_sent(&fx); /* fixture config: timestamps off */
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = 1});
+    struct tcp_seg ack;
+    cr_assert(next_seg(&fx, &ack, NULL));
+    cr_expect_not(s->ts_ok);
+    cr_expect_not(ack.has_ts);
+}
+
+Test(tcp_cc, options_sack_off_here_ignores_peer_offer)
+{
+    fx.th->cfg.sack = false;
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .sack_ok = true});
+    drain();
+    cr_expect_not(s->sack_ok);
+}
+
+Test(tcp_cc, options_listener_answers_only_offered_options)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    sock_listen(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN, .seq = RISN, .mss = 1460, .sack_ok = true});
+    struct tcp_seg sa;
+    cr_assert(next_seg(&fx, &sa, NULL));
+    cr_expect(sa.sack_ok);
+    cr_expect_not(sa.has_ts, "the peer did not offer timestamps");
+    cr_expect_eq(sa.wscale, -1, "the peer did not offer window scaling");
+}

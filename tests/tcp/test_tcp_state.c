@@ -458,3 +458,11 @@ Test(tcp_state, listen_close_resets_embryonic_children)
     expect_seg(&fx, (struct seg){.flags = TCP_RST | TCP_ACK, .seq = iss + 1, .ack = RISN + 1});
     cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT));
 }
+
+Test(tcp_state, syn_rcvd_retransmitted_syn_gets_syn_ack_again)
+{
+    struct tcp_sock *c = sock_syn_rcvd();
+    send_seg(&fx, (struct seg){.flags = TCP_SYN, .seq = RISN, .mss = 1460});
+    expect_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = c->iss, .ack = RISN + 1});
+    cr_expect_eq(c->state, TCP_SYN_RCVD);
+}

@@ -32,6 +32,9 @@ static void record(struct trace_sink *s, const struct trace_event *e)
     case TRACE_RETX:
         snprintf(l, 96, "retx %s %u %u %s", e->conn, e->seq, e->len, e->cause);
         break;
+    case TRACE_CC:
+        snprintf(l, 96, "cc %s %llu", e->conn, (unsigned long long)e->cwnd);
+        break;
     case TRACE_DROP:
         snprintf(l, 96, "drop %s", e->reason);
         break;
@@ -138,5 +141,17 @@ Test(tcp_trace, no_listener_drop_is_traced)
 {
     send_seg(&fx, (struct seg){.flags = TCP_SYN, .seq = RISN});
     cr_expect(saw("drop no_listener"));
+    frame_queue_clear(&fx.sim.frames, &fx.out);
+}
+
+Test(tcp_trace, slow_start_cwnd_changes_are_traced)
+{
+    static const uint8_t data[8000];
+    struct tcp_sock *s = sock_established(&fx);
+    tcp_send(s, data, sizeof(data));
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1 + 1460});
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1 + 2920});
+    cr_expect(saw("cc cli 16060"));
+    cr_expect(saw("cc cli 17520"));
     frame_queue_clear(&fx.sim.frames, &fx.out);
 }
