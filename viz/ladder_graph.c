@@ -1,5 +1,6 @@
 /* The ladder as Mermaid text and as a standalone SVG image. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ladder.h"
@@ -66,10 +67,15 @@ int ladder_write_mermaid(const struct recording *r, const struct world_desc *w,
 #define SVG_COLW 220
 #define SVG_ROWH 26 /* minimum vertical room per row */
 
+/* Time runs down, but not linearly: each distinct instant gets its own
+ * height, with a gap that grows with the time elapsed (up to a few rows), so
+ * a long idle period does not squeeze a handshake into one line while
+ * arrows still slant by their delay. */
 struct svg {
     FILE *out;
-    sim_time t0;
-    double scale; /* pixels per nanosecond */
+    sim_time *times; /* sorted distinct instants */
+    double *ys;
+    uint32_t n;
 };
 
 static void svg_text(FILE *out, const char *s)
@@ -95,7 +101,55 @@ static double svg_x(int col)
 
 static double svg_y(const struct svg *g, sim_time t)
 {
-    return SVG_TOP + (double)(t - g->t0) * g->scale;
+    uint32_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->times[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < g->n && g->times[lo] == t)
+        return g->ys[lo];
+    if (lo == 0 || lo == g->n) /* outside: the nearest end */
+        return g->n ? g->ys[lo == 0 ? 0 : g->n - 1] : SVG_TOP;
+    double f = (double)(t - g->times[lo - 1]) / (double)(g->times[lo] - g->times[lo - 1]);
+    return g->ys[lo - 1] + f * (g->ys[lo] - g->ys[lo - 1]);
+}
+
+static int svg_cmp_time(const void *a, const void *b)
+{
+    sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
+    return (x > y) - (x < y);
+}
+
+/* Heights of the instants; the smallest nonzero gap counts as one row. */
+static bool svg_scale(struct svg *g, const struct ladder_model *m)
+{
+    g->times = malloc(sizeof *g->times * (2 * (size_t)m->n_rows + 1));
+    g->ys = malloc(sizeof *g->ys * (2 * (size_t)m->n_rows + 1));
+    if (!g->times || !g->ys)
+        return false;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n_rows; i++) {
+        g->times[n++] = m->rows[i].t;
+        if (m->rows[i].kind == LROW_FRAME)
+            g->times[n++] = m->rows[i].t_end;
+    }
+    qsort(g->times, n, sizeof *g->times, svg_cmp_time);
+    g->n = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (g->n == 0 || g->times[g->n - 1] != g->times[i])
+            g->times[g->n++] = g->times[i];
+    sim_time unit = 0;
+    for (uint32_t i = 1; i < g->n; i++)
+        if (unit == 0 || g->times[i] - g->times[i - 1] < unit)
+            unit = g->times[i] - g->times[i - 1];
+    for (uint32_t i = 0; i < g->n; i++) {
+        double rows = i ? (double)(g->times[i] - g->times[i - 1]) / (double)unit : 0;
+        g->ys[i] = i ? g->ys[i - 1] + SVG_ROWH * (rows < 1 ? 1 : rows > 4 ? 4 : rows) : SVG_TOP;
+    }
+    return true;
 }
 
 static const char *svg_class(const struct ladder_row *row)
@@ -163,12 +217,12 @@ static void svg_note(struct svg *g, const struct ladder_row *row, uint32_t n_col
     fputs("</text>\n", g->out);
 }
 
-static void svg_axis(struct svg *g, sim_time t1, double bottom)
+static void svg_axis(struct svg *g, double bottom)
 {
     fprintf(g->out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/>\n",
             SVG_LEFT - 10, SVG_TOP, SVG_LEFT - 10, bottom);
-    for (int k = 0; k <= 10; k++) {
-        sim_time t = g->t0 + (t1 - g->t0) * k / 10;
+    for (uint32_t k = 0; k < g->n; k++) {
+        sim_time t = g->times[k];
         fprintf(g->out,
                 "<text class=\"tick\" x=\"%d\" y=\"%.1f\">%" PRId64 ".%03" PRId64 "ms</text>\n",
                 SVG_LEFT - 14, svg_y(g, t) + 4, t / SIM_MS, (t % SIM_MS) / SIM_US);
@@ -197,19 +251,13 @@ int ladder_write_svg(const struct recording *r, const struct world_desc *w,
     if (!ladder_model_build(r, w, o, &m))
         return -1;
     struct svg g = {.out = out};
-    sim_time t1 = 0;
-    for (uint32_t i = 0; i < m.n_rows; i++) {
-        if (i == 0 || m.rows[i].t < g.t0)
-            g.t0 = m.rows[i].t;
-        sim_time e = m.rows[i].kind == LROW_FRAME ? m.rows[i].t_end : m.rows[i].t;
-        if (e > t1)
-            t1 = e;
+    if (!svg_scale(&g, &m)) {
+        free(g.times);
+        free(g.ys);
+        ladder_model_free(&m);
+        return -1;
     }
-    if (t1 <= g.t0)
-        t1 = g.t0 + SIM_MS;
-    double span_px = m.n_rows * (double)SVG_ROWH < 400 ? 400 : m.n_rows * (double)SVG_ROWH;
-    g.scale = span_px / (double)(t1 - g.t0);
-    double bottom = SVG_TOP + span_px + 30;
+    double bottom = (g.n ? g.ys[g.n - 1] : SVG_TOP) + 40;
     unsigned width = SVG_LEFT + SVG_COLW * (m.n_cols ? m.n_cols : 1) + 20;
     fprintf(out,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -223,7 +271,7 @@ int ladder_write_svg(const struct recording *r, const struct world_desc *w,
                 "</text>\n<line class=\"col\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 svg_x((int)i), SVG_TOP - 20, svg_x((int)i), bottom);
     }
-    svg_axis(&g, t1, bottom);
+    svg_axis(&g, bottom);
     for (uint32_t i = 0; i < m.n_rows; i++) {
         if (m.rows[i].kind == LROW_FRAME)
             svg_frame(&g, &m.rows[i]);
@@ -231,6 +279,8 @@ int ladder_write_svg(const struct recording *r, const struct world_desc *w,
             svg_note(&g, &m.rows[i], m.n_cols);
     }
     fputs("</svg>\n", out);
+    free(g.times);
+    free(g.ys);
     ladder_model_free(&m);
     return ferror(out) ? -1 : 0;
 }
