@@ -90,7 +90,8 @@ const char *ladder_frame_label(const struct rec_frame *f, char *buf, size_t size
     else if (f->proto == DEC_ARP)
         label_arp(f, buf, size);
     else
-        lbl_add(buf, size, "%s len=%" PRIu32, f->proto == DEC_IP ? "IPv4" : "frame", f->wire_len);
+        lbl_add(buf, size, "%s%s len=%" PRIu32, f->malformed ? "malformed " : "",
+                f->proto == DEC_IP ? "IPv4" : "frame", f->wire_len);
     return buf;
 }
 

@@ -32,8 +32,8 @@ static bool in_window(const struct ladder_opts *o, sim_time t)
 
 static bool is_exchange(const struct rec_frame *f)
 {
-    return f && (f->proto == DEC_TCP || f->proto == DEC_UDP || f->proto == DEC_ICMP ||
-                 f->proto == DEC_ARP);
+    return f && (f->malformed || f->proto == DEC_TCP || f->proto == DEC_UDP ||
+                 f->proto == DEC_ICMP || f->proto == DEC_ARP);
 }
 
 /* The connection's 4-tuple: the first SYN its host sends after the

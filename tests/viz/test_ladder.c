@@ -358,3 +358,25 @@ Test(ladder, recording_ignores_events_after_freeze)
     fx_state(&rec, SIM_SEC, "client", "c1", "ESTABLISHED", "CLOSED");
     cr_expect_eq(rec.n_events, n);
 }
+
+Test(ladder, text_arrows_cross_intermediate_columns)
+{
+    fx_handshake(&rec);
+    const char *const hosts[] = {"client", "idle", "server"};
+    char *s = render(ladder_write_text, &(struct ladder_opts){.hosts = hosts, .n_hosts = 3});
+    expect_golden("three_columns.txt", s);
+    free(s);
+}
+
+Test(ladder, recording_survives_truncated_frame)
+{
+    struct frame *f = fx_frame(9, 20); /* Ethernet header and 6 bytes of IPv4 */
+    f->data[12] = 0x08;
+    f->data[14] = 0x45;
+    fx_send(&rec, 0, "client", "server", f);
+    cr_assert_eq(rec.n_frames, 1);
+    cr_expect(rec.frames[0].malformed);
+    char *s = render(ladder_write_text, &(struct ladder_opts){0});
+    cr_expect_not_null(strstr(s, "malformed frame len=20"), "%s", s);
+    free(s);
+}
