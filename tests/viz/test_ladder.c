@@ -380,3 +380,13 @@ Test(ladder, recording_survives_truncated_frame)
     cr_expect_not_null(strstr(s, "malformed frame len=20"), "%s", s);
     free(s);
 }
+
+Test(ladder, text_link_down_note)
+{
+    fx_handshake(&rec);
+    recording_add(&rec, &(struct trace_event){
+                            .t = 50 * SIM_MS, .kind = TRACE_LINK, .link = "l1", .what = "down"});
+    char *s = render(ladder_write_text, &(struct ladder_opts){0});
+    cr_expect_not_null(strstr(s, "   50.000ms  -- link l1 down --"), "%s", s);
+    free(s);
+}

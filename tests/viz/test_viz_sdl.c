@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "viz/viz.h"
 #include "viz_fixture.h"
@@ -104,4 +105,27 @@ Test(viz_sdl, png_to_unwritable_path_fails)
 {
     struct viz_opts o = {.png = "/nonexistent-dir/x.png", .at = 0};
     cr_expect_eq(viz_main(&rec, &fx_world, &o), 3);
+}
+
+Test(viz_sdl, frames_one_png_per_step)
+{
+    char dir[] = "/tmp/tcpsim_viz_frames_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    struct viz_opts o = {.frames_dir = dir, .fps = 100, .speed = 1.0};
+    cr_assert_eq(viz_main(&rec, &fx_world, &o), 0);
+    /* 10 ms per picture over a 45 ms recording: frames 0..4 */
+    char path[128];
+    for (int k = 0; k <= 6; k++) {
+        snprintf(path, sizeof path, "%s/frame%05d.png", dir, k);
+        FILE *f = fopen(path, "rb");
+        if (k <= 4)
+            cr_expect_not_null(f, "missing %s", path);
+        else
+            cr_expect_null(f, "extra %s", path);
+        if (f) {
+            fclose(f);
+            remove(path);
+        }
+    }
+    rmdir(dir);
 }
