@@ -83,7 +83,10 @@ static bool is_duplicate_ack(const struct tcp_sock *s, const struct tcp_seg *seg
 static void on_dupack(struct tcp_sock *s, sim_time now)
 {
     s->dupacks++;
-    if (s->dupacks == 3 && !s->in_recovery)
+    /* RFC 6675 §5: with SACK, recovery also starts once more than
+     * (DupThresh - 1) * SMSS bytes above SND.UNA are SACKed. */
+    bool sack_lost = s->sack_ok && tcp_sack_bytes(s) > 2u * s->mss;
+    if ((s->dupacks == 3 || sack_lost) && !s->in_recovery)
         on_third_dupack(s, now);
     else if (s->in_recovery && s->sack_ok)
         tcp_sack_output(s, now);

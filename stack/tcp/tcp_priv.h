@@ -242,6 +242,7 @@ void tcp_cc_on_rto(struct tcp_sock *s, sim_time now);
 void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg);
 void tcp_sack_clear(struct tcp_sock *s);
 uint32_t tcp_sack_pipe(const struct tcp_sock *s);
+uint32_t tcp_sack_bytes(const struct tcp_sock *s);
 /* Sends what RFC 6675 §5 allows during recovery; false when not applicable. */
 bool tcp_sack_output(struct tcp_sock *s, sim_time now);
 

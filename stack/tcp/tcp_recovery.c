@@ -63,6 +63,14 @@ void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg)
     drop_acked_ranges(s);
 }
 
+uint32_t tcp_sack_bytes(const struct tcp_sock *s)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->n_sacked; i++)
+        n += s->sacked[i].end - s->sacked[i].start;
+    return n;
+}
+
 static uint32_t high_sacked(const struct tcp_sock *s)
 {
     return s->n_sacked ? s->sacked[s->n_sacked - 1].end : s->snd_una;

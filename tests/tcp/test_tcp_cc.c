@@ -297,7 +297,7 @@ Test(tcp_cc, sack_sender_resends_each_hole_once)
     tcp_send(s, payload, 6 * MSS);
     drain();
     uint32_t base = s->iss + 1;
-    /* segments 0 and 2 lost; 1, 3, 4, 5 SACKed over three dup ACKs */
+    /* segments 0 and 2 lost; 1 and 3 SACKed: 2 SMSS, not yet a loss */
     struct seg d = {.flags = TCP_ACK,
                     .seq = RISN + 1,
                     .ack = base,
@@ -305,14 +305,15 @@ Test(tcp_cc, sack_sender_resends_each_hole_once)
                     .sack_start = {base + 3 * MSS, base + MSS},
                     .sack_end = {base + 4 * MSS, base + 2 * MSS}};
     send_seg(&fx, d);
-    d.sack_end[0] = base + 5 * MSS;
-    send_seg(&fx, d);
     expect_nothing(&fx);
-    d.sack_end[0] = base + 6 * MSS;
+    /* segment 4 SACKed too: more than (DupThresh-1)*SMSS above SND.UNA */
+    d.sack_end[0] = base + 5 * MSS;
     send_seg(&fx, d);
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = base, .ack = RISN + 1, .len = MSS});
     expect_seg(&fx,
                (struct seg){.flags = TCP_ACK, .seq = base + 2 * MSS, .ack = RISN + 1, .len = MSS});
+    d.sack_end[0] = base + 6 * MSS;
+    send_seg(&fx, d);
     expect_nothing(&fx);
     cr_expect_eq(s->cwnd, s->ssthresh, "RFC 6675: no inflation, cwnd = ssthresh");
     ack_to(s, 6 * MSS);
@@ -360,4 +361,73 @@ Test(tcp_cc, options_listener_answers_only_offered_options)
     cr_expect(sa.sack_ok);
     cr_expect_not(sa.has_ts, "the peer did not offer timestamps");
     cr_expect_eq(sa.wscale, -1, "the peer did not offer window scaling");
+}
+
+Test(tcp_cc, sack_recovery_starts_when_enough_is_sacked)
+{
+    struct tcp_sock *s = sock_established_sack();
+    tcp_send(s, payload, 5 * MSS);
+    drain();
+    uint32_t base = s->iss + 1;
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = RISN + 1,
+                               .ack = base,
+                               .n_sack = 1,
+                               .sack_start = {base + MSS},
+                               .sack_end = {base + 4 * MSS}});
+    cr_expect(s->in_recovery, "3 segments SACKed above the hole after one dup ACK");
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = base, .ack = RISN + 1, .len = MSS});
+    drain();
+}
+
+static struct tcp_sock *sock_established_ts(uint32_t peer_tsval)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = peer_tsval,
+                               .tsecr = 0});
+    drain();
+    return s;
+}
+
+Test(tcp_cc, established_paws_accepts_old_timestamp_after_24_days_idle)
+{
+    struct tcp_sock *s = sock_established_ts(5000);
+    fx_run(&fx, 25 * 24 * 3600 * SIM_SEC);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = RISN + 1,
+                               .ack = s->iss + 1,
+                               .data = payload,
+                               .len = 10,
+                               .ts = true,
+                               .tsval = 4000});
+    cr_expect_eq(tcp_readable(s), 10);
+    cr_expect_eq(fx.th->c.drop_paws, 0);
+    drain();
+}
+
+Test(tcp_cc, timestamps_echo_gives_rtt_sample)
+{
+    struct tcp_sock *s = sock_established_ts(5000);
+    tcp_send(s, payload, 100);
+    struct tcp_seg d;
+    cr_assert(next_seg(&fx, &d, NULL));
+    cr_assert(d.has_ts);
+    fx_run(&fx, 300 * SIM_MS);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = RISN + 1,
+                               .ack = s->iss + 101,
+                               .ts = true,
+                               .tsval = 5001,
+                               .tsecr = d.tsval});
+    cr_expect_eq(s->srtt, 300 * SIM_MS, "the first RTTM sample after the handshake's");
+    drain();
 }
