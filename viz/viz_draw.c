@@ -59,6 +59,24 @@ static void text_centered(struct viz_ctx *c, TTF_Font *f, int x, int y, SDL_Colo
         text(c, f, x - w / 2, y, k, s);
 }
 
+/* Text wrapped to `width` pixels (the lesson text). */
+static void text_wrapped(struct viz_ctx *c, TTF_Font *f, int x, int y, int width, SDL_Color k,
+                         const char *s)
+{
+    if (!s || !s[0] || width <= 0)
+        return;
+    SDL_Surface *surf = TTF_RenderUTF8_Blended_Wrapped(f, s, k, (Uint32)width);
+    if (!surf)
+        return;
+    SDL_Texture *tex = SDL_CreateTextureFromSurface(c->ren, surf);
+    SDL_Rect src = {0, 0, surf->w, surf->h > 54 ? 54 : surf->h}, dst = {x, y, src.w, src.h};
+    if (tex) {
+        SDL_RenderCopy(c->ren, tex, &src, &dst);
+        SDL_DestroyTexture(tex);
+    }
+    SDL_FreeSurface(surf);
+}
+
 static void fill_circle(SDL_Renderer *r, int cx, int cy, int rad)
 {
     for (int dy = -rad; dy <= rad; dy++) {
@@ -71,7 +89,7 @@ static void fill_circle(SDL_Renderer *r, int cx, int cy, int rad)
 
 static void topo_point(const struct viz_ctx *c, double x, double y, int *px, int *py)
 {
-    int w = c->w * 55 / 100, top = 50, h = c->h - 160;
+    int w = c->w * 55 / 100, top = 110, h = c->h - 220;
     *px = 40 + (int)(x * (w - 80));
     *py = top + (int)(y * (h - 40));
 }
@@ -288,9 +306,7 @@ static void draw_header(struct viz_ctx *c)
         for (int i = 0; i < 3; i++)
             text(c, c->small, c->w / 2, 10 + 16 * i, ink, tr(c, TX_HELP1 + i));
     } else if (desc) {
-        char line[200];
-        snprintf(line, sizeof line, "%s", desc);
-        text(c, c->small, 20, 32, (SDL_Color){80, 80, 90, 255}, line);
+        text_wrapped(c, c->small, 20, 34, c->w * 55 / 100 - 20, (SDL_Color){80, 80, 90, 255}, desc);
     }
 }
 

@@ -126,9 +126,9 @@ static void viz_click(struct viz_ctx *c, int x, int y)
         return;
     }
     c->selected_host = -1;
-    int w = c->w * 55 / 100, h = c->h - 160;
+    int w = c->w * 55 / 100, h = c->h - 220;
     for (uint32_t i = 0; i < c->world->n_hosts && i < SCENE_MAX_HOSTS; i++) {
-        int hx = 40 + (int)(c->scene.hx[i] * (w - 80)), hy = 50 + (int)(c->scene.hy[i] * (h - 40));
+        int hx = 40 + (int)(c->scene.hx[i] * (w - 80)), hy = 110 + (int)(c->scene.hy[i] * (h - 40));
         if ((x - hx) * (x - hx) + (y - hy) * (y - hy) <= 26 * 26)
             c->selected_host = (int)i;
     }
@@ -182,6 +182,19 @@ static bool viz_input(struct viz_ctx *c, const SDL_Event *e, bool *dragging)
     return true;
 }
 
+/* High-DPI: draw in window coordinates (where mouse events are) scaled to
+ * the renderer's pixels. */
+static void viz_fit_window(struct viz_ctx *c, SDL_Window *win)
+{
+    int ww, wh, ow, oh;
+    SDL_GetWindowSize(win, &ww, &wh);
+    SDL_GetRendererOutputSize(c->ren, &ow, &oh);
+    float scale = ww > 0 && ow > ww ? (float)ow / (float)ww : 1.0f;
+    SDL_RenderSetScale(c->ren, scale, scale);
+    c->w = ww;
+    c->h = wh;
+}
+
 static int viz_window(struct viz_ctx *c, const struct viz_opts *o)
 {
     SDL_Window *win = SDL_CreateWindow("tcpsim viz", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
@@ -200,11 +213,7 @@ static int viz_window(struct viz_ctx *c, const struct viz_opts *o)
         SDL_Event e;
         while (SDL_PollEvent(&e))
             run = run && viz_input(c, &e, &dragging);
-        int ow, oh;
-        SDL_GetRendererOutputSize(c->ren, &ow, &oh);
-        SDL_RenderSetLogicalSize(c->ren, 0, 0);
-        c->w = ow;
-        c->h = oh;
+        viz_fit_window(c, win);
         uint32_t now = SDL_GetTicks();
         if (c->playing)
             c->t += (sim_time)(c->speed * (double)(now - last) * SIM_MS);

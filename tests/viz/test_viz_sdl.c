@@ -94,7 +94,13 @@ Test(viz_sdl, png_marks_lost_frame)
 
 Test(viz_sdl, png_korean_renders)
 {
-    render_png("/tmp/tcpsim_viz_ko.png", 25 * SIM_MS, "ko");
+    struct world_desc w = fx_world;
+    w.title = "TCP 3-way handshake";
+    w.desc_en = "The client opens a connection.";
+    w.desc_ko = "클라이언트가 SYN을 보내고, 서버가 SYN-ACK로 답하고, 클라이언트가 ACK로 연결을 "
+                "완성합니다. 각 쪽의 상태가 어떻게 바뀌는지 보세요.";
+    struct viz_opts o = {.png = "/tmp/tcpsim_viz_ko.png", .at = 25 * SIM_MS, .lang = "ko"};
+    cr_assert_eq(viz_main(&rec, &w, &o), 0);
     size_t len;
     unsigned char *b = slurp("/tmp/tcpsim_viz_ko.png", &len);
     cr_expect_gt(len, 1000);
