@@ -3,6 +3,7 @@
  *   tcp_wire.c     parse/emit segments, options, checksum
  *   tcp_in.c       SEGMENT ARRIVES (RFC 9293 §3.10.7), one function per state group
  *   tcp_ack.c      ACK processing, RTT (RFC 6298), NewReno (RFC 5681, 6582)
+ *   tcp_cong.c     NewReno / CUBIC (RFC 9438) window growth and decrease
  *   tcp_recovery.c SACK scoreboard and SACK-based recovery (RFC 6675)
  *   tcp_out.c      what to send: data, Nagle, SWS avoidance, ACKs, retransmission
  *   tcp_timer.c    RTO, persist, delayed ACK, TIME_WAIT, keepalive
@@ -162,6 +163,10 @@ struct tcp_sock {
     uint32_t cwnd, ssthresh, dupacks, recover;
     bool in_recovery;
     uint32_t acked_bytes; /* congestion avoidance counter */
+    /* CUBIC (RFC 9438) */
+    uint32_t cubic_wmax, cubic_origin, cubic_west;
+    uint64_t cubic_k_ms;
+    sim_time cubic_epoch; /* -1: a new epoch starts at the next ACK */
 
     /* delayed ACK (RFC 1122 §4.2.3.2) */
     uint32_t unacked_segs;
@@ -245,6 +250,10 @@ uint32_t tcp_sack_pipe(const struct tcp_sock *s);
 uint32_t tcp_sack_bytes(const struct tcp_sock *s);
 /* Sends what RFC 6675 §5 allows during recovery; false when not applicable. */
 bool tcp_sack_output(struct tcp_sock *s, sim_time now);
+
+/* tcp_cong.c: the algorithm-specific parts of congestion control */
+uint32_t tcp_cong_ssthresh(struct tcp_sock *s);
+uint32_t tcp_cong_avoid(struct tcp_sock *s, uint32_t acked, sim_time now);
 
 /* tcp_out.c */
 void tcp_output(struct tcp_sock *s, sim_time now);

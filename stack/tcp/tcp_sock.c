@@ -79,6 +79,7 @@ void tcp_conn_init_from_config(struct tcp_sock *s)
     s->rto = cfg->initial_rto;
     s->rcv_wscale = cfg->window_scale ? wscale_for(cfg->rcvbuf) : 0;
     s->ssthresh = UINT32_MAX;
+    s->cubic_epoch = -1;
     s->cwnd = cfg->initial_window * cfg->mss;
 }
 

@@ -431,3 +431,41 @@ Test(tcp_cc, timestamps_echo_gives_rtt_sample)
     cr_expect_eq(s->srtt, 300 * SIM_MS, "the first RTTM sample after the handshake's");
     drain();
 }
+
+/* ---- CUBIC ---- */
+
+Test(tcp_cc, cubic_loss_reduces_to_seven_tenths)
+{
+    fx.th->cfg.cc = TCP_CC_CUBIC;
+    struct tcp_sock *s = sock_established_mss();
+    tcp_send(s, payload, 10 * MSS);
+    drain();
+    for (int i = 0; i < 3; i++)
+        ack_to(s, 0);
+    cr_expect_eq(s->ssthresh, 7 * MSS, "beta = 0.7 of cwnd 10 segments");
+    cr_expect_eq(s->cubic_wmax, 10 * MSS);
+    drain();
+}
+
+Test(tcp_cc, cubic_grows_back_toward_wmax_then_beyond)
+{
+    fx.th->cfg.cc = TCP_CC_CUBIC;
+    struct tcp_sock *s = sock_established_mss();
+    s->cwnd = 70 * MSS;
+    s->ssthresh = 70 * MSS;
+    s->cubic_wmax = 100 * MSS;
+    s->srtt = 100 * SIM_MS;
+    uint32_t at_k = 0, early = 0;
+    /* a full segment acknowledged every millisecond for 8 simulated seconds */
+    for (int i = 1; i <= 8000; i++) {
+        s->cwnd = tcp_cong_avoid(s, MSS, (sim_time)i * SIM_MS);
+        if (i == 1000)
+            early = s->cwnd;
+        if (i == 4100) /* K = cbrt(30 / 0.4) ~ 4.2 s, minus one RTT */
+            at_k = s->cwnd;
+    }
+    cr_expect_gt(early, 80 * MSS, "concave: fast growth right after the reduction");
+    cr_expect_geq(at_k, 95 * MSS, "plateau near W_max around K");
+    cr_expect_leq(at_k, 101 * MSS);
+    cr_expect_gt(s->cwnd, 110 * MSS, "convex growth past W_max");
+}

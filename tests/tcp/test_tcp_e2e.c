@@ -249,6 +249,18 @@ Test(tcp_e2e, transfer_without_sack_uses_newreno)
     pair_fini(&p);
 }
 
+Test(tcp_e2e, transfer_with_cubic_over_loss_intact)
+{
+    struct pair p;
+    pair_init(&p, 0.01);
+    p.th[0]->cfg.cc = TCP_CC_CUBIC;
+    run_transfer(&p, 1 << 20);
+    cr_expect_eq(p.received, 1u << 20);
+    cr_expect(p.intact);
+    cr_expect_eq(p.outcome[0], TCP_OUTCOME_ESTABLISHED);
+    pair_fini(&p);
+}
+
 Test(tcp_e2e, transfer_is_deterministic)
 {
     uint64_t segs[2];
