@@ -9,6 +9,7 @@ struct conn_tuple {
     bool on;
     uint32_t a, b;
     uint16_t pa, pb;
+    uint32_t peer_conn; /* the connection the SYN created on the other side */
 };
 
 static int model_col(const struct ladder_model *m, const char *host)
@@ -53,7 +54,7 @@ static struct conn_tuple find_conn_tuple(const struct recording *r, const char *
         const struct rec_frame *f = recording_frame_of(r, e);
         if (e->kind == TRACE_TX && e->host == host && f && f->proto == DEC_TCP &&
             (f->flags & DEC_SYN)) {
-            c = (struct conn_tuple){true, f->src, f->dst, f->sport, f->dport};
+            c = (struct conn_tuple){true, f->src, f->dst, f->sport, f->dport, REC_NONE};
             break;
         }
     }
@@ -66,6 +67,27 @@ static bool tuple_match(const struct conn_tuple *c, const struct rec_frame *f)
         return false;
     return (f->src == c->a && f->dst == c->b && f->sport == c->pa && f->dport == c->pb) ||
            (f->src == c->b && f->dst == c->a && f->sport == c->pb && f->dport == c->pa);
+}
+
+/* The listener's side of the connection: the state change from LISTEN that
+ * follows, at the same host and instant, the arrival of the connection's SYN. */
+static void find_peer_conn(const struct recording *r, uint32_t conn, struct conn_tuple *c)
+{
+    uint32_t rx_host = REC_NONE, listen = recording_find_str(r, "LISTEN");
+    sim_time rx_t = 0;
+    for (uint32_t i = 0; c->on && listen != REC_NONE && i < r->n_events; i++) {
+        const struct rec_event *e = &r->events[i];
+        const struct rec_frame *f = recording_frame_of(r, e);
+        if (e->kind == TRACE_RX && f && (f->flags & (DEC_SYN | DEC_ACK)) == DEC_SYN &&
+            f->src == c->a && f->sport == c->pa && tuple_match(c, f)) {
+            rx_host = e->host;
+            rx_t = e->t;
+        } else if (e->kind == TRACE_STATE && e->host == rx_host && e->t == rx_t &&
+                   e->from == listen && e->conn != conn) {
+            c->peer_conn = e->conn;
+            return;
+        }
+    }
 }
 
 /* Host names of the two ends of a link, from the world description. */
@@ -173,11 +195,13 @@ static bool model_push(struct ladder_model *m, uint32_t *cap, struct ladder_row 
 }
 
 static bool state_wanted(const struct recording *r, const struct ladder_opts *o,
-                         const struct ladder_model *m, const struct rec_event *e)
+                         const struct conn_tuple *c, const struct ladder_model *m,
+                         const struct rec_event *e)
 {
     if (!in_window(o, e->t) || model_col(m, recording_str(r, e->host)) < 0)
         return false;
-    return !o->conn || strcmp(recording_str(r, e->conn), o->conn) == 0;
+    return !o->conn || strcmp(recording_str(r, e->conn), o->conn) == 0 ||
+           (e->conn != REC_NONE && e->conn == c->peer_conn);
 }
 
 bool ladder_model_build(const struct recording *r, const struct world_desc *w,
@@ -185,6 +209,8 @@ bool ladder_model_build(const struct recording *r, const struct world_desc *w,
 {
     memset(m, 0, sizeof *m);
     struct conn_tuple c = o->conn ? find_conn_tuple(r, o->conn) : (struct conn_tuple){0};
+    if (c.on)
+        find_peer_conn(r, recording_find_str(r, o->conn), &c);
     choose_columns(r, w, o, &c, m);
     uint32_t cap = 0;
     for (uint32_t i = 0; i < r->n_events; i++) {
@@ -199,7 +225,7 @@ bool ladder_model_build(const struct recording *r, const struct world_desc *w,
             row.to = dst ? model_col(m, dst) : -1;
             if (row.from < 0 || (row.to < 0 && !row.lost) || row.to == row.from)
                 continue;
-        } else if (e->kind == TRACE_STATE && state_wanted(r, o, m, e)) {
+        } else if (e->kind == TRACE_STATE && state_wanted(r, o, &c, m, e)) {
             row.kind = LROW_STATE;
             row.from = model_col(m, recording_str(r, e->host));
             row.text = recording_str(r, e->to);
