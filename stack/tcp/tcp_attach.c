@@ -18,6 +18,8 @@ void tcp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const ui
         host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, why);
         return;
     }
+    seg.frame = ip->frame;
+    seg.iface = ip->iface ? ip->iface->index : 0;
     tcp_input_seg(th, &seg, now);
 }
 
@@ -45,6 +47,7 @@ bool tcp_attach(struct host *h, const struct tcp_config *cfg)
     if (!th)
         return false;
     th->alloc = ip4_alloc;
+    th->trace_drop = host_trace_drop;
     h->tcp_destroy = tcp_destroy_host;
     host_register_proto(h, IP_PROTO_TCP, tcp_input, tcp_icmp_error, th);
     return true;

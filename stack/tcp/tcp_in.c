@@ -48,7 +48,7 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, sim_time
         return;
     if (l->n_children >= l->backlog) {
         th->c.drop_backlog_full++;
-        tcp_trace_drop(th, "backlog_full", now);
+        tcp_trace_drop(th, seg, "backlog_full", now);
         return;
     }
     char name[TCP_NAME_LEN];
@@ -393,13 +393,13 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
     }
     if (paws_reject(s, seg, now)) {
         s->th->c.drop_paws++;
-        tcp_trace_drop(s->th, "paws", now);
+        tcp_trace_drop(s->th, seg, "paws", now);
         tcp_send_ack(s, now);
         return;
     }
     if (!acceptable(s, seg)) { /* first check: unacceptable -> ACK (unless RST), drop */
         s->th->c.drop_out_of_window++;
-        tcp_trace_drop(s->th, "out_of_window", now);
+        tcp_trace_drop(s->th, seg, "out_of_window", now);
         if (!(seg->flags & TCP_RST))
             tcp_send_ack(s, now);
         return;
@@ -454,7 +454,7 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
         }
         /* §3.10.7.1 CLOSED: everything but a RST is answered with a RST. */
         th->c.drop_no_listener++;
-        tcp_trace_drop(th, "no_listener", now);
+        tcp_trace_drop(th, seg, "no_listener", now);
         tcp_emit_reset(th, seg);
         return;
     }

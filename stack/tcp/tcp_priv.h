@@ -65,7 +65,9 @@ struct tcp_seg {
     bool sack_ok;
     bool has_ts;
     uint32_t tsval, tsecr;
-    uint32_t n_sack; /* RFC 2018 blocks */
+    const struct frame *frame; /* what carried it (drop traces); NULL in unit tests */
+    uint32_t iface;            /* host interface index it came in on */
+    uint32_t n_sack;           /* RFC 2018 blocks */
     struct tcp_range_pair {
         uint32_t start, end;
     } sack[4];
@@ -94,6 +96,8 @@ struct tcp_host {
     tcp_output_fn output;
     /* ip4_alloc once bound to IP (it stamps frame ids); NULL = the frame pool */
     struct frame *(*alloc)(struct host *h, uint32_t l4_len);
+    /* host_trace_drop once bound to IP; NULL = a frameless drop event */
+    void (*trace_drop)(struct host *h, const struct frame *f, uint32_t iface, const char *reason);
     /* RFC 5961 §7: challenge ACKs limited per host, like Linux (1000/s). */
     sim_time challenge_window;
     uint32_t challenge_count;
@@ -227,7 +231,8 @@ void tcp_trace_timer(struct tcp_sock *s, const char *timer, uint32_t backoff, si
 void tcp_trace_cc(struct tcp_sock *s, sim_time now);
 void tcp_trace_retx(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *cause,
                     sim_time now);
-void tcp_trace_drop(struct tcp_host *th, const char *reason, sim_time now);
+void tcp_trace_drop(struct tcp_host *th, const struct tcp_seg *seg, const char *reason,
+                    sim_time now);
 
 /* tcp_isn.c */
 uint32_t tcp_isn(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,

@@ -105,9 +105,15 @@ void tcp_trace_retx(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *
                                             .cause = cause});
 }
 
-/* A segment dropped by TCP with no frame at hand (the IP layer traced the frame). */
-void tcp_trace_drop(struct tcp_host *th, const char *reason, sim_time now)
+/* A segment dropped by TCP: through the host (with its frame) when bound to
+ * IP, else a frameless event. */
+void tcp_trace_drop(struct tcp_host *th, const struct tcp_seg *seg, const char *reason,
+                    sim_time now)
 {
+    if (th->trace_drop && seg->frame) {
+        th->trace_drop(th->h, seg->frame, seg->iface, reason);
+        return;
+    }
     struct trace_bus *b = th->h->bus;
     if (trace_on(b, TRACE_DROP))
         trace_emit(b, &(struct trace_event){
