@@ -1,0 +1,1 @@
+/* world builder: to be written. */
