@@ -36,13 +36,17 @@ struct trace_sink *pcapng_sink_base(struct pcapng_sink *p);
 bool pcapng_sink_finish(struct pcapng_sink *p);
 void pcapng_sink_destroy(struct pcapng_sink *p); /* removes the temp file if unfinished */
 
-/* Counts for --stats. */
+/* Counts for --stats.  Drops are counted by reason in the order reasons are
+ * first seen (a drop without a reason counts as "unknown"); drops of a 17th
+ * and later distinct reason are counted in drops_other only.  Every drop also
+ * counts in `drops`.  Reason names are owned by the sink. */
 struct run_stats {
     uint64_t frames_tx, bytes_tx, frames_rx, bytes_rx, drops;
     uint64_t drops_by_reason[16];
     const char *reason_names[16];
     uint32_t n_reasons;
     uint64_t retransmits, state_changes;
+    uint64_t drops_other;
 };
 struct stats_sink;
 struct stats_sink *stats_sink_create(void);
