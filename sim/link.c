@@ -1,2 +1,592 @@
-/* link: to be written. */
+/* Point-to-point links: a transmitter with a drop-tail queue per direction,
+ * then a wire that delays, loses, duplicates, reorders or corrupts frames.
+ *
+ * The life of a frame on one direction:
+ *   offer (tx trace, targeted faults, down/MTU/queue checks)
+ *   -> transmitter (rate_bps; the `tx_done` timer)
+ *   -> launch (random impairments drawn in a fixed order: loss, duplicate,
+ *      corrupt, reorder, jitter)
+ *   -> the frame's own timer fires at arrival: rx trace and port.rx, or a drop.
+ *
+ * Where drops are reported: faults, queue overflow, MTU and link down happen
+ * at the link (event with `link`, no `host`); random loss and FCS failures are
+ * reported at the receiving interface when the frame would have arrived. */
 #include "link.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define REORDER_MIN_HOLD SIM_MS
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static const char *name_or_unknown(const char *s)
+{
+    return s ? s : "?";
+}
+
+void link_params_default(struct link_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->delay = SIM_MS;
+    p->queue = 1000;
+    p->mtu = 1500;
+    p->loss_model = LINK_LOSS_BERNOULLI;
+}
+
+/* ---- trace events ---- */
+
+static void trace_frame(struct link_dir *d, enum trace_kind kind, const struct port *at,
+                        struct frame *f, const char *reason, bool dup)
+{
+    struct sim *s = d->link->sim;
+    if (!trace_on(sim_bus(s), kind))
+        return;
+    struct trace_event e = {
+        .t = sim_now(s),
+        .kind = kind,
+        .host = at ? at->host : NULL,
+        .frame = f,
+        .iface = at ? at->iface : 0,
+        .ifname = at ? at->ifname : NULL,
+        .link = d->link->name,
+        .reason = reason,
+        .dup = dup,
+    };
+    trace_emit(sim_bus(s), &e);
+}
+
+static void trace_link(struct link *l, const char *what, const char *detail)
+{
+    if (!trace_on(sim_bus(l->sim), TRACE_LINK))
+        return;
+    struct trace_event e = {
+        .t = sim_now(l->sim),
+        .kind = TRACE_LINK,
+        .link = l->name,
+        .what = what,
+        .detail = detail,
+    };
+    trace_emit(sim_bus(l->sim), &e);
+}
+
+/* A drop decided by the link itself (fault, queue, mtu, link_down). */
+static void drop_at_link(struct link_dir *d, struct frame *f, const char *reason)
+{
+    trace_frame(d, TRACE_DROP, NULL, f, reason, false);
+    frame_free(&d->link->sim->frames, f);
+}
+
+/* A drop seen where the frame would have arrived (loss, checksum). */
+static void drop_at_receiver(struct link_dir *d, struct frame *f, const char *reason)
+{
+    trace_frame(d, TRACE_DROP, d->to, f, reason, false);
+    frame_free(&d->link->sim->frames, f);
+}
+
+/* ---- pending fault decisions, a ring parallel to sending + queue ---- */
+
+static bool pend_push(struct link_dir *d, struct link_pending pm)
+{
+    if (d->pend_len == d->pend_cap) {
+        uint32_t cap = d->pend_cap ? d->pend_cap * 2 : 16;
+        struct link_pending *v = malloc((size_t)cap * sizeof *v);
+        if (!v)
+            return false;
+        for (uint32_t i = 0; i < d->pend_len; i++)
+            v[i] = d->pend[(d->pend_head + i) % d->pend_cap];
+        free(d->pend);
+        d->pend = v;
+        d->pend_cap = cap;
+        d->pend_head = 0;
+    }
+    d->pend[(d->pend_head + d->pend_len) % d->pend_cap] = pm;
+    d->pend_len++;
+    return true;
+}
+
+static struct link_pending pend_pop(struct link_dir *d)
+{
+    struct link_pending pm = d->pend[d->pend_head];
+    d->pend_head = (d->pend_head + 1) % d->pend_cap;
+    d->pend_len--;
+    return pm;
+}
+
+/* ---- frames on the wire ---- */
+
+static void flight_add(struct link_dir *d, struct frame *f)
+{
+    f->next = NULL;
+    if (d->flight_tail)
+        d->flight_tail->next = f;
+    else
+        d->flight_head = f;
+    d->flight_tail = f;
+    d->in_flight++;
+}
+
+/* Arrivals are mostly in send order, so the scan usually stops at the head. */
+static void flight_remove(struct link_dir *d, struct frame *f)
+{
+    struct frame *prev = NULL;
+    for (struct frame *c = d->flight_head; c; prev = c, c = c->next) {
+        if (c != f)
+            continue;
+        if (prev)
+            prev->next = f->next;
+        else
+            d->flight_head = f->next;
+        if (d->flight_tail == f)
+            d->flight_tail = prev;
+        f->next = NULL;
+        d->in_flight--;
+        return;
+    }
+}
+
+/* Takes f off the wire when its timer fires; returns its direction. */
+static struct link_dir *land(struct frame *f)
+{
+    struct link_dir *d = f->holder;
+    flight_remove(d, f);
+    if (d->held == f)
+        d->held = NULL;
+    f->holder = NULL;
+    return d;
+}
+
+static void deliver(struct frame *f, sim_time now, bool dup)
+{
+    struct link_dir *d = land(f);
+    d->c.delivered++;
+    trace_frame(d, TRACE_RX, d->to, f, NULL, dup);
+    d->to->rx(d->to, f, now);
+}
+
+static void arrive(void *ctx, sim_time now)
+{
+    deliver(ctx, now, false);
+}
+
+static void arrive_copy(void *ctx, sim_time now)
+{
+    deliver(ctx, now, true);
+}
+
+static void arrive_lost(void *ctx, sim_time now)
+{
+    (void)now;
+    struct link_dir *d = land(ctx);
+    d->c.drop_loss++;
+    drop_at_receiver(d, ctx, "loss");
+}
+
+static void arrive_bad_fcs(void *ctx, sim_time now)
+{
+    (void)now;
+    struct link_dir *d = land(ctx);
+    d->c.drop_checksum++;
+    drop_at_receiver(d, ctx, "checksum");
+}
+
+static void put_on_wire(struct link_dir *d, struct frame *f, sim_timer_fn fn, sim_time when)
+{
+    f->holder = d;
+    sim_timer_init(&f->timer, fn, f);
+    flight_add(d, f);
+    sim_timer_arm(d->link->sim, &f->timer, when);
+}
+
+/* ---- random impairments ---- */
+
+/* Gilbert-Elliott: the state transition is drawn first, then the loss of the
+ * state the frame meets. */
+static bool draw_loss(struct link_dir *d)
+{
+    if (d->p.loss_model == LINK_LOSS_BERNOULLI)
+        return rng_hit(&d->rng, d->loss_thr);
+    if (d->ge_bad) {
+        if (rng_hit(&d->rng, d->ge_r))
+            d->ge_bad = false;
+    } else if (rng_hit(&d->rng, d->ge_p)) {
+        d->ge_bad = true;
+    }
+    return rng_hit(&d->rng, d->ge_bad ? d->ge_loss_bad : d->ge_loss_good);
+}
+
+/* Flips one bit after the Ethernet header, so the IPv4 header checksum or the
+ * transport checksum catches it.  False when there is no IP packet to hit. */
+static bool corrupt_ip_packet(struct link_dir *d, struct frame *f)
+{
+    bool ipv4 = f->len > FRAME_ETH_HLEN && f->data[12] == 0x08 && f->data[13] == 0x00;
+    if (!ipv4)
+        return false;
+    uint64_t bit = rng_below(&d->rng, (uint64_t)(f->len - FRAME_ETH_HLEN) * 8);
+    f->data[FRAME_ETH_HLEN + bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+    return true;
+}
+
+static sim_time reorder_hold(const struct link_dir *d)
+{
+    return d->p.delay > REORDER_MIN_HOLD ? d->p.delay : REORDER_MIN_HOLD;
+}
+
+/* The frame held back by `reorder` is released right behind the frame that
+ * arrives at `when` (armed later, so it runs after it at the same instant),
+ * unless its own deadline comes first. */
+static void release_held(struct link_dir *d, struct frame *held, sim_time when)
+{
+    if (held && held->timer.when >= when)
+        sim_timer_arm(d->link->sim, &held->timer, when);
+}
+
+/* f has left the transmitter at `now`: draws its fate and puts it on the wire. */
+static void launch(struct link_dir *d, struct frame *f, struct link_pending pm, sim_time now)
+{
+    if (draw_loss(d)) {
+        put_on_wire(d, f, arrive_lost, now + d->p.delay);
+        return;
+    }
+    /* Random draws happen whatever the faults decided, so a fault never shifts the stream. */
+    bool dup = rng_hit(&d->rng, d->dup_thr) || pm.dup;
+    bool corrupt = rng_hit(&d->rng, d->corrupt_thr) || pm.corrupt;
+    bool reorder = rng_hit(&d->rng, d->reorder_thr);
+    sim_time jitter = d->p.jitter > 0 ? rng_range(&d->rng, 0, d->p.jitter) : 0;
+
+    sim_time when = now + d->p.delay + jitter;
+    if (when < d->last_arrival)
+        when = d->last_arrival; /* jitter alone never reorders */
+    d->last_arrival = when;
+    when += pm.extra; /* a delay fault holds back this frame only */
+
+    /* The copy is taken before any bit flip: only the original is damaged. */
+    struct frame *copy = dup ? frame_clone(&d->link->sim->frames, f) : NULL;
+    sim_timer_fn fn = arrive;
+    if (corrupt) {
+        d->c.corrupted++;
+        if (!corrupt_ip_packet(d, f))
+            fn = arrive_bad_fcs;
+    }
+    sim_time arrival = when;
+    if (reorder) {
+        d->c.reordered++;
+        arrival += reorder_hold(d);
+    }
+    put_on_wire(d, f, fn, arrival);
+    if (copy) {
+        d->c.duplicated++;
+        put_on_wire(d, copy, arrive_copy, arrival);
+    }
+    struct frame *held = d->held;
+    d->held = reorder ? f : NULL;
+    release_held(d, held, when);
+}
+
+/* ---- the transmitter ---- */
+
+/* Bits over rate, rounded up to whole nanoseconds: the Ethernet header and
+ * payload as stored (no preamble, FCS or inter-frame gap). */
+static sim_time serialization_time(uint32_t len, uint64_t rate_bps)
+{
+    if (rate_bps == 0)
+        return 0;
+    uint64_t bits_ns = (uint64_t)len * 8 * (uint64_t)SIM_SEC;
+    return (sim_time)((bits_ns + rate_bps - 1) / rate_bps);
+}
+
+static void finish_tx(struct link_dir *d, sim_time now)
+{
+    struct frame *f = d->sending;
+    d->sending = NULL;
+    launch(d, f, pend_pop(d), now);
+}
+
+/* Starts the next queued frame; with no rate limit frames leave at once. */
+static void transmit_next(struct link_dir *d, sim_time now)
+{
+    while (!d->sending && d->queue.head) {
+        d->sending = frame_queue_pop(&d->queue);
+        sim_time ser = serialization_time(d->sending->len, d->p.rate_bps);
+        if (ser > 0) {
+            sim_timer_arm(d->link->sim, &d->tx_done, now + ser);
+            return;
+        }
+        finish_tx(d, now);
+    }
+}
+
+static void tx_done_fired(void *ctx, sim_time now)
+{
+    struct link_dir *d = ctx;
+    finish_tx(d, now);
+    transmit_next(d, now);
+}
+
+/* ---- offering a frame ---- */
+
+static void apply_fault(const struct link_fault *ft, struct link_pending *pm, bool *drop)
+{
+    switch (ft->action) {
+    case LINK_FAULT_DROP:
+        *drop = true;
+        break;
+    case LINK_FAULT_DELAY:
+        pm->extra += ft->delay;
+        break;
+    case LINK_FAULT_DUPLICATE:
+        pm->dup = true;
+        break;
+    case LINK_FAULT_CORRUPT:
+        pm->corrupt = true;
+        break;
+    }
+}
+
+/* Every fault counts every matching frame, whatever the others do (SPEC §3). */
+static bool check_faults(struct link_dir *d, const struct frame *f, struct link_pending *pm)
+{
+    if (!d->faults)
+        return false;
+    struct frame_summary s;
+    uint32_t rel_seq, rel_ack;
+    frame_decode(f->data, f->len, &s);
+    seqrel_observe(&d->seqrel, &s, &rel_seq, &rel_ack);
+    bool drop = false;
+    for (struct link_fault *ft = d->faults; ft; ft = ft->next) {
+        if (!frame_filter_match(&ft->filter, &s, rel_seq))
+            continue;
+        ft->matched++;
+        if (ft->nth == 0 || ft->matched == ft->nth)
+            apply_fault(ft, pm, &drop);
+    }
+    return drop;
+}
+
+static bool queue_full(const struct link_dir *d)
+{
+    return d->sending && d->p.queue && d->queue.len >= d->p.queue;
+}
+
+static void offer(struct link_dir *d, struct frame *f)
+{
+    struct link *l = d->link;
+    d->c.tx_frames++;
+    d->c.tx_bytes += f->len;
+    trace_frame(d, TRACE_TX, d->from, f, NULL, false);
+
+    struct link_pending pm = {0};
+    if (check_faults(d, f, &pm)) {
+        d->c.drop_fault++;
+        drop_at_link(d, f, "fault");
+    } else if (!l->up) {
+        d->c.drop_down++;
+        drop_at_link(d, f, "link_down");
+    } else if (f->len > d->p.mtu + FRAME_ETH_HLEN) {
+        d->c.drop_mtu++;
+        drop_at_link(d, f, "mtu");
+    } else if (queue_full(d) || !pend_push(d, pm)) {
+        d->c.drop_queue++;
+        drop_at_link(d, f, "queue");
+    } else {
+        f->holder = d;
+        frame_queue_push(&d->queue, f);
+        transmit_next(d, sim_now(l->sim));
+    }
+}
+
+static void port_tx(struct port *p, struct frame *f)
+{
+    struct link_dir *d = link_dir_from(p->link, p);
+    if (d)
+        offer(d, f);
+}
+
+/* ---- setup ---- */
+
+static void set_params(struct link_dir *d, const struct link_params *p)
+{
+    d->p = *p;
+    d->loss_thr = rng_prob_from(p->loss);
+    d->dup_thr = rng_prob_from(p->duplicate);
+    d->reorder_thr = rng_prob_from(p->reorder);
+    d->corrupt_thr = rng_prob_from(p->corrupt);
+    d->ge_p = rng_prob_from(p->gilbert.p);
+    d->ge_r = rng_prob_from(p->gilbert.r);
+    d->ge_loss_good = rng_prob_from(p->gilbert.loss_good);
+    d->ge_loss_bad = rng_prob_from(p->gilbert.loss_bad);
+}
+
+static bool dir_init(struct link *l, int side, struct port *from, struct port *to,
+                     const struct link_params *p)
+{
+    struct link_dir *d = &l->dir[side];
+    d->link = l;
+    d->side = side;
+    d->from = from;
+    d->to = to;
+    set_params(d, p);
+    sim_timer_init(&d->tx_done, tx_done_fired, d);
+    seqrel_init(&d->seqrel);
+
+    const char *fh = name_or_unknown(from->host), *th = name_or_unknown(to->host);
+    size_t n = strlen(fh) + strlen(th) + 2;
+    d->trace_name = malloc(n);
+    char *seed_name = malloc(n + strlen(l->name) + 6);
+    if (!d->trace_name || !seed_name) {
+        free(seed_name);
+        return false;
+    }
+    strcpy(d->trace_name, fh);
+    strcat(d->trace_name, ">");
+    strcat(d->trace_name, th);
+    strcpy(seed_name, "link:");
+    strcat(seed_name, l->name);
+    strcat(seed_name, ":");
+    strcat(seed_name, d->trace_name);
+    rng_seed(&d->rng, l->sim->seed, seed_name);
+    free(seed_name);
+    from->tx = port_tx;
+    from->link = l;
+    from->mtu = p->mtu;
+    return true;
+}
+
+struct link *link_create(struct sim *s, const char *name, struct port *a, struct port *b,
+                         const struct link_params *p)
+{
+    struct link *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->sim = s;
+    l->up = true;
+    l->name = dup_str(name);
+    if (!l->name || !dir_init(l, 0, a, b, p) || !dir_init(l, 1, b, a, p)) {
+        link_destroy(l);
+        return NULL;
+    }
+    return l;
+}
+
+static void free_frame_list(struct frame_pool *pool, struct frame *f)
+{
+    while (f) {
+        struct frame *next = f->next;
+        frame_free(pool, f);
+        f = next;
+    }
+}
+
+static void dir_destroy(struct sim *s, struct link_dir *d)
+{
+    if (d->link) {
+        sim_timer_cancel(s, &d->tx_done);
+        for (struct frame *f = d->flight_head; f; f = f->next)
+            sim_timer_cancel(s, &f->timer);
+    }
+    free_frame_list(&s->frames, d->flight_head);
+    if (d->sending)
+        frame_free(&s->frames, d->sending);
+    frame_queue_clear(&s->frames, &d->queue);
+    while (d->faults) {
+        struct link_fault *next = d->faults->next;
+        free(d->faults);
+        d->faults = next;
+    }
+    seqrel_destroy(&d->seqrel);
+    free(d->pend);
+    free(d->trace_name);
+}
+
+void link_destroy(struct link *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < 2; i++)
+        dir_destroy(l->sim, &l->dir[i]);
+    free(l->name);
+    free(l);
+}
+
+void link_set_params(struct link *l, int side, const struct link_params *p)
+{
+    struct link_dir *d = &l->dir[side ? 1 : 0];
+    set_params(d, p);
+    d->from->mtu = p->mtu;
+    trace_link(l, "set", d->trace_name);
+}
+
+/* Drops everything a direction holds: the frame on the transmitter, the
+ * queue, then the frames on the wire in the order they were sent. */
+static void dir_flush(struct link_dir *d)
+{
+    struct sim *s = d->link->sim;
+    sim_timer_cancel(s, &d->tx_done);
+    if (d->sending) {
+        struct frame *f = d->sending;
+        d->sending = NULL;
+        d->c.drop_down++;
+        drop_at_link(d, f, "link_down");
+    }
+    struct frame *f;
+    while ((f = frame_queue_pop(&d->queue))) {
+        d->c.drop_down++;
+        drop_at_link(d, f, "link_down");
+    }
+    d->pend_head = d->pend_len = 0;
+    while ((f = d->flight_head)) {
+        sim_timer_cancel(s, &f->timer);
+        land(f);
+        d->c.drop_down++;
+        drop_at_link(d, f, "link_down");
+    }
+    d->held = NULL;
+}
+
+void link_set_up(struct link *l, bool up)
+{
+    if (l->up == up)
+        return;
+    l->up = up;
+    trace_link(l, up ? "up" : "down", NULL);
+    if (!up) {
+        l->epoch++;
+        for (int i = 0; i < 2; i++)
+            dir_flush(&l->dir[i]);
+    }
+}
+
+void link_add_fault(struct link *l, int side, const struct link_fault *f)
+{
+    struct link_fault *c = malloc(sizeof *c);
+    if (!c) {
+        sim_fail(l->sim, "out of memory adding a link fault");
+        return;
+    }
+    *c = *f;
+    c->matched = 0;
+    c->next = NULL;
+    struct link_fault **p = &l->dir[side ? 1 : 0].faults;
+    while (*p)
+        p = &(*p)->next;
+    *p = c;
+}
+
+struct link_dir *link_dir_from(struct link *l, const struct port *from)
+{
+    if (!l)
+        return NULL;
+    for (int i = 0; i < 2; i++)
+        if (l->dir[i].from == from)
+            return &l->dir[i];
+    return NULL;
+}

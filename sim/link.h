@@ -7,7 +7,28 @@
  * stream, seeded from (scenario seed, "link:<name>:<a>><b>"), so they do not
  * depend on any other object.  Lost frames are reported where they would have
  * arrived (reason `loss`); corrupted frames are delivered with flipped bits for
- * the receiver's checksums to catch. */
+ * the receiver's checksums to catch.
+ *
+ * Details users see in traces:
+ * - Drops decided by the link (reasons `fault`, `queue`, `mtu`, `link_down`)
+ *   are reported at the link (event `link` set, `host` NULL) when they happen;
+ *   frames on the wire when the link goes down are dropped at that moment.
+ *   Random loss (`loss`) and non-IPv4 frames chosen for corruption (`checksum`,
+ *   as an Ethernet FCS would catch them) are reported at the receiving
+ *   interface at the time the frame would have arrived.
+ * - A duplicate is a byte-identical copy with the same frame id; its rx event
+ *   has `dup` set and comes right after the original's.
+ * - `reorder` holds a frame back until the next frame on the direction has
+ *   arrived (at most max(delay, 1 ms) longer), so exactly that one overtakes it.
+ * - `rate` serializes the stored bytes (Ethernet header and payload, no
+ *   preamble, FCS or gap), rounded up to whole nanoseconds.
+ * - Random draws per frame, in this order: loss (Gilbert-Elliott: state
+ *   transition, then the loss of the state), duplicate, corrupt (and the bit),
+ *   reorder, jitter.  A lost frame draws nothing more; targeted faults never
+ *   consume draws.
+ * - Fault filters on `seq` use relative numbers learned from the frames offered
+ *   to the direction since its first fault was added.
+ * The link must be destroyed before its simulation. */
 #ifndef SIM_LINK_H
 #define SIM_LINK_H
 
@@ -61,6 +82,14 @@ struct link_fault {
 struct link_counters {
     uint64_t tx_frames, tx_bytes, delivered, drop_loss, drop_queue, drop_fault, drop_down,
         duplicated, reordered, corrupted;
+    uint64_t drop_mtu;      /* larger than the link MTU + Ethernet header */
+    uint64_t drop_checksum; /* non-IPv4 frames chosen for corruption (an FCS would catch them) */
+};
+
+/* What the targeted faults decided for a frame waiting for the transmitter. */
+struct link_pending {
+    sim_time extra; /* LINK_FAULT_DELAY */
+    bool dup, corrupt;
 };
 
 struct link;
@@ -82,6 +111,13 @@ struct link_dir {
     struct seqrel seqrel; /* for fault filters on relative sequence numbers */
     struct link_counters c;
     char *trace_name; /* "a>b" */
+
+    /* Fault decisions of `sending` and the queued frames, in queue order (a ring). */
+    struct link_pending *pend;
+    uint32_t pend_head, pend_len, pend_cap;
+    /* Frames on the wire (arrival or loss pending), linked through `next` in send order. */
+    struct frame *flight_head, *flight_tail;
+    struct frame *held; /* a frame held back by `reorder` until the next one arrives */
 };
 
 struct link {
