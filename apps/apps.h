@@ -18,6 +18,23 @@ enum app_action { APP_DO_SEND, APP_DO_CLOSE, APP_DO_ABORT };
 
 struct app;
 
+/* What an app has done so far, for expectations and reports.  Fields that do
+ * not apply to an app's type stay zero; `intact` is true until a received byte
+ * differs from the pattern. */
+struct app_stats {
+    uint64_t bytes_received; /* TCP: bytes read (a server: all connections); udp_sink: payload */
+    uint64_t bytes_sent;     /* TCP: bytes handed to TCP; udp_sender: payload bytes sent */
+    bool intact;
+    uint32_t connections; /* tcp_server: connections accepted */
+    uint32_t datagrams;   /* udp_sender: sent; udp_sink: received */
+    uint32_t ping_sent, ping_received;
+    sim_time rtt_min, rtt_max, rtt_avg; /* ping: over the replies received */
+    const char *outcome; /* one TCP connection: tcp_outcome_name(); "pending" before a connect */
+    const char *state;   /* one TCP connection: its state name now ("CLOSED" once gone) */
+    uint32_t hops;       /* traceroute: hops probed */
+    bool reached;        /* traceroute: the destination answered */
+};
+
 struct app_ops {
     /* A timed action from the scenario's `events`; conn is NULL for the app
      * itself or names an accepted connection ("srv#1").  False when it does
@@ -26,7 +43,13 @@ struct app_ops {
                    sim_time now);
     /* Lines of the human report (`tcpsim run`), e.g. "c1: sent 1000 B, ...". */
     void (*report)(struct app *a, FILE *out);
+    /* Stops the app: cancels its timers and detaches it from its sockets
+     * without further trace events (TCP sockets stay with their host, which
+     * frees them; UDP and ICMP sockets are closed).  Call it before the host
+     * and the simulation are destroyed. */
     void (*destroy)(struct app *a);
+    /* See app_stats.  May be NULL. */
+    bool (*stats)(const struct app *a, const char *conn, struct app_stats *out);
 };
 
 struct app {
@@ -118,6 +141,13 @@ struct app *app_udp_sender_create(struct host *h, const struct app_udp_sender_cf
 struct app *app_udp_sink_create(struct host *h, const struct app_udp_sink_cfg *c);
 struct app *app_ping_create(struct host *h, const struct app_ping_cfg *c);
 struct app *app_traceroute_create(struct host *h, const struct app_traceroute_cfg *c);
+
+/* Statistics of app `a` (conn NULL), or of one of a server's accepted
+ * connections (conn "srv#1").  False when the app has none or conn is unknown. */
+static inline bool app_stats(const struct app *a, const char *conn, struct app_stats *out)
+{
+    return a && a->ops->stats && a->ops->stats(a, conn, out);
+}
 
 static inline void app_destroy(struct app *a)
 {

@@ -1,1 +1,276 @@
-#include "apps.h"
+/* The byte pattern every app sends, the helpers the apps share, and the
+ * verifying TCP stream used by tcp_client and tcp_server. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_priv.h"
+
+void app_pattern_fill(uint8_t *buf, uint64_t offset, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        buf[i] = app_pattern_byte(offset + i);
+}
+
+uint32_t app_pattern_check(const uint8_t *buf, uint64_t offset, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        if (buf[i] != app_pattern_byte(offset + i))
+            return i;
+    return len;
+}
+
+/* ---- common helpers ---- */
+
+void app_trace(const struct app *a, const char *conn, const struct trace_event *fields)
+{
+    struct trace_bus *b = a->host->bus;
+    if (!trace_on(b, TRACE_APP))
+        return;
+    struct trace_event e = *fields;
+    e.t = app_now(a);
+    e.kind = TRACE_APP;
+    e.host = a->host->name;
+    e.app = a->id;
+    e.conn = conn;
+    trace_emit(b, &e);
+}
+
+void app_fmt_ip(char *buf, size_t n, uint32_t ip)
+{
+    snprintf(buf, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+/* A count of `unit` as "<whole>.<3 decimals>", truncated like integer division. */
+static void fmt_fixed3(char *buf, size_t n, sim_time ns, sim_time unit)
+{
+    const char *sign = ns < 0 ? "-" : "";
+    uint64_t v = (uint64_t)(ns < 0 ? -ns : ns) / (uint64_t)(unit / 1000);
+    snprintf(buf, n, "%s%" PRIu64 ".%03" PRIu64, sign, v / 1000, v % 1000);
+}
+
+void app_fmt_ms(char *buf, size_t n, sim_time ns)
+{
+    fmt_fixed3(buf, n, ns, SIM_MS);
+}
+
+void app_fmt_s(char *buf, size_t n, sim_time ns)
+{
+    fmt_fixed3(buf, n, ns, SIM_SEC);
+}
+
+static const char *unreach_name(uint8_t code)
+{
+    static const char *const names[] = {"Net", "Host", "Protocol", "Port"};
+    return code < 4 ? names[code] : NULL;
+}
+
+void app_fmt_icmp_error(char *buf, size_t n, const struct icmp_error *e)
+{
+    if (e->type == ICMP_TIME_EXCEEDED)
+        snprintf(buf, n, "Time to live exceeded");
+    else if (e->type == ICMP_DEST_UNREACH && e->code == ICMP_FRAG_NEEDED)
+        snprintf(buf, n, "Frag needed and DF set (mtu = %u)", e->mtu);
+    else if (e->type == ICMP_DEST_UNREACH && unreach_name(e->code))
+        snprintf(buf, n, "Destination %s Unreachable", unreach_name(e->code));
+    else
+        snprintf(buf, n, "ICMP type %u code %u", e->type, e->code);
+}
+
+char *app_strdup(const char *s)
+{
+    size_t n = strlen(s ? s : "") + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s ? s : "", n);
+    return d;
+}
+
+bool app_base_init(struct app *a, const struct app_ops *ops, const char *type, const char *id,
+                   struct host *h)
+{
+    a->ops = ops;
+    a->type = type;
+    a->host = h;
+    a->id = app_strdup(id);
+    return a->id != NULL;
+}
+
+/* ---- the verifying stream ---- */
+
+#define STREAM_CHUNK 4096
+/* The slow reader takes this much per read, spaced to average its rate. */
+#define SLOW_READ_BYTES 1000
+
+static void slow_read_fire(void *ctx, sim_time now);
+
+void app_stream_init(struct app_stream *st, struct app *a, uint64_t read_rate_bps, bool echo)
+{
+    memset(st, 0, sizeof(*st));
+    st->app = a;
+    st->echo = echo;
+    st->intact = true;
+    st->read_rate_bps = read_rate_bps;
+    st->outcome = TCP_OUTCOME_PENDING;
+    sim_timer_init(&st->read_timer, slow_read_fire, st);
+}
+
+void app_stream_attach(struct app_stream *st, struct tcp_sock *s)
+{
+    st->s = s;
+    snprintf(st->name, sizeof(st->name), "%s", tcp_sock_name(s));
+}
+
+void app_stream_pump(struct app_stream *st)
+{
+    uint8_t buf[STREAM_CHUNK];
+    while (st->s && st->tx < st->tx_goal) {
+        uint64_t want = st->tx_goal - st->tx;
+        uint32_t len = want < sizeof(buf) ? (uint32_t)want : (uint32_t)sizeof(buf);
+        app_pattern_fill(buf, st->tx, len);
+        uint32_t n = tcp_send(st->s, buf, len);
+        st->tx += n;
+        if (n < len)
+            break;
+    }
+}
+
+static void verify(struct app_stream *st, const uint8_t *buf, uint32_t n)
+{
+    uint32_t ok = app_pattern_check(buf, st->rx, n);
+    if (ok == n || !st->intact)
+        return;
+    /* Reported once per connection: the first difference is what matters. */
+    st->intact = false;
+    st->first_bad = st->rx + ok;
+    char detail[48];
+    snprintf(detail, sizeof(detail), "offset %" PRIu64, st->first_bad);
+    app_trace(st->app, st->name,
+              &(struct trace_event){
+                  .what = "verify_failed", .total = (int64_t)st->first_bad, .detail = detail});
+}
+
+/* Reads up to `limit` bytes; an echo reads no more than it can send back at once. */
+static void read_some(struct app_stream *st, uint64_t limit)
+{
+    uint8_t buf[STREAM_CHUNK];
+    while (st->s && limit) {
+        uint32_t avail = tcp_readable(st->s);
+        if (st->echo) {
+            uint32_t space = tcp_send_space(st->s);
+            avail = avail < space ? avail : space;
+        }
+        uint32_t len = avail < sizeof(buf) ? avail : (uint32_t)sizeof(buf);
+        len = limit < len ? (uint32_t)limit : len;
+        if (!len)
+            return;
+        uint32_t n = tcp_recv(st->s, buf, len);
+        if (!n)
+            return;
+        verify(st, buf, n);
+        st->rx += n;
+        limit -= n;
+        if (st->echo && st->s) {
+            /* Bytes read at offset x go back at offset x: what is read is what is echoed. */
+            st->tx_goal += n;
+            st->tx += tcp_send(st->s, buf, n);
+        }
+    }
+}
+
+/* Time the slow reader needs for `bytes` at its rate. */
+static sim_time read_interval(const struct app_stream *st, uint64_t bytes)
+{
+    return (sim_time)(bytes * 8 * (uint64_t)SIM_SEC / st->read_rate_bps);
+}
+
+static void slow_read_schedule(struct app_stream *st, sim_time now)
+{
+    if (!st->s || sim_timer_armed(&st->read_timer) || !tcp_readable(st->s))
+        return;
+    if (st->echo && !tcp_send_space(st->s))
+        return; /* on_writable brings it back */
+    sim_time at = st->next_read > now ? st->next_read : now;
+    sim_timer_arm(st->app->host->sim, &st->read_timer, at);
+}
+
+static void slow_read_fire(void *ctx, sim_time now)
+{
+    struct app_stream *st = ctx;
+    uint64_t before = st->rx;
+    read_some(st, SLOW_READ_BYTES);
+    st->next_read = now + read_interval(st, st->rx - before ? st->rx - before : 1);
+    slow_read_schedule(st, now);
+}
+
+void app_stream_readable(struct app_stream *st, sim_time now)
+{
+    if (st->read_rate_bps)
+        slow_read_schedule(st, now);
+    else
+        read_some(st, UINT64_MAX);
+}
+
+void app_stream_writable(struct app_stream *st, sim_time now)
+{
+    app_stream_pump(st);
+    if (st->echo)
+        app_stream_readable(st, now);
+}
+
+void app_stream_closed(struct app_stream *st, enum tcp_outcome o, sim_time now)
+{
+    sim_timer_cancel(st->app->host->sim, &st->read_timer);
+    st->s = NULL;
+    st->closed = true;
+    st->outcome = o;
+    st->closed_at = now;
+}
+
+void app_stream_detach(struct app_stream *st)
+{
+    sim_timer_cancel(st->app->host->sim, &st->read_timer);
+    if (!st->s)
+        return;
+    struct tcp_info ti;
+    tcp_get_info(st->s, &ti);
+    st->outcome = ti.outcome; /* what stats report from now on */
+    tcp_set_ops(st->s, NULL, NULL);
+    st->s = NULL;
+}
+
+void app_stream_stats(const struct app_stream *st, struct app_stats *out)
+{
+    out->bytes_received = st->rx;
+    out->bytes_sent = st->tx;
+    out->intact = st->intact;
+    if (st->s) {
+        struct tcp_info ti;
+        tcp_get_info(st->s, &ti);
+        out->outcome = tcp_outcome_name(ti.outcome);
+        out->state = tcp_state_name(ti.state);
+    } else {
+        out->outcome = tcp_outcome_name(st->outcome);
+        out->state = tcp_state_name(TCP_CLOSED);
+    }
+}
+
+void app_stream_fmt_bytes(const struct app_stream *st, char *buf, size_t n)
+{
+    int k = snprintf(buf, n, "sent %" PRIu64 " B, received %" PRIu64 " B", st->tx, st->rx);
+    if (!st->intact && k >= 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, ", corrupted at offset %" PRIu64, st->first_bad);
+}
+
+void app_stream_fmt_end(const struct app_stream *st, char *buf, size_t n)
+{
+    struct app_stats s = {0};
+    app_stream_stats(st, &s);
+    if (st->closed) {
+        char t[32];
+        app_fmt_s(t, sizeof(t), st->closed_at);
+        snprintf(buf, n, "outcome %s, closed at %s s", s.outcome, t);
+    } else {
+        snprintf(buf, n, "outcome %s, state %s", s.outcome, s.state);
+    }
+}
