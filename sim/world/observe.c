@@ -1,0 +1,391 @@
+/* The observer: a trace sink that keeps, per connection and per application,
+ * exactly what the expectations and the human report need, so nothing has to
+ * re-read a trace after the run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "world_int.h"
+
+/* ---- name -> index ---------------------------------------------------- */
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static bool map_grow(struct name_map *m)
+{
+    uint32_t cap = m->cap ? m->cap * 2 : 64;
+    struct name_slot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return false;
+    for (uint32_t i = 0; i < m->cap; i++) {
+        if (!m->slots[i].key)
+            continue;
+        uint32_t j = name_hash(m->slots[i].key) & (cap - 1);
+        while (slots[j].key)
+            j = (j + 1) & (cap - 1);
+        slots[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+    return true;
+}
+
+static uint32_t map_find(const struct name_map *m, const char *key)
+{
+    if (!m->cap || !key)
+        return UINT32_MAX;
+    for (uint32_t j = name_hash(key) & (m->cap - 1); m->slots[j].key; j = (j + 1) & (m->cap - 1))
+        if (strcmp(m->slots[j].key, key) == 0)
+            return m->slots[j].idx;
+    return UINT32_MAX;
+}
+
+/* key must live as long as the map. */
+static bool map_put(struct name_map *m, const char *key, uint32_t idx)
+{
+    if ((m->used + 1) * 2 > m->cap && !map_grow(m))
+        return false;
+    uint32_t j = name_hash(key) & (m->cap - 1);
+    while (m->slots[j].key)
+        j = (j + 1) & (m->cap - 1);
+    m->slots[j] = (struct name_slot){.key = key, .idx = idx};
+    m->used++;
+    return true;
+}
+
+/* ---- growing arrays ---------------------------------------------------- */
+
+static bool grow(void **v, uint32_t *cap, uint32_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    uint32_t c = *cap ? *cap * 2 : 8;
+    void *p = realloc(*v, (size_t)c * size);
+    if (!p)
+        return false;
+    *v = p;
+    *cap = c;
+    return true;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static enum tcp_state state_from_name(const char *s)
+{
+    for (int i = 0; i < TCP_STATE_COUNT; i++)
+        if (s && strcmp(tcp_state_name((enum tcp_state)i), s) == 0)
+            return (enum tcp_state)i;
+    return TCP_CLOSED;
+}
+
+static struct obs_conn *conn_get(struct world_observer *o, const char *name, const char *host)
+{
+    uint32_t i = map_find(&o->conn_map, name);
+    if (i != UINT32_MAX)
+        return &o->conns[i];
+    if (!grow((void **)&o->conns, &o->cap_conns, o->n_conns, sizeof *o->conns))
+        return NULL;
+    struct obs_conn *c = &o->conns[o->n_conns];
+    memset(c, 0, sizeof *c);
+    c->name = strdup(name);
+    c->host = strdup(host ? host : "");
+    if (!c->name || !c->host || !map_put(&o->conn_map, c->name, o->n_conns)) {
+        free(c->name);
+        free(c->host);
+        return NULL;
+    }
+    o->n_conns++;
+    return c;
+}
+
+static bool push_state(struct obs_conn *c, sim_time t, enum tcp_state s)
+{
+    if (!grow((void **)&c->states, &c->cap_states, c->n_states, sizeof *c->states))
+        return false;
+    c->states[c->n_states++] = (struct obs_state){.t = t, .state = s};
+    return true;
+}
+
+/* How a connection ended, from the cause of its change to CLOSED. */
+static enum tcp_outcome outcome_of_close(const struct obs_conn *c, const char *cause)
+{
+    if (cause && strcmp(cause, "timeout") == 0)
+        return TCP_OUTCOME_TIMEOUT;
+    if (cause && strstr(cause, "RST"))
+        return c->established ? TCP_OUTCOME_RESET : TCP_OUTCOME_REFUSED;
+    if (cause && (strstr(cause, "abort") || strstr(cause, "listener closed")))
+        return TCP_OUTCOME_RESET;
+    return c->established ? TCP_OUTCOME_ESTABLISHED : c->outcome;
+}
+
+static void on_state(struct world_observer *o, const struct trace_event *e)
+{
+    if (!e->conn)
+        return;
+    struct obs_conn *c = conn_get(o, e->conn, e->host);
+    if (!c) {
+        o->oom = true;
+        return;
+    }
+    enum tcp_state to = state_from_name(e->to);
+    if (c->n_states == 0 && !push_state(c, e->t, state_from_name(e->from)))
+        o->oom = true;
+    if (!push_state(c, e->t, to))
+        o->oom = true;
+    if (to == TCP_ESTABLISHED) {
+        c->established = true;
+        c->outcome = TCP_OUTCOME_ESTABLISHED;
+    } else if (to == TCP_CLOSED) {
+        c->outcome = outcome_of_close(c, e->cause);
+    }
+}
+
+static struct obs_app *app_of(struct world_observer *o, const char *id)
+{
+    uint32_t i = map_find(&o->app_map, id);
+    return i == UINT32_MAX ? NULL : &o->apps[i];
+}
+
+static void on_app(struct world_observer *o, const struct trace_event *e)
+{
+    struct obs_app *a = app_of(o, e->app);
+    if (!a || !e->what)
+        return;
+    if (strcmp(e->what, "deliver") == 0) {
+        if (e->bytes > 0)
+            a->delivered += (uint64_t)e->bytes;
+    } else if (strcmp(e->what, "verify_failed") == 0) {
+        a->verify_failed++;
+    } else if (strcmp(e->what, "reply") == 0) {
+        if (a->replies == 0 || e->rtt < a->rtt_min)
+            a->rtt_min = e->rtt;
+        if (a->replies == 0 || e->rtt > a->rtt_max)
+            a->rtt_max = e->rtt;
+        a->replies++;
+    }
+}
+
+static void on_drop(struct world_observer *o, const struct trace_event *e)
+{
+    const char *reason = e->reason ? e->reason : "unknown";
+    for (uint32_t i = 0; i < o->n_drops; i++) {
+        if (strcmp(o->drops[i].reason, reason) == 0) {
+            o->drops[i].count++;
+            return;
+        }
+    }
+    if (!grow((void **)&o->drops, &o->cap_drops, o->n_drops, sizeof *o->drops)) {
+        o->oom = true;
+        return;
+    }
+    char *r = strdup(reason);
+    if (!r) {
+        o->oom = true;
+        return;
+    }
+    o->drops[o->n_drops++] = (struct obs_drop){.reason = r, .count = 1};
+}
+
+static void on_tx(struct world_observer *o, const struct trace_event *e)
+{
+    o->frames_tx++;
+    if (e->frame)
+        o->bytes_tx += e->frame->len;
+    if (!e->frame || !e->link || !e->host)
+        return;
+    struct frame_summary s;
+    bool decoded = false;
+    for (uint32_t i = 0; i < o->n_counts; i++) {
+        struct obs_count *c = &o->counts[i];
+        if (strcmp(c->link, e->link) != 0 || (c->host && strcmp(c->host, e->host) != 0))
+            continue;
+        if (!decoded) {
+            frame_decode(e->frame->data, e->frame->len, &s);
+            decoded = true;
+        }
+        uint32_t rel_seq = 0, rel_ack = 0;
+        if (s.proto == DEC_TCP)
+            seqrel_observe(&c->rel, &s, &rel_seq, &rel_ack);
+        if (frame_filter_match(&c->filter, &s, rel_seq))
+            c->count++;
+    }
+}
+
+static bool tracks_cc(const struct world_observer *o, const char *conn)
+{
+    for (uint32_t i = 0; i < o->n_cc_conns; i++)
+        if (strcmp(o->cc_conns[i], conn) == 0)
+            return true;
+    return false;
+}
+
+static void on_cc(struct world_observer *o, const struct trace_event *e)
+{
+    if (!e->conn || !tracks_cc(o, e->conn))
+        return;
+    struct obs_conn *c = conn_get(o, e->conn, e->host);
+    if (!c || !grow((void **)&c->cc, &c->cap_cc, c->n_cc, sizeof *c->cc)) {
+        o->oom = true;
+        return;
+    }
+    c->cc[c->n_cc++] = (struct obs_cc){.t = e->t, .cwnd = e->cwnd};
+}
+
+static void on_retx(struct world_observer *o, const struct trace_event *e)
+{
+    o->retx_total++;
+    if (!e->conn)
+        return;
+    struct obs_conn *c = conn_get(o, e->conn, e->host);
+    if (c)
+        c->retx++;
+    else
+        o->oom = true;
+}
+
+static void observer_event(struct trace_sink *s, const struct trace_event *e)
+{
+    struct world_observer *o = (struct world_observer *)s;
+    switch (e->kind) {
+    case TRACE_STATE:
+        on_state(o, e);
+        break;
+    case TRACE_APP:
+        on_app(o, e);
+        break;
+    case TRACE_DROP:
+        on_drop(o, e);
+        break;
+    case TRACE_TX:
+        on_tx(o, e);
+        break;
+    case TRACE_CC:
+        on_cc(o, e);
+        break;
+    case TRACE_RETX:
+        on_retx(o, e);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static bool setup_apps(struct world_observer *o, const struct scenario *sc)
+{
+    o->apps = calloc(sc->n_apps ? sc->n_apps : 1, sizeof *o->apps);
+    if (!o->apps)
+        return false;
+    for (uint32_t i = 0; i < sc->n_apps; i++) {
+        o->apps[i].id = strdup(sc->apps[i].id);
+        if (!o->apps[i].id)
+            return false;
+        o->n_apps++;
+        if (!map_put(&o->app_map, o->apps[i].id, i))
+            return false;
+    }
+    return true;
+}
+
+static bool setup_expectations(struct world_observer *o, const struct scenario *sc)
+{
+    o->counts = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->counts);
+    o->cc_conns = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->cc_conns);
+    if (!o->counts || !o->cc_conns)
+        return false;
+    for (uint32_t i = 0; i < sc->n_expects; i++) {
+        const struct scn_expect *e = &sc->expects[i];
+        if (e->kind == SCN_EXP_CWND && e->conn) {
+            o->cc_conns[o->n_cc_conns++] = e->conn;
+        } else if (e->kind == SCN_EXP_COUNT && e->link < sc->n_links) {
+            const struct scn_link *l = &sc->links[e->link];
+            struct obs_count *c = &o->counts[o->n_counts++];
+            c->expect = i;
+            c->link = l->name;
+            c->host = e->side < 0 ? NULL : sc->hosts[l->end[e->side ? 1 : 0].host].name;
+            c->filter = e->filter;
+            seqrel_init(&c->rel);
+        }
+    }
+    return true;
+}
+
+struct world_observer *observer_create(const struct scenario *sc)
+{
+    struct world_observer *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->sink.event = observer_event;
+    o->sink.mask = TRACE_MASK(TRACE_STATE) | TRACE_MASK(TRACE_APP) | TRACE_MASK(TRACE_DROP) |
+                   TRACE_MASK(TRACE_RETX) | TRACE_MASK(TRACE_TX);
+    if (!setup_apps(o, sc) || !setup_expectations(o, sc)) {
+        observer_destroy(o);
+        return NULL;
+    }
+    if (o->n_cc_conns)
+        o->sink.mask |= TRACE_MASK(TRACE_CC);
+    return o;
+}
+
+void observer_destroy(struct world_observer *o)
+{
+    if (!o)
+        return;
+    for (uint32_t i = 0; i < o->n_conns; i++) {
+        free(o->conns[i].name);
+        free(o->conns[i].host);
+        free(o->conns[i].states);
+        free(o->conns[i].cc);
+    }
+    free(o->conns);
+    free(o->conn_map.slots);
+    for (uint32_t i = 0; i < o->n_apps; i++)
+        free(o->apps[i].id);
+    free(o->apps);
+    free(o->app_map.slots);
+    for (uint32_t i = 0; i < o->n_counts; i++)
+        seqrel_destroy(&o->counts[i].rel);
+    free(o->counts);
+    free(o->cc_conns);
+    for (uint32_t i = 0; i < o->n_drops; i++)
+        free(o->drops[i].reason);
+    free(o->drops);
+    free(o);
+}
+
+const struct obs_conn *observer_conn(const struct world_observer *o, const char *name)
+{
+    uint32_t i = map_find(&o->conn_map, name);
+    return i == UINT32_MAX ? NULL : &o->conns[i];
+}
+
+const struct obs_app *observer_app(const struct world_observer *o, const char *id)
+{
+    uint32_t i = map_find(&o->app_map, id);
+    return i == UINT32_MAX ? NULL : &o->apps[i];
+}
+
+const struct obs_count *observer_count(const struct world_observer *o, uint32_t expect)
+{
+    for (uint32_t i = 0; i < o->n_counts; i++)
+        if (o->counts[i].expect == expect)
+            return &o->counts[i];
+    return NULL;
+}
+
+enum tcp_state obs_state_at(const struct obs_conn *c, sim_time t)
+{
+    if (!c || c->n_states == 0)
+        return TCP_CLOSED;
+    enum tcp_state s = c->states[0].state;
+    for (uint32_t i = 1; i < c->n_states && c->states[i].t <= t; i++)
+        s = c->states[i].state;
+    return s;
+}
