@@ -1,0 +1,94 @@
+/* Event-core benchmark: with N timers pending, each dispatched timer re-arms
+ * itself at a pseudo-random later deadline (the steady state of a busy
+ * world: every event schedules another), and a second series re-arms and
+ * cancels armed timers (what TCP does with its RTO on every ACK).
+ * Prints dispatched events per second for 1 k, 100 k and 1 M pending. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench_clock.h"
+#include "sim/sim.h"
+
+struct bench_timer {
+    struct sim_timer t;
+    struct sim *sim;
+    uint64_t state;
+};
+
+static uint64_t next_delay(uint64_t *state)
+{
+    /* xorshift: cheap and deterministic; delays in [1, 1024] us. */
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return (x & 1023) + 1;
+}
+
+static void rearm(void *ctx, sim_time now)
+{
+    struct bench_timer *b = ctx;
+    sim_timer_arm(b->sim, &b->t, now + (sim_time)next_delay(&b->state) * SIM_US);
+}
+
+static void dispatch_series(uint32_t pending, uint64_t events)
+{
+    struct sim s;
+    sim_init(&s, 1);
+    struct bench_timer *timers = calloc(pending, sizeof *timers);
+    if (!timers) {
+        fprintf(stderr, "out of memory\n");
+        exit(3);
+    }
+    for (uint32_t i = 0; i < pending; i++) {
+        timers[i].sim = &s;
+        timers[i].state = 0x9e3779b97f4a7c15ull ^ (i + 1);
+        sim_timer_init(&timers[i].t, rearm, &timers[i]);
+        sim_timer_arm(&s, &timers[i].t, (sim_time)next_delay(&timers[i].state) * SIM_US);
+    }
+    s.event_limit = events;
+    double t0 = bench_seconds();
+    sim_run(&s, SIM_TIME_NEVER);
+    double dt = bench_seconds() - t0;
+    printf("dispatch  pending %8u  events %10llu  %7.3f s  %6.1f M events/s\n", pending,
+           (unsigned long long)s.events_executed, dt, (double)s.events_executed / dt / 1e6);
+    sim_destroy(&s);
+    free(timers);
+}
+
+static void rearm_cancel_series(uint32_t pending, uint64_t ops)
+{
+    struct sim s;
+    sim_init(&s, 1);
+    struct bench_timer *timers = calloc(pending, sizeof *timers);
+    if (!timers)
+        exit(3);
+    uint64_t state = 88172645463325252ull;
+    for (uint32_t i = 0; i < pending; i++) {
+        sim_timer_init(&timers[i].t, rearm, &timers[i]);
+        sim_timer_arm(&s, &timers[i].t, (sim_time)next_delay(&state) * SIM_MS);
+    }
+    double t0 = bench_seconds();
+    for (uint64_t k = 0; k < ops; k++) {
+        struct bench_timer *b = &timers[next_delay(&state) * 7919 % pending];
+        if (k & 1)
+            sim_timer_cancel(&s, &b->t);
+        sim_timer_arm(&s, &b->t, (sim_time)next_delay(&state) * SIM_MS);
+    }
+    double dt = bench_seconds() - t0;
+    printf("re-arm    pending %8u  ops    %10llu  %7.3f s  %6.1f M ops/s\n", pending,
+           (unsigned long long)ops, dt, (double)ops / dt / 1e6);
+    sim_destroy(&s);
+    free(timers);
+}
+
+int main(void)
+{
+    const uint32_t sizes[] = {1000, 100000, 1000000};
+    for (unsigned i = 0; i < 3; i++)
+        dispatch_series(sizes[i], 10000000);
+    for (unsigned i = 0; i < 3; i++)
+        rearm_cancel_series(sizes[i], 10000000);
+    return 0;
+}
