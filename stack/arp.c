@@ -1,1 +1,270 @@
-#include "host.h"
+/* ARP (RFC 826) for IPv4 over Ethernet.
+ *
+ * One cache per host, entries keyed by (interface, IP address) and kept in
+ * creation order.  Choices where RFC 826 leaves them open, after Linux:
+ *
+ * - An entry is confirmed for ARP_REACHABLE (60 s).  Used after that, it keeps
+ *   working while it is re-probed by unicast requests (Linux's STALE/PROBE);
+ *   when the probes go unanswered the entry is deleted.
+ * - An unresolved next hop holds up to ARP_QUEUE_LEN frames (16; Linux bounds
+ *   its queue in bytes); when full the oldest is dropped ("arp_queue").
+ * - Requests are broadcast every ARP_RETRY (1 s), at most ARP_MAX_REQUESTS (3,
+ *   Linux's mcast_solicit); when the last goes unanswered the held frames are
+ *   dropped ("arp_failed"), and the senders of forwarded ones are told with
+ *   ICMP host unreachable (RFC 1812 §4.3.3.1).
+ * - Requests for any of the host's addresses are answered whatever interface
+ *   they arrive on (Linux's arp_ignore=0). */
+#include <stdlib.h>
+
+#include "icmp.h"
+#include "stack_priv.h"
+
+#define ARP_REACHABLE    (60 * SIM_SEC)
+#define ARP_RETRY        SIM_SEC
+#define ARP_MAX_REQUESTS 3
+#define ARP_QUEUE_LEN    16
+#define ARP_LEN          28
+#define ARP_OP_REQUEST   1
+#define ARP_OP_REPLY     2
+
+struct arp_entry {
+    struct arp_cache *cache;
+    struct arp_entry *next; /* creation order */
+    uint32_t iface;
+    uint32_t ip;
+    uint8_t mac[6];
+    bool resolved;
+    sim_time confirmed;
+    uint32_t requests; /* sent in the current round; 0 = not probing */
+    struct frame_queue held;
+    struct sim_timer retry;
+};
+
+struct arp_cache {
+    struct host *host;
+    struct arp_entry *head, *tail;
+};
+
+static const uint8_t eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_zero[6] = {0};
+
+struct arp_cache *arp_create(struct host *h)
+{
+    struct arp_cache *c = calloc(1, sizeof(*c));
+    if (c)
+        c->host = h;
+    return c;
+}
+
+static void entry_free(struct arp_entry *e)
+{
+    struct host *h = e->cache->host;
+    sim_timer_cancel(h->sim, &e->retry);
+    frame_queue_clear(h->frames, &e->held);
+    free(e);
+}
+
+void arp_destroy(struct arp_cache *c)
+{
+    if (!c)
+        return;
+    struct arp_entry *e = c->head;
+    while (e) {
+        struct arp_entry *next = e->next;
+        entry_free(e);
+        e = next;
+    }
+    free(c);
+}
+
+static struct arp_entry *entry_find(const struct arp_cache *c, uint32_t iface, uint32_t ip)
+{
+    for (struct arp_entry *e = c->head; e; e = e->next)
+        if (e->iface == iface && e->ip == ip)
+            return e;
+    return NULL;
+}
+
+static void entry_unlink(struct arp_cache *c, struct arp_entry *e)
+{
+    struct arp_entry *prev = NULL;
+    for (struct arp_entry *x = c->head; x; prev = x, x = x->next) {
+        if (x != e)
+            continue;
+        if (prev)
+            prev->next = e->next;
+        else
+            c->head = e->next;
+        if (c->tail == e)
+            c->tail = prev;
+        return;
+    }
+}
+
+static void retry_fired(void *ctx, sim_time now);
+
+static struct arp_entry *entry_new(struct arp_cache *c, uint32_t iface, uint32_t ip)
+{
+    struct arp_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->cache = c;
+    e->iface = iface;
+    e->ip = ip;
+    sim_timer_init(&e->retry, retry_fired, e);
+    if (c->tail)
+        c->tail->next = e;
+    else
+        c->head = e;
+    c->tail = e;
+    return e;
+}
+
+bool arp_lookup(const struct host *h, const struct host_iface *i, uint32_t ip, uint8_t mac[6])
+{
+    const struct arp_entry *e = entry_find(h->arp, i->index, ip);
+    if (!e || !e->resolved)
+        return false;
+    memcpy(mac, e->mac, 6);
+    return true;
+}
+
+/* ---- packets ---- */
+
+static void send_arp(struct host *h, struct host_iface *i, uint16_t op, const uint8_t eth_dst[6],
+                     uint32_t spa, const uint8_t tha[6], uint32_t tpa)
+{
+    struct frame *f = host_frame_alloc(h, FRAME_ETH_HLEN + ARP_LEN);
+    if (!f)
+        return;
+    eth_fill(f, eth_dst, i->mac, ETH_TYPE_ARP);
+    uint8_t *a = f->data + FRAME_ETH_HLEN;
+    wr16(a, 1);            /* hardware: Ethernet */
+    wr16(a + 2, ETH_TYPE_IP);
+    a[4] = 6;
+    a[5] = 4;
+    wr16(a + 6, op);
+    memcpy(a + 8, i->mac, 6);
+    wr32(a + 14, spa);
+    memcpy(a + 18, tha, 6);
+    wr32(a + 24, tpa);
+    host_xmit(i, f);
+}
+
+/* A request: broadcast while unresolved, unicast when re-probing a known
+ * address (Linux's PROBE state). */
+static void send_request(struct host *h, struct arp_entry *e)
+{
+    struct host_iface *i = h->ifaces[e->iface];
+    e->requests++;
+    send_arp(h, i, ARP_OP_REQUEST, e->resolved ? e->mac : eth_broadcast, i->ip, mac_zero,
+             e->ip);
+    sim_timer_arm(h->sim, &e->retry, host_now(h) + ARP_RETRY);
+}
+
+static void fail_held(struct host *h, struct arp_entry *e)
+{
+    struct frame *f;
+    while ((f = frame_queue_pop(&e->held))) {
+        h->c.drop_arp++;
+        uint8_t *ip = f->data + FRAME_ETH_HLEN;
+        /* Only forwarded packets have a sender elsewhere to tell. */
+        if (!host_has_addr(h, rd32(ip + 12)))
+            icmp_send_error(h, ip, f->len - FRAME_ETH_HLEN, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH,
+                            0);
+        host_drop(h, f, e->iface, "arp_failed");
+    }
+}
+
+static void retry_fired(void *ctx, sim_time now)
+{
+    (void)now;
+    struct arp_entry *e = ctx;
+    struct arp_cache *c = e->cache;
+    struct host *h = c->host;
+    host_trace_timer(h, "arp", e->requests);
+    if (e->requests < ARP_MAX_REQUESTS) {
+        send_request(h, e);
+        return;
+    }
+    /* Unlinked first: an ICMP error sent from fail_held may need this next
+     * hop again and must then start a resolution of its own. */
+    entry_unlink(c, e);
+    fail_held(h, e);
+    entry_free(e);
+}
+
+static void release_held(struct host *h, struct arp_entry *e)
+{
+    struct host_iface *i = h->ifaces[e->iface];
+    struct frame *f;
+    while ((f = frame_queue_pop(&e->held))) {
+        memcpy(f->data, e->mac, 6);
+        host_xmit(i, f);
+    }
+}
+
+static void hold(struct host *h, struct arp_entry *e, struct frame *f)
+{
+    if (e->held.len >= ARP_QUEUE_LEN) {
+        h->c.drop_arp++;
+        host_drop(h, frame_queue_pop(&e->held), e->iface, "arp_queue");
+    }
+    frame_queue_push(&e->held, f);
+}
+
+void arp_output(struct host *h, struct host_iface *i, uint32_t next_hop, struct frame *f,
+                sim_time now)
+{
+    struct arp_cache *c = h->arp;
+    struct arp_entry *e = entry_find(c, i->index, next_hop);
+    if (!e && !(e = entry_new(c, i->index, next_hop))) {
+        host_drop(h, f, i->index, "arp_failed");
+        return;
+    }
+    if (!e->resolved) {
+        hold(h, e, f);
+        if (!e->requests)
+            send_request(h, e);
+        return;
+    }
+    memcpy(f->data, e->mac, 6);
+    host_xmit(i, f);
+    if (now - e->confirmed >= ARP_REACHABLE && !e->requests)
+        send_request(h, e);
+}
+
+/* RFC 826 "Packet Reception": merge the sender into an existing entry, add it
+ * when we are the target, answer requests. */
+void arp_input(struct host *h, struct host_iface *i, struct frame *f, sim_time now)
+{
+    const uint8_t *a = f->data + FRAME_ETH_HLEN;
+    if (f->len < FRAME_ETH_HLEN + ARP_LEN || rd16(a) != 1 || rd16(a + 2) != ETH_TYPE_IP ||
+        a[4] != 6 || a[5] != 4) {
+        h->c.drop_malformed++;
+        host_drop(h, f, i->index, "malformed");
+        return;
+    }
+    uint16_t op = rd16(a + 6);
+    uint8_t sha[6];
+    memcpy(sha, a + 8, 6);
+    uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
+    bool for_us = host_has_addr(h, tpa);
+
+    struct arp_entry *e = spa ? entry_find(h->arp, i->index, spa) : NULL;
+    if (!e && spa && for_us)
+        e = entry_new(h->arp, i->index, spa);
+    if (e) {
+        memcpy(e->mac, sha, 6);
+        e->resolved = true;
+        e->confirmed = now;
+        e->requests = 0;
+        sim_timer_cancel(h->sim, &e->retry);
+        release_held(h, e);
+    }
+    if (for_us && op == ARP_OP_REQUEST) {
+        /* Answer for the requested address (which may be another interface's). */
+        send_arp(h, i, ARP_OP_REPLY, sha, tpa, sha, spa);
+    }
+    frame_free(h->frames, f);
+}

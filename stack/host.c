@@ -1,1 +1,345 @@
-#include "host.h"
+/* Hosts: interfaces, the routing table, Ethernet input and what the protocol
+ * modules share (ephemeral ports, drop and timer traces).
+ *
+ * Interfaces get locally administered MAC addresses derived from the host's
+ * creation index and the interface's: 02:00:HH:HH:HH:II with HH = index + 1
+ * (so that no address is all zeros after the prefix) and II = interface index.
+ *
+ * Routes: longest-prefix match; among routes of equal length the one added
+ * first wins (a connected route, added with its address, beats a later static
+ * route to the same prefix). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../sim/sim.h"
+#include "icmp.h"
+#include "stack_priv.h"
+#include "udp.h"
+
+#define EPHEMERAL_LO 32768u /* Linux net.ipv4.ip_local_port_range */
+#define EPHEMERAL_HI 60999u
+#define DEFAULT_MTU  1500u
+
+static const uint8_t eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static struct host_iface *iface_of_port(struct port *p)
+{
+    return (struct host_iface *)((char *)p - offsetof(struct host_iface, port));
+}
+
+sim_time host_now(const struct host *h)
+{
+    return sim_now(h->sim);
+}
+
+struct frame *host_frame_alloc(struct host *h, uint32_t len)
+{
+    struct frame *f = frame_alloc(h->frames, len);
+    if (f)
+        f->id = sim_next_frame_id(h->sim);
+    return f;
+}
+
+void host_frame_new_id(struct host *h, struct frame *f)
+{
+    f->id = sim_next_frame_id(h->sim);
+}
+
+uint32_t host_iface_mtu(const struct host_iface *i)
+{
+    return i->port.mtu ? i->port.mtu : DEFAULT_MTU;
+}
+
+void eth_fill(struct frame *f, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
+{
+    memcpy(f->data, dst, 6);
+    memcpy(f->data + 6, src, 6);
+    wr16(f->data + 12, type);
+}
+
+/* ---- traces ---- */
+
+void host_trace_drop(struct host *h, const struct frame *f, uint32_t iface, const char *reason)
+{
+    if (!trace_on(h->bus, TRACE_DROP))
+        return;
+    /* Drops with no interface of their own (local output) are shown on eth0. */
+    const struct host_iface *i = iface < h->n_ifaces ? h->ifaces[iface] : NULL;
+    if (!i && h->n_ifaces)
+        i = h->ifaces[0];
+    trace_emit(h->bus, &(struct trace_event){.t = host_now(h),
+                                             .kind = TRACE_DROP,
+                                             .host = h->name,
+                                             .frame = f,
+                                             .iface = i ? i->port.iface : 0,
+                                             .ifname = i ? i->name : NULL,
+                                             .reason = reason});
+}
+
+void host_drop(struct host *h, struct frame *f, uint32_t iface, const char *reason)
+{
+    host_trace_drop(h, f, iface, reason);
+    frame_free(h->frames, f);
+}
+
+void host_trace_timer(struct host *h, const char *timer, uint32_t backoff)
+{
+    if (!trace_on(h->bus, TRACE_TIMER))
+        return;
+    trace_emit(h->bus, &(struct trace_event){.t = host_now(h),
+                                             .kind = TRACE_TIMER,
+                                             .host = h->name,
+                                             .timer = timer,
+                                             .backoff = backoff});
+}
+
+/* ---- Ethernet ---- */
+
+void host_xmit(struct host_iface *i, struct frame *f)
+{
+    if (!i->port.tx) {
+        host_drop(i->host, f, i->index, "no_link");
+        return;
+    }
+    port_send(&i->port, f);
+}
+
+/* port.rx: a frame arrived from the link; the host owns it from here. */
+static void eth_input(struct port *p, struct frame *f, sim_time now)
+{
+    struct host_iface *i = iface_of_port(p);
+    struct host *h = i->host;
+    if (f->len < FRAME_ETH_HLEN) {
+        h->c.drop_malformed++;
+        host_drop(h, f, i->index, "malformed");
+        return;
+    }
+    if (memcmp(f->data, i->mac, 6) != 0 && memcmp(f->data, eth_broadcast, 6) != 0) {
+        h->c.drop_not_mine++;
+        host_drop(h, f, i->index, "not_for_us");
+        return;
+    }
+    switch (rd16(f->data + 12)) {
+    case ETH_TYPE_IP:
+        ip4_input(h, i, f, now);
+        break;
+    case ETH_TYPE_ARP:
+        arp_input(h, i, f, now);
+        break;
+    default:
+        h->c.drop_no_proto++;
+        host_drop(h, f, i->index, "unknown_ethertype");
+        break;
+    }
+}
+
+/* ---- lifetime ---- */
+
+struct host *host_create(struct sim *s, const char *name, uint32_t index, bool forward)
+{
+    struct host *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    h->sim = s;
+    h->bus = sim_bus(s);
+    h->frames = &s->frames;
+    h->name = strdup(name);
+    h->index = index;
+    h->forward = forward;
+    char seed_name[160];
+    snprintf(seed_name, sizeof(seed_name), "host:%s", name);
+    rng_seed(&h->rng, s->seed, seed_name);
+    /* Draws in a fixed order: ephemeral start, then IP id (ip4_create), then
+     * ICMP echo identifiers (icmp_attach). */
+    h->next_ephemeral = (uint16_t)(EPHEMERAL_LO + rng_below(&h->rng, EPHEMERAL_HI - EPHEMERAL_LO + 1));
+    if (!h->name || !(h->arp = arp_create(h)) || !(h->ip = ip4_create(h)) || !icmp_attach(h) ||
+        !udp_attach(h)) {
+        host_destroy(h);
+        return NULL;
+    }
+    return h;
+}
+
+void host_destroy(struct host *h)
+{
+    if (!h)
+        return;
+    if (h->tcp_destroy)
+        h->tcp_destroy(h);
+    if (h->udp)
+        udp_detach(h);
+    if (h->icmp)
+        icmp_detach(h);
+    ip4_destroy(h->ip);
+    arp_destroy(h->arp);
+    for (uint32_t i = 0; i < h->n_ifaces; i++)
+        free(h->ifaces[i]);
+    free(h->routes);
+    free(h->name);
+    free(h);
+}
+
+/* ---- interfaces and routes ---- */
+
+static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_t via,
+                      uint32_t iface)
+{
+    if (h->n_routes == h->cap_routes) {
+        uint32_t cap = h->cap_routes ? h->cap_routes * 2 : 8;
+        struct route *r = realloc(h->routes, cap * sizeof(*r));
+        if (!r)
+            return false;
+        h->routes = r;
+        h->cap_routes = cap;
+    }
+    h->routes[h->n_routes++] = (struct route){
+        .dest = dest & prefix_mask(prefix_len), .prefix_len = prefix_len, .via = via, .iface = iface};
+    return true;
+}
+
+static void remove_connected_routes(struct host *h, uint32_t iface)
+{
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < h->n_routes; j++) {
+        const struct route *r = &h->routes[j];
+        if (!(r->iface == iface && r->via == 0))
+            h->routes[k++] = *r;
+    }
+    h->n_routes = k;
+}
+
+struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip, uint8_t prefix_len)
+{
+    if (h->n_ifaces >= HOST_MAX_IFACES)
+        return NULL;
+    struct host_iface *i = calloc(1, sizeof(*i));
+    if (!i)
+        return NULL;
+    i->host = h;
+    i->index = h->n_ifaces;
+    snprintf(i->name, sizeof(i->name), "eth%u", (unsigned)i->index);
+    uint32_t hi = h->index + 1;
+    const uint8_t mac[6] = {0x02, 0x00, (uint8_t)(hi >> 16), (uint8_t)(hi >> 8), (uint8_t)hi,
+                            (uint8_t)i->index};
+    memcpy(i->mac, mac, 6);
+    i->port.mtu = DEFAULT_MTU;
+    i->port.rx = eth_input;
+    i->port.owner = h;
+    i->port.host = h->name;
+    i->port.ifname = i->name;
+    uint32_t bus_idx = trace_bus_add_iface(h->bus, h->name, i->name, link, i->mac, DEFAULT_MTU);
+    if (bus_idx == UINT32_MAX) {
+        free(i);
+        return NULL;
+    }
+    i->port.iface = bus_idx;
+    h->ifaces[h->n_ifaces++] = i;
+    if (ip)
+        host_iface_set_addr(i, ip, prefix_len);
+    return i;
+}
+
+void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
+{
+    struct host *h = i->host;
+    remove_connected_routes(h, i->index);
+    i->ip = ip;
+    i->prefix_len = prefix_len;
+    if (ip)
+        add_route(h, ip, prefix_len, 0, i->index);
+}
+
+/* The interface whose connected subnet holds ip, or NULL. */
+static const struct host_iface *iface_on_link(const struct host *h, uint32_t ip)
+{
+    const struct host_iface *best = NULL;
+    for (uint32_t k = 0; k < h->n_ifaces; k++) {
+        const struct host_iface *i = h->ifaces[k];
+        uint32_t m = prefix_mask(i->prefix_len);
+        if (i->ip && (ip & m) == (i->ip & m) && (!best || i->prefix_len > best->prefix_len))
+            best = i;
+    }
+    return best;
+}
+
+bool host_add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_t via)
+{
+    if (prefix_len > 32)
+        return false;
+    /* A gateway must be on a connected subnet (RFC 1122 §3.3.1.1); a route
+     * with no gateway goes out of the interface whose subnet holds dest. */
+    const struct host_iface *i = iface_on_link(h, via ? via : dest);
+    if (!i)
+        return false;
+    return add_route(h, dest, prefix_len, via, i->index);
+}
+
+const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32_t *next_hop)
+{
+    const struct route *best = NULL;
+    for (uint32_t k = 0; k < h->n_routes; k++) {
+        const struct route *r = &h->routes[k];
+        if ((dst & prefix_mask(r->prefix_len)) != r->dest)
+            continue;
+        if (!best || r->prefix_len > best->prefix_len) /* ties: first added wins */
+            best = r;
+    }
+    if (best && next_hop)
+        *next_hop = best->via ? best->via : dst;
+    return best;
+}
+
+struct host_iface *host_iface_by_addr(const struct host *h, uint32_t ip)
+{
+    for (uint32_t k = 0; k < h->n_ifaces; k++)
+        if (ip && h->ifaces[k]->ip == ip)
+            return h->ifaces[k];
+    return NULL;
+}
+
+bool host_has_addr(const struct host *h, uint32_t ip)
+{
+    return host_iface_by_addr(h, ip) != NULL;
+}
+
+bool host_is_broadcast(const struct host *h, uint32_t ip)
+{
+    if (ip == IP4_BROADCAST)
+        return true;
+    for (uint32_t k = 0; k < h->n_ifaces; k++) {
+        const struct host_iface *i = h->ifaces[k];
+        uint32_t m = prefix_mask(i->prefix_len);
+        if (i->ip && i->prefix_len < 31 && ip == ((i->ip & m) | ~m))
+            return true;
+    }
+    return false;
+}
+
+uint32_t host_src_for(const struct host *h, uint32_t dst)
+{
+    if (host_has_addr(h, dst))
+        return dst;
+    const struct route *r = host_route_lookup(h, dst, NULL);
+    return r ? h->ifaces[r->iface]->ip : 0;
+}
+
+uint16_t host_ephemeral_port(struct host *h, bool (*in_use)(struct host *h, uint16_t port, void *ctx),
+                             void *ctx)
+{
+    const uint32_t range = EPHEMERAL_HI - EPHEMERAL_LO + 1;
+    for (uint32_t tries = 0; tries < range; tries++) {
+        uint16_t p = h->next_ephemeral;
+        h->next_ephemeral = p >= EPHEMERAL_HI ? EPHEMERAL_LO : (uint16_t)(p + 1);
+        if (p < EPHEMERAL_LO || p > EPHEMERAL_HI)
+            continue;
+        if (!in_use || !in_use(h, p, ctx))
+            return p;
+    }
+    return 0;
+}
+
+void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err, void *ctx)
+{
+    h->proto[proto] = (struct ip4_proto_handler){.input = in, .error = err, .ctx = ctx};
+}

@@ -51,6 +51,9 @@ struct ip4_rx_info {
     uint16_t id;
     struct host_iface *iface; /* where it came in */
     const struct frame *frame; /* the last frame of it (for drop traces); never NULL */
+    /* Its IPv4 header (options included; for a reassembled datagram, the first
+     * fragment's), e.g. to quote in an ICMP error.  NULL when not known. */
+    const uint8_t *hdr;
 };
 
 /* An ICMP error about a datagram this host sent, handed to the protocol that sent it. */
@@ -82,6 +85,7 @@ struct host_counters {
     uint64_t frags_out, reassembled;
     uint64_t icmp_in, icmp_out, icmp_rate_limited;
     uint64_t udp_in, udp_out, udp_no_port;
+    uint64_t drop_too_big; /* larger than the MTU with DF set */
 };
 
 struct host {
