@@ -105,7 +105,7 @@ Test(jsonl, rx_duplicate_marked)
                                       .ifname = "eth0", .link = "l1", .dup = true},
                 "{\"t\":5,\"ev\":\"rx\",\"host\":\"b\",\"link\":\"l1\",\"iface\":\"eth0\",\"id\":3,"
                 "\"len\":52,\"proto\":\"udp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"ttl\":64,"
-                "\"sport\":5353,\"dport\":53,\"plen\":10,\"dup\":true}\n");
+                "\"sport\":40000,\"dport\":40001,\"plen\":10,\"dup\":true}\n");
     frame_free(&pool, f);
 }
 

@@ -155,8 +155,8 @@ static inline struct frame *fx_udp(struct frame_pool *pool, uint64_t id, uint16_
     fx_eth(f->data, MAC_B, MAC_A, 0x0800);
     fx_ipv4(f->data + 14, &(struct ip_spec){.src = IP_A, .dst = IP_B, .proto = 17}, l4len);
     uint8_t *udp = f->data + 34;
-    put16(udp, 5353);
-    put16(udp + 2, 53);
+    put16(udp, 40000);
+    put16(udp + 2, 40001);
     put16(udp + 4, l4len);
     memset(udp + 8, 'u', plen);
     put16(udp + 6, fx_l4_csum(IP_A, IP_B, 17, udp, l4len));
