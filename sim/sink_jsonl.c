@@ -100,13 +100,27 @@ static void jb_escaped(struct jbuf *b, const char *s)
         const char *esc = NULL;
         char u[7];
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
         default:
             if (c < 0x20) {
                 memcpy(u, "\\u00", 4);
@@ -177,12 +191,18 @@ struct frame_view {
 static const char *proto_key(enum dec_proto p)
 {
     switch (p) {
-    case DEC_ARP: return "arp";
-    case DEC_IP: return "ip";
-    case DEC_ICMP: return "icmp";
-    case DEC_UDP: return "udp";
-    case DEC_TCP: return "tcp";
-    case DEC_OTHER: break;
+    case DEC_ARP:
+        return "arp";
+    case DEC_IP:
+        return "ip";
+    case DEC_ICMP:
+        return "icmp";
+    case DEC_UDP:
+        return "udp";
+    case DEC_TCP:
+        return "tcp";
+    case DEC_OTHER:
+        break;
     }
     return "other";
 }
@@ -297,8 +317,7 @@ static void put_summary(struct jbuf *b, const struct frame_view *v)
         put_tcp(b, v);
 }
 
-static void put_frame_event(struct jbuf *b, const struct trace_event *e,
-                            const struct frame_view *v)
+static void put_frame_event(struct jbuf *b, const struct trace_event *e, const struct frame_view *v)
 {
     jb_str(b, "link", e->link);
     jb_str(b, "iface", e->ifname);
@@ -331,8 +350,7 @@ static void put_app(struct jbuf *b, const struct trace_event *e)
         jb_i64(b, "rtt", e->rtt);
 }
 
-static void put_kind_fields(struct jbuf *b, const struct trace_event *e,
-                            const struct frame_view *v)
+static void put_kind_fields(struct jbuf *b, const struct trace_event *e, const struct frame_view *v)
 {
     switch (e->kind) {
     case TRACE_TX:

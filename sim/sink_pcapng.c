@@ -29,7 +29,7 @@
 #define BT_IDB 0x00000001u
 #define BT_EPB 0x00000006u
 
-#define BYTE_ORDER_MAGIC 0x1A2B3C4Du
+#define BYTE_ORDER_MAGIC  0x1A2B3C4Du
 #define LINKTYPE_ETHERNET 1u
 #define SNAPLEN           262144u /* Wireshark's maximum; frames never reach it */
 
@@ -146,8 +146,8 @@ static void write_shb(struct pcapng_sink *p, struct block *b)
 {
     blk_begin(b, BT_SHB);
     blk_u32(b, BYTE_ORDER_MAGIC);
-    blk_u16(b, 1); /* major version */
-    blk_u16(b, 0); /* minor version */
+    blk_u16(b, 1);           /* major version */
+    blk_u16(b, 0);           /* minor version */
     blk_u32(b, 0xFFFFFFFFu); /* section length: unspecified (64 bits of -1) */
     blk_u32(b, 0xFFFFFFFFu);
     blk_option_str(b, OPT_SHB_USERAPPL, "tcpsim");

@@ -88,21 +88,27 @@ static const char *nth_line(const char *text, int n, char *buf, size_t cap)
 Test(jsonl, tx_syn_exact_line)
 {
     struct frame *f = fx_syn(&pool, 7);
-    expect_line(&(struct trace_event){.t = 1000, .kind = TRACE_TX, .host = "a", .frame = f,
-                                      .ifname = "eth0", .link = "l1"},
-                "{\"t\":1000,\"ev\":\"tx\",\"host\":\"a\",\"link\":\"l1\",\"iface\":\"eth0\","
-                "\"id\":7,\"len\":74,\"proto\":\"tcp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\","
-                "\"ttl\":64,\"sport\":49152,\"dport\":80,\"flags\":\"SYN\",\"seq\":0,\"plen\":0,"
-                "\"win\":64240,\"mss\":1460,\"ws\":7,\"sack_perm\":true,\"tsval\":1000,"
-                "\"tsecr\":0}\n");
+    expect_line(
+        &(struct trace_event){
+            .t = 1000, .kind = TRACE_TX, .host = "a", .frame = f, .ifname = "eth0", .link = "l1"},
+        "{\"t\":1000,\"ev\":\"tx\",\"host\":\"a\",\"link\":\"l1\",\"iface\":\"eth0\","
+        "\"id\":7,\"len\":74,\"proto\":\"tcp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\","
+        "\"ttl\":64,\"sport\":49152,\"dport\":80,\"flags\":\"SYN\",\"seq\":0,\"plen\":0,"
+        "\"win\":64240,\"mss\":1460,\"ws\":7,\"sack_perm\":true,\"tsval\":1000,"
+        "\"tsecr\":0}\n");
     frame_free(&pool, f);
 }
 
 Test(jsonl, rx_duplicate_marked)
 {
     struct frame *f = fx_udp(&pool, 3, 10);
-    expect_line(&(struct trace_event){.t = 5, .kind = TRACE_RX, .host = "b", .frame = f,
-                                      .ifname = "eth0", .link = "l1", .dup = true},
+    expect_line(&(struct trace_event){.t = 5,
+                                      .kind = TRACE_RX,
+                                      .host = "b",
+                                      .frame = f,
+                                      .ifname = "eth0",
+                                      .link = "l1",
+                                      .dup = true},
                 "{\"t\":5,\"ev\":\"rx\",\"host\":\"b\",\"link\":\"l1\",\"iface\":\"eth0\",\"id\":3,"
                 "\"len\":52,\"proto\":\"udp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"ttl\":64,"
                 "\"sport\":40000,\"dport\":40001,\"plen\":10,\"dup\":true}\n");
@@ -112,29 +118,31 @@ Test(jsonl, rx_duplicate_marked)
 Test(jsonl, drop_with_frame_ends_with_reason)
 {
     struct frame *f = fx_icmp_echo(&pool, 9, 0x4242, 3);
-    expect_line(&(struct trace_event){.t = 2, .kind = TRACE_DROP, .frame = f, .link = "l1",
-                                      .reason = "loss"},
-                "{\"t\":2,\"ev\":\"drop\",\"link\":\"l1\",\"id\":9,\"len\":58,\"proto\":\"icmp\","
-                "\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"ttl\":64,\"type\":8,\"code\":0,"
-                "\"icmp_id\":16962,\"icmp_seq\":3,\"reason\":\"loss\"}\n");
+    expect_line(
+        &(struct trace_event){
+            .t = 2, .kind = TRACE_DROP, .frame = f, .link = "l1", .reason = "loss"},
+        "{\"t\":2,\"ev\":\"drop\",\"link\":\"l1\",\"id\":9,\"len\":58,\"proto\":\"icmp\","
+        "\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"ttl\":64,\"type\":8,\"code\":0,"
+        "\"icmp_id\":16962,\"icmp_seq\":3,\"reason\":\"loss\"}\n");
     frame_free(&pool, f);
 }
 
 Test(jsonl, drop_without_frame_keeps_reason)
 {
-    expect_line(&(struct trace_event){.t = 4, .kind = TRACE_DROP, .host = "srv",
-                                      .reason = "no_listener"},
-                "{\"t\":4,\"ev\":\"drop\",\"host\":\"srv\",\"reason\":\"no_listener\"}\n");
+    expect_line(
+        &(struct trace_event){.t = 4, .kind = TRACE_DROP, .host = "srv", .reason = "no_listener"},
+        "{\"t\":4,\"ev\":\"drop\",\"host\":\"srv\",\"reason\":\"no_listener\"}\n");
 }
 
 Test(jsonl, arp_request)
 {
     struct frame *f = fx_arp_request(&pool, 1);
-    expect_line(&(struct trace_event){.t = 0, .kind = TRACE_TX, .host = "a", .frame = f,
-                                      .ifname = "eth0", .link = "l1"},
-                "{\"t\":0,\"ev\":\"tx\",\"host\":\"a\",\"link\":\"l1\",\"iface\":\"eth0\",\"id\":1,"
-                "\"len\":60,\"proto\":\"arp\",\"op\":\"request\",\"spa\":\"10.0.0.1\","
-                "\"tpa\":\"10.0.0.2\"}\n");
+    expect_line(
+        &(struct trace_event){
+            .t = 0, .kind = TRACE_TX, .host = "a", .frame = f, .ifname = "eth0", .link = "l1"},
+        "{\"t\":0,\"ev\":\"tx\",\"host\":\"a\",\"link\":\"l1\",\"iface\":\"eth0\",\"id\":1,"
+        "\"len\":60,\"proto\":\"arp\",\"op\":\"request\",\"spa\":\"10.0.0.1\","
+        "\"tpa\":\"10.0.0.2\"}\n");
     frame_free(&pool, f);
 }
 
@@ -166,9 +174,14 @@ static struct frame *seg(uint64_t id, bool from_a, uint32_t seq, uint32_t ack, u
                          uint32_t plen)
 {
     return fx_tcp(&pool, id,
-                  &(struct tcp_spec){.src = from_a ? IP_A : IP_B, .dst = from_a ? IP_B : IP_A,
-                                     .sport = from_a ? 49152 : 80, .dport = from_a ? 80 : 49152,
-                                     .seq = seq, .ack = ack, .flags = flags, .win = 1000,
+                  &(struct tcp_spec){.src = from_a ? IP_A : IP_B,
+                                     .dst = from_a ? IP_B : IP_A,
+                                     .sport = from_a ? 49152 : 80,
+                                     .dport = from_a ? 80 : 49152,
+                                     .seq = seq,
+                                     .ack = ack,
+                                     .flags = flags,
+                                     .win = 1000,
                                      .plen = plen});
 }
 
@@ -186,8 +199,8 @@ Test(jsonl, handshake_sequence_numbers_relative)
     char *text = emit_all(ev, 4, NULL);
     char line[1024];
     cr_assert_not_null(strstr(nth_line(text, 0, line, sizeof line), "\"seq\":0,\"plen\":0"));
-    cr_assert_not_null(strstr(nth_line(text, 1, line, sizeof line),
-                              "\"flags\":\"SYN,ACK\",\"seq\":0,\"ack\":1,"));
+    cr_assert_not_null(
+        strstr(nth_line(text, 1, line, sizeof line), "\"flags\":\"SYN,ACK\",\"seq\":0,\"ack\":1,"));
     cr_assert_not_null(
         strstr(nth_line(text, 2, line, sizeof line), "\"flags\":\"ACK\",\"seq\":1,\"ack\":1,"));
     cr_assert_not_null(strstr(nth_line(text, 3, line, sizeof line),
@@ -218,11 +231,17 @@ Test(jsonl, sack_blocks_relative_to_reverse_direction)
     put32(o + 16, ISN_A + 4001);
     struct frame *syn = seg(1, true, ISN_A, 0, 0x02, 0);
     struct frame *synack = seg(2, false, ISN_B, ISN_A + 1, 0x12, 0);
-    struct frame *dupack =
-        fx_tcp(&pool, 3,
-               &(struct tcp_spec){.src = IP_B, .dst = IP_A, .sport = 80, .dport = 49152,
-                                  .seq = ISN_B + 1, .ack = ISN_A + 1, .flags = 0x10, .win = 1000,
-                                  .opts = o, .optlen = sizeof o});
+    struct frame *dupack = fx_tcp(&pool, 3,
+                                  &(struct tcp_spec){.src = IP_B,
+                                                     .dst = IP_A,
+                                                     .sport = 80,
+                                                     .dport = 49152,
+                                                     .seq = ISN_B + 1,
+                                                     .ack = ISN_A + 1,
+                                                     .flags = 0x10,
+                                                     .win = 1000,
+                                                     .opts = o,
+                                                     .optlen = sizeof o});
     struct trace_event ev[3] = {{.kind = TRACE_TX, .frame = syn},
                                 {.kind = TRACE_TX, .frame = synack},
                                 {.kind = TRACE_TX, .frame = dupack}};
@@ -241,8 +260,12 @@ Test(jsonl, sack_blocks_relative_to_reverse_direction)
 
 Test(jsonl, state_exact_line)
 {
-    expect_line(&(struct trace_event){.t = 20000000, .kind = TRACE_STATE, .host = "client",
-                                      .conn = "c1", .from = "SYN_SENT", .to = "ESTABLISHED",
+    expect_line(&(struct trace_event){.t = 20000000,
+                                      .kind = TRACE_STATE,
+                                      .host = "client",
+                                      .conn = "c1",
+                                      .from = "SYN_SENT",
+                                      .to = "ESTABLISHED",
                                       .cause = "rx SYN,ACK"},
                 "{\"t\":20000000,\"ev\":\"state\",\"host\":\"client\",\"conn\":\"c1\","
                 "\"from\":\"SYN_SENT\",\"to\":\"ESTABLISHED\",\"cause\":\"rx SYN,ACK\"}\n");
@@ -250,61 +273,91 @@ Test(jsonl, state_exact_line)
 
 Test(jsonl, app_deliver_has_intact)
 {
-    expect_line(&(struct trace_event){.t = 9, .kind = TRACE_APP, .host = "b", .app = "srv",
-                                      .conn = "srv#1", .what = "deliver", .bytes = 100,
-                                      .total = 300, .intact = true},
+    expect_line(&(struct trace_event){.t = 9,
+                                      .kind = TRACE_APP,
+                                      .host = "b",
+                                      .app = "srv",
+                                      .conn = "srv#1",
+                                      .what = "deliver",
+                                      .bytes = 100,
+                                      .total = 300,
+                                      .intact = true},
                 "{\"t\":9,\"ev\":\"app\",\"host\":\"b\",\"app\":\"srv\",\"conn\":\"srv#1\","
                 "\"what\":\"deliver\",\"bytes\":100,\"total\":300,\"intact\":true}\n");
 }
 
 Test(jsonl, app_reply_has_rtt_and_detail_no_intact)
 {
-    expect_line(&(struct trace_event){.t = 9, .kind = TRACE_APP, .host = "a", .app = "p",
-                                      .what = "reply", .bytes = 56, .total = 1,
-                                      .detail = "from 10.0.0.2", .rtt = 2000000},
+    expect_line(&(struct trace_event){.t = 9,
+                                      .kind = TRACE_APP,
+                                      .host = "a",
+                                      .app = "p",
+                                      .what = "reply",
+                                      .bytes = 56,
+                                      .total = 1,
+                                      .detail = "from 10.0.0.2",
+                                      .rtt = 2000000},
                 "{\"t\":9,\"ev\":\"app\",\"host\":\"a\",\"app\":\"p\",\"what\":\"reply\","
                 "\"bytes\":56,\"total\":1,\"detail\":\"from 10.0.0.2\",\"rtt\":2000000}\n");
 }
 
 Test(jsonl, timer_exact_line)
 {
-    expect_line(&(struct trace_event){.t = 1, .kind = TRACE_TIMER, .host = "a", .conn = "c1",
-                                      .timer = "rto", .backoff = 2, .rto = 4000000000},
+    expect_line(&(struct trace_event){.t = 1,
+                                      .kind = TRACE_TIMER,
+                                      .host = "a",
+                                      .conn = "c1",
+                                      .timer = "rto",
+                                      .backoff = 2,
+                                      .rto = 4000000000},
                 "{\"t\":1,\"ev\":\"timer\",\"host\":\"a\",\"conn\":\"c1\",\"timer\":\"rto\","
                 "\"backoff\":2,\"rto\":4000000000}\n");
 }
 
 Test(jsonl, cc_exact_line)
 {
-    expect_line(&(struct trace_event){.t = 1, .kind = TRACE_CC, .host = "a", .conn = "c1",
-                                      .cwnd = 14600, .ssthresh = 7300, .srtt = 20000000,
-                                      .rttvar = 5000000, .rto = 200000000},
+    expect_line(&(struct trace_event){.t = 1,
+                                      .kind = TRACE_CC,
+                                      .host = "a",
+                                      .conn = "c1",
+                                      .cwnd = 14600,
+                                      .ssthresh = 7300,
+                                      .srtt = 20000000,
+                                      .rttvar = 5000000,
+                                      .rto = 200000000},
                 "{\"t\":1,\"ev\":\"cc\",\"host\":\"a\",\"conn\":\"c1\",\"cwnd\":14600,"
                 "\"ssthresh\":7300,\"srtt\":20000000,\"rttvar\":5000000,\"rto\":200000000}\n");
 }
 
 Test(jsonl, retx_exact_line)
 {
-    expect_line(&(struct trace_event){.t = 1, .kind = TRACE_RETX, .host = "a", .conn = "c1",
-                                      .seq = 1461, .len = 1460, .cause = "fast"},
+    expect_line(&(struct trace_event){.t = 1,
+                                      .kind = TRACE_RETX,
+                                      .host = "a",
+                                      .conn = "c1",
+                                      .seq = 1461,
+                                      .len = 1460,
+                                      .cause = "fast"},
                 "{\"t\":1,\"ev\":\"retx\",\"host\":\"a\",\"conn\":\"c1\",\"seq\":1461,"
                 "\"len\":1460,\"cause\":\"fast\"}\n");
 }
 
 Test(jsonl, link_exact_line)
 {
-    expect_line(&(struct trace_event){.t = 50000000, .kind = TRACE_LINK, .link = "wire",
-                                      .what = "set", .detail = "loss=0.1"},
-                "{\"t\":50000000,\"ev\":\"link\",\"link\":\"wire\",\"what\":\"set\","
-                "\"detail\":\"loss=0.1\"}\n");
+    expect_line(
+        &(struct trace_event){
+            .t = 50000000, .kind = TRACE_LINK, .link = "wire", .what = "set", .detail = "loss=0.1"},
+        "{\"t\":50000000,\"ev\":\"link\",\"link\":\"wire\",\"what\":\"set\","
+        "\"detail\":\"loss=0.1\"}\n");
 }
 
 Test(jsonl, expect_exact_line)
 {
-    expect_line(&(struct trace_event){.t = 3, .kind = TRACE_EXPECT, .index = 2, .ok = false,
-                                      .message = "state was SYN_SENT"},
-                "{\"t\":3,\"ev\":\"expect\",\"index\":2,\"ok\":false,"
-                "\"message\":\"state was SYN_SENT\"}\n");
+    expect_line(
+        &(struct trace_event){
+            .t = 3, .kind = TRACE_EXPECT, .index = 2, .ok = false, .message = "state was SYN_SENT"},
+        "{\"t\":3,\"ev\":\"expect\",\"index\":2,\"ok\":false,"
+        "\"message\":\"state was SYN_SENT\"}\n");
 }
 
 Test(jsonl, null_strings_omitted)
@@ -317,8 +370,13 @@ Test(jsonl, every_kind_starts_with_t_and_its_name)
 {
     struct frame *f = fx_syn(&pool, 1);
     for (int k = 0; k < TRACE_KIND_COUNT; k++) {
-        struct trace_event e = {.t = 42, .kind = (enum trace_kind)k, .host = "h", .frame = f,
-                                .conn = "c", .what = "x", .message = "m"};
+        struct trace_event e = {.t = 42,
+                                .kind = (enum trace_kind)k,
+                                .host = "h",
+                                .frame = f,
+                                .conn = "c",
+                                .what = "x",
+                                .message = "m"};
         char *got = emit_all(&e, 1, NULL);
         cJSON *o = cJSON_Parse(got);
         cr_assert_not_null(o, "%s", got);
@@ -335,10 +393,11 @@ Test(jsonl, every_kind_starts_with_t_and_its_name)
 
 Test(jsonl, strings_escaped)
 {
-    expect_line(&(struct trace_event){.t = 0, .kind = TRACE_LINK, .link = "a\"b\\c",
-                                      .detail = "tab\there\nnl\x01\x1f end"},
-                "{\"t\":0,\"ev\":\"link\",\"link\":\"a\\\"b\\\\c\","
-                "\"detail\":\"tab\\there\\nnl\\u0001\\u001f end\"}\n");
+    expect_line(
+        &(struct trace_event){
+            .t = 0, .kind = TRACE_LINK, .link = "a\"b\\c", .detail = "tab\there\nnl\x01\x1f end"},
+        "{\"t\":0,\"ev\":\"link\",\"link\":\"a\\\"b\\\\c\","
+        "\"detail\":\"tab\\there\\nnl\\u0001\\u001f end\"}\n");
 }
 
 Test(jsonl, utf8_passes_through_and_round_trips)
@@ -360,9 +419,8 @@ Test(jsonl, long_detail_not_truncated)
     for (size_t i = 0; i < n; i++)
         detail[i] = i % 100 == 99 ? '"' : (char)('a' + i % 26);
     detail[n] = '\0';
-    char *got = emit_all(&(struct trace_event){.kind = TRACE_APP, .what = "result",
-                                               .detail = detail},
-                         1, NULL);
+    char *got = emit_all(
+        &(struct trace_event){.kind = TRACE_APP, .what = "result", .detail = detail}, 1, NULL);
     cr_assert_eq(strchr(got, '\n'), got + strlen(got) - 1, "exactly one line");
     cJSON *o = cJSON_Parse(got);
     cr_assert_not_null(o);
@@ -376,8 +434,8 @@ Test(jsonl, long_detail_not_truncated)
 
 Test(jsonl, format_matches_sink_output)
 {
-    struct trace_event e = {.t = 11, .kind = TRACE_RETX, .host = "a", .conn = "c", .seq = 1,
-                            .len = 2, .cause = "rto"};
+    struct trace_event e = {
+        .t = 11, .kind = TRACE_RETX, .host = "a", .conn = "c", .seq = 1, .len = 2, .cause = "rto"};
     char *written = emit_all(&e, 1, NULL);
     struct jsonl_sink *j = jsonl_sink_create(NULL, false);
     char buf[512];
@@ -393,9 +451,9 @@ Test(jsonl, format_truncates_at_capacity)
     struct jsonl_sink *j = jsonl_sink_create(NULL, false);
     char buf[16];
     memset(buf, '#', sizeof buf);
-    size_t n = jsonl_format(j, &(struct trace_event){.t = 123456789, .kind = TRACE_STATE,
-                                                     .host = "a-long-host-name"},
-                            buf, sizeof buf);
+    size_t n = jsonl_format(
+        j, &(struct trace_event){.t = 123456789, .kind = TRACE_STATE, .host = "a-long-host-name"},
+        buf, sizeof buf);
     cr_assert_eq(n, sizeof buf - 1);
     cr_assert_eq(buf[15], '\0');
     cr_assert_eq(strncmp(buf, "{\"t\":123456789,", 15), 0);
@@ -421,8 +479,12 @@ static size_t sample_events(struct trace_event *ev, struct frame **f)
     *f = fx_syn(&pool, 1);
     ev[0] = (struct trace_event){.t = 1, .kind = TRACE_TX, .host = "a", .frame = *f};
     ev[1] = (struct trace_event){.t = 2, .kind = TRACE_RX, .host = "b", .frame = *f};
-    ev[2] = (struct trace_event){.t = 3, .kind = TRACE_STATE, .host = "b", .conn = "s#1",
-                                 .from = "LISTEN", .to = "SYN_RCVD"};
+    ev[2] = (struct trace_event){.t = 3,
+                                 .kind = TRACE_STATE,
+                                 .host = "b",
+                                 .conn = "s#1",
+                                 .from = "LISTEN",
+                                 .to = "SYN_RCVD"};
     ev[3] = (struct trace_event){.t = 4, .kind = TRACE_EXPECT, .index = 0, .ok = true};
     return 4;
 }

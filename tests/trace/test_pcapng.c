@@ -98,8 +98,7 @@ static void read_capture(struct capture *c)
 
 /* The value of option `code` in the options that start at `opts` and end
  * before the block's trailing length; NULL when absent. */
-static const uint8_t *find_option(const struct blk *b, size_t opts_at, uint16_t code,
-                                  uint16_t *len)
+static const uint8_t *find_option(const struct blk *b, size_t opts_at, uint16_t code, uint16_t *len)
 {
     const uint8_t *p = b->body + opts_at;
     const uint8_t *end = b->body + b->len - 12;
@@ -126,7 +125,7 @@ static void option_str(const struct blk *b, size_t opts_at, uint16_t code, char 
     out[len] = '\0';
 }
 
-#define IDB_OPTS 8  /* linktype, reserved, snaplen */
+#define IDB_OPTS         8 /* linktype, reserved, snaplen */
 #define EPB_OPTS(caplen) (20 + (((caplen) + 3u) & ~3u))
 
 static void write_capture(const struct trace_event *ev, int n)
@@ -271,9 +270,9 @@ Test(pcapng, late_interface_described_before_its_packet)
     uint8_t mac[6] = {2, 0, 0, 0, 0, 9};
     cr_assert_eq(trace_bus_add_iface(&bus, "late", "eth0", "l9", mac, 1500), 1u);
     struct frame *f = fx_syn(&pool, 1);
-    pcapng_sink_base(p)->event(pcapng_sink_base(p),
-                               &(struct trace_event){.t = 1, .kind = TRACE_RX, .frame = f,
-                                                     .iface = 1});
+    pcapng_sink_base(p)->event(
+        pcapng_sink_base(p),
+        &(struct trace_event){.t = 1, .kind = TRACE_RX, .frame = f, .iface = 1});
     cr_assert(pcapng_sink_finish(p));
     pcapng_sink_destroy(p);
     struct capture c;

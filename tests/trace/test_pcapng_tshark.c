@@ -34,9 +34,14 @@ static struct frame *seg(uint64_t id, bool from_a, uint32_t seq, uint32_t ack, u
                          uint32_t plen)
 {
     return fx_tcp(&pool, id,
-                  &(struct tcp_spec){.src = from_a ? IP_A : IP_B, .dst = from_a ? IP_B : IP_A,
-                                     .sport = from_a ? 49152 : 80, .dport = from_a ? 80 : 49152,
-                                     .seq = seq, .ack = ack, .flags = flags, .win = 64240,
+                  &(struct tcp_spec){.src = from_a ? IP_A : IP_B,
+                                     .dst = from_a ? IP_B : IP_A,
+                                     .sport = from_a ? 49152 : 80,
+                                     .dport = from_a ? 80 : 49152,
+                                     .seq = seq,
+                                     .ack = ack,
+                                     .flags = flags,
+                                     .win = 64240,
                                      .plen = plen});
 }
 
@@ -63,10 +68,12 @@ static int write_run(void)
     trace_bus_add_sink(&bus, pcapng_sink_base(p));
     for (int i = 0; i < n; i++) {
         sim_time t = (sim_time)i * 10 * SIM_MS;
-        trace_emit(&bus, &(struct trace_event){.t = t, .kind = TRACE_TX, .frame = f[i],
-                                               .iface = from_a[i] ? 0 : 1});
-        trace_emit(&bus, &(struct trace_event){.t = t + 5 * SIM_MS, .kind = TRACE_RX,
-                                               .frame = f[i], .iface = from_a[i] ? 1 : 0});
+        trace_emit(&bus, &(struct trace_event){
+                             .t = t, .kind = TRACE_TX, .frame = f[i], .iface = from_a[i] ? 0 : 1});
+        trace_emit(&bus, &(struct trace_event){.t = t + 5 * SIM_MS,
+                                               .kind = TRACE_RX,
+                                               .frame = f[i],
+                                               .iface = from_a[i] ? 1 : 0});
         frame_free(&pool, f[i]);
     }
     cr_assert(pcapng_sink_finish(p));

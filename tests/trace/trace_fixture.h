@@ -134,8 +134,8 @@ static inline struct frame *fx_tcp(struct frame_pool *pool, uint64_t id, const s
 }
 
 /* Linux's SYN options: MSS 1460, SACK permitted, timestamps, NOP, window scale 7. */
-static const uint8_t SYN_OPTS[20] = {2, 4, 0x05, 0xb4, 4,    2,    8, 10, 0, 0, 0x03, 0xe8,
-                                     0, 0, 0,    0,    1, 3, 3, 7};
+static const uint8_t SYN_OPTS[20] = {2,    4,    0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+                                     0x03, 0xe8, 0,    0,    0, 0, 1, 3,  3, 7};
 
 #define ISN_A 1000000u
 #define ISN_B 5000000u
@@ -143,9 +143,15 @@ static const uint8_t SYN_OPTS[20] = {2, 4, 0x05, 0xb4, 4,    2,    8, 10, 0, 0, 
 static inline struct frame *fx_syn(struct frame_pool *pool, uint64_t id)
 {
     return fx_tcp(pool, id,
-                  &(struct tcp_spec){.src = IP_A, .dst = IP_B, .sport = 49152, .dport = 80,
-                                     .seq = ISN_A, .flags = 0x02, .win = 64240,
-                                     .opts = SYN_OPTS, .optlen = sizeof SYN_OPTS});
+                  &(struct tcp_spec){.src = IP_A,
+                                     .dst = IP_B,
+                                     .sport = 49152,
+                                     .dport = 80,
+                                     .seq = ISN_A,
+                                     .flags = 0x02,
+                                     .win = 64240,
+                                     .opts = SYN_OPTS,
+                                     .optlen = sizeof SYN_OPTS});
 }
 
 static inline struct frame *fx_udp(struct frame_pool *pool, uint64_t id, uint16_t plen)
@@ -205,8 +211,8 @@ static inline struct frame *fx_fragment(struct frame_pool *pool, uint64_t id, ui
     struct frame *f = fx_alloc(pool, 14 + 20 + l3len, id);
     fx_eth(f->data, MAC_B, MAC_A, 0x0800);
     uint16_t field = (uint16_t)((more ? 0x2000 : 0) | offset / 8);
-    fx_ipv4(f->data + 14,
-            &(struct ip_spec){.src = IP_A, .dst = IP_B, .proto = 17, .frag = field}, l3len);
+    fx_ipv4(f->data + 14, &(struct ip_spec){.src = IP_A, .dst = IP_B, .proto = 17, .frag = field},
+            l3len);
     memset(f->data + 34, 'f', l3len);
     return f;
 }
