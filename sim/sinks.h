@@ -20,7 +20,10 @@ struct trace_sink *jsonl_sink_base(struct jsonl_sink *j);
  * (truncated at cap-1 if longer).  The decoder state (relative sequence
  * numbers) lives in the sink. */
 size_t jsonl_format(struct jsonl_sink *j, const struct trace_event *e, char *buf, size_t cap);
-/* "sha256:<64 hex>"; valid after jsonl_sink_finish. */
+/* Flushes `out` (it stays open: the caller owns it) and fills `digest` (may be
+ * NULL) with "sha256:<64 hex>", or "" when the sink was created without
+ * digest.  False if any write failed.  The key order of each kind is listed at
+ * the top of sink_jsonl.c. */
 bool jsonl_sink_finish(struct jsonl_sink *j, char digest[72]);
 void jsonl_sink_destroy(struct jsonl_sink *j);
 
@@ -28,7 +31,10 @@ void jsonl_sink_destroy(struct jsonl_sink *j);
  * (LINKTYPE_ETHERNET, if_tsresol = 9: nanoseconds), and an Enhanced Packet
  * Block for each tx (on the sender's interface) and rx (on the receiver's).
  * Writes to a temporary file beside `path` and renames it on success, so an
- * error never leaves a partial capture behind. */
+ * error never leaves a partial capture behind.  Create it after the world is
+ * built, so that every interface is described before the first packet (a
+ * later interface still gets its block, just before its first packet); the
+ * bus must outlive the sink.  NULL (errno set) if the file cannot be made. */
 struct pcapng_sink;
 struct pcapng_sink *pcapng_sink_create(const char *path, const struct trace_bus *bus);
 struct trace_sink *pcapng_sink_base(struct pcapng_sink *p);
