@@ -70,6 +70,9 @@ struct frame_summary {
     uint16_t inner_sport, inner_dport;
 };
 
+/* Fills `out` (zeroed first; opt_wscale -1) and returns !out->malformed.
+ * Only the first fragment of a datagram has ports; payload_len counts the
+ * transport payload carried in this frame (for a first fragment, its share). */
 bool frame_decode(const uint8_t *p, uint32_t len, struct frame_summary *out);
 
 /* "SYN", "SYN,ACK", "FIN,ACK", "ACK", "RST,ACK" ... (fixed order: SYN FIN RST PSH ACK URG ECE CWR). */
@@ -106,7 +109,9 @@ struct frame_filter {
     uint32_t len;         /* payload bytes */
 };
 
-/* rel_seq is the relative sequence number from a seqrel table. */
+/* rel_seq is the relative sequence number from a seqrel table.  `proto`
+ * compares the IP protocol field for icmp/udp/tcp, so later fragments match
+ * too; flags and seq need a decoded TCP header, len a UDP or TCP header. */
 bool frame_filter_match(const struct frame_filter *f, const struct frame_summary *s,
                         uint32_t rel_seq);
 

@@ -170,7 +170,10 @@ static void deliver(struct frame *f, sim_time now, bool dup)
     struct link_dir *d = land(f);
     d->c.delivered++;
     trace_frame(d, TRACE_RX, d->to, f, NULL, dup);
-    d->to->rx(d->to, f, now);
+    if (d->to->rx)
+        d->to->rx(d->to, f, now);
+    else
+        frame_free(&d->link->sim->frames, f); /* nothing attached on that side */
 }
 
 static void arrive(void *ctx, sim_time now)
