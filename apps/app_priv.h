@@ -54,7 +54,9 @@ struct app_stream {
     bool closed; /* on_closed was called */
     enum tcp_outcome outcome;
     sim_time closed_at;
-    bool reported_peer_closed;
+    /* Called after each read (may be NULL): reading can reveal the peer's
+     * FIN before an echo has queued the bytes it just read. */
+    void (*after_read)(struct app_stream *st);
 };
 
 void app_stream_init(struct app_stream *st, struct app *a, uint64_t read_rate_bps, bool echo);

@@ -93,9 +93,9 @@ struct app_tcp_client_cfg {
     const char *id;
     uint32_t dst;
     uint16_t dport;
-    uint16_t sport; /* 0 = ephemeral */
-    sim_time at;    /* when to connect */
-    uint64_t send;  /* bytes to send once connected */
+    uint16_t sport;                     /* 0 = ephemeral */
+    sim_time at;                        /* when to connect */
+    uint64_t send;                      /* bytes to send once connected */
     const struct app_send_step *script; /* further timed sends */
     uint32_t n_script;
     enum app_close_mode close;

@@ -151,7 +151,7 @@ static void verify(struct app_stream *st, const uint8_t *buf, uint32_t n)
 }
 
 /* Reads up to `limit` bytes; an echo reads no more than it can send back at once. */
-static void read_some(struct app_stream *st, uint64_t limit)
+static void read_loop(struct app_stream *st, uint64_t limit)
 {
     uint8_t buf[STREAM_CHUNK];
     while (st->s && limit) {
@@ -164,18 +164,28 @@ static void read_some(struct app_stream *st, uint64_t limit)
         len = limit < len ? (uint32_t)limit : len;
         if (!len)
             return;
+        /* An echo owes these bytes before tcp_recv can report the peer's FIN. */
+        if (st->echo)
+            st->tx_goal += len;
         uint32_t n = tcp_recv(st->s, buf, len);
-        if (!n)
-            return;
+        if (st->echo)
+            st->tx_goal -= len - n;
         verify(st, buf, n);
         st->rx += n;
         limit -= n;
-        if (st->echo && st->s) {
-            /* Bytes read at offset x go back at offset x: what is read is what is echoed. */
-            st->tx_goal += n;
+        /* Bytes read at offset x go back at offset x: what is read is what is echoed. */
+        if (st->echo && st->s)
             st->tx += tcp_send(st->s, buf, n);
-        }
+        if (!n)
+            break;
     }
+}
+
+static void read_some(struct app_stream *st, uint64_t limit)
+{
+    read_loop(st, limit);
+    if (st->after_read)
+        st->after_read(st);
 }
 
 /* Time the slow reader needs for `bytes` at its rate. */

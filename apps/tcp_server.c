@@ -34,6 +34,11 @@ static void maybe_close(struct srv_conn *c)
     tcp_close(c->st.s);
 }
 
+static void after_read(struct app_stream *st)
+{
+    maybe_close((struct srv_conn *)st); /* st is its first member */
+}
+
 static void conn_readable(void *ctx, struct tcp_sock *s, sim_time now)
 {
     (void)s;
@@ -98,6 +103,7 @@ static void on_accept(void *ctx, struct tcp_sock *l, struct tcp_sock *child, sim
     c->srv = srv;
     app_stream_init(&c->st, &srv->base, srv->cfg.read_rate_bps, srv->cfg.mode == APP_SERVER_ECHO);
     app_stream_attach(&c->st, child);
+    c->st.after_read = after_read;
     tcp_set_ops(child, &conn_ops, c);
     if (srv->cfg.mode == APP_SERVER_RESPOND) {
         c->st.tx_goal = srv->cfg.respond_bytes;
