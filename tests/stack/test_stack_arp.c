@@ -1,0 +1,178 @@
+/* ARP (RFC 826): resolution, cache, held frames, retries and failure. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "fixture.h"
+
+static struct world W;
+static struct udp_rec R;
+
+static void fini(void)
+{
+    world_fini(&W);
+}
+
+TestSuite(arp, .fini = fini);
+
+static struct udp_sock *sink_on(struct host *h, uint16_t port)
+{
+    memset(&R, 0, sizeof(R));
+    struct udp_sock *s = udp_open(h, port, "sink", &udp_rec_ops, &R);
+    cr_assert(s);
+    return s;
+}
+
+static void send_udp(struct host *h, uint32_t dst, uint32_t len)
+{
+    static const uint8_t data[2000];
+    struct udp_sock *s = udp_open(h, 0, "src", &udp_rec_ops, NULL);
+    cr_assert(s);
+    cr_assert_eq(udp_sendto(s, dst, 9, data, len, NULL), IP4_SENT);
+    udp_close(s);
+}
+
+static uint16_t arp_op(const struct capture *c)
+{
+    return (uint16_t)(c->data[20] << 8 | c->data[21]);
+}
+
+static bool lose_all(struct wire *w, int side, const struct frame *f, void *ctx)
+{
+    (void)w, (void)side, (void)f, (void)ctx;
+    return false;
+}
+
+Test(arp, first_packet_is_preceded_by_request_and_reply)
+{
+    world_two(&W);
+    sink_on(W.h[1], 9);
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    run_for(&W, SIM_SEC);
+    struct wire *wi = &W.w[0];
+    cr_assert_eq(wi->n_cap, 3);
+    cr_assert_eq(cap_ethertype(&wi->cap[0]), 0x0806);
+    cr_assert_eq(arp_op(&wi->cap[0]), 1);
+    const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    cr_assert_arr_eq(wi->cap[0].data, bcast, 6, "request is broadcast");
+    cr_assert_eq(cap_ethertype(&wi->cap[1]), 0x0806);
+    cr_assert_eq(arp_op(&wi->cap[1]), 2);
+    cr_assert_eq(wi->cap[1].side, 1);
+    cr_assert_arr_eq(wi->cap[1].data, W.h[0]->ifaces[0]->mac, 6, "reply is unicast");
+    cr_assert_arr_eq(wi->cap[1].data + 22, W.h[1]->ifaces[0]->mac, 6, "reply carries b's MAC");
+    cr_assert_eq(cap_ethertype(&wi->cap[2]), 0x0800);
+    cr_assert_arr_eq(wi->cap[2].data, W.h[1]->ifaces[0]->mac, 6);
+    cr_assert_eq(R.n_recv, 1);
+}
+
+Test(arp, cached_entry_is_used_for_later_packets)
+{
+    world_two(&W);
+    sink_on(W.h[1], 9);
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    run_for(&W, SIM_SEC);
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), 1);
+    cr_assert_eq(R.n_recv, 2);
+}
+
+Test(arp, target_learns_the_requester_from_its_request)
+{
+    world_two(&W);
+    sink_on(W.h[1], 9);
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    run_for(&W, SIM_SEC);
+    /* b answers without asking: only a's request ever crossed. */
+    send_udp(W.h[1], IP(10, 0, 0, 1), 10);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(count_frames(&W.w[0], 1, 0x0806, -1), 1);
+    cr_assert_eq(count_frames(&W.w[0], 1, 0x0800, -1), 1);
+}
+
+Test(arp, held_frames_are_released_in_order_on_reply)
+{
+    world_two(&W);
+    sink_on(W.h[1], 9);
+    for (uint32_t k = 1; k <= 3; k++)
+        send_udp(W.h[0], IP(10, 0, 0, 2), k);
+    cr_assert_eq(W.w[0].n_cap, 1, "only the request before the reply");
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(R.n_recv, 3);
+    cr_assert_eq(R.last_len, 3, "the last one sent arrives last");
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), 1, "one request for all three");
+}
+
+Test(arp, unanswered_requests_are_retried_then_frames_dropped)
+{
+    world_two(&W);
+    W.w[0].filter = lose_all;
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    run_for(&W, 2500 * SIM_MS);
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), 3);
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 0);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), 3, "no fourth request");
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 2);
+    cr_assert_eq(count_timers(&W, "a", "arp"), 3);
+    cr_assert_eq(W.h[0]->c.drop_arp, 2);
+    cr_assert_eq(W.w[0].cap[1].t - W.w[0].cap[0].t, SIM_SEC);
+}
+
+Test(arp, failure_for_a_forwarded_packet_sends_host_unreachable)
+{
+    world_three(&W, 1500);
+    W.w[1].filter = lose_all;
+    struct udp_rec src = {0};
+    struct udp_sock *s = udp_open(W.h[0], 5000, "src", &udp_rec_ops, &src);
+    static const uint8_t data[20];
+    udp_sendto(s, IP(10, 0, 2, 1), 9, data, sizeof(data), NULL);
+    run_for(&W, 5 * SIM_SEC);
+    cr_assert_eq(count_drops(&W, "r", "arp_failed"), 1);
+    cr_assert_eq(src.n_err, 1);
+    cr_assert_eq(src.err.type, ICMP_DEST_UNREACH);
+    cr_assert_eq(src.err.code, ICMP_HOST_UNREACH);
+    cr_assert_eq(src.err.from, IP(10, 0, 1, 254));
+    udp_close(s);
+}
+
+Test(arp, hold_queue_is_bounded_dropping_the_oldest)
+{
+    world_two(&W);
+    W.w[0].filter = lose_all;
+    for (int k = 0; k < 20; k++)
+        send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    cr_assert_eq(count_drops(&W, "a", "arp_queue"), 4);
+    run_for(&W, 5 * SIM_SEC);
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 16);
+}
+
+Test(arp, stale_entry_keeps_working_while_reprobed_by_unicast)
+{
+    world_two(&W);
+    sink_on(W.h[1], 9);
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    run_for(&W, 61 * SIM_SEC);
+    uint32_t before = W.w[0].n_cap;
+    send_udp(W.h[0], IP(10, 0, 0, 2), 10);
+    struct wire *wi = &W.w[0];
+    cr_assert_eq(wi->n_cap, before + 2, "the packet goes at once, with a probe");
+    cr_assert_eq(cap_ethertype(&wi->cap[before]), 0x0800);
+    cr_assert_eq(cap_ethertype(&wi->cap[before + 1]), 0x0806);
+    cr_assert_arr_eq(wi->cap[before + 1].data, W.h[1]->ifaces[0]->mac, 6, "probe is unicast");
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(R.n_recv, 2);
+    cr_assert_eq(count_timers(&W, "a", "arp"), 0, "the probe was answered");
+}
+
+Test(arp, malformed_arp_is_dropped)
+{
+    world_two(&W);
+    struct frame *f = frame_alloc(&W.sim.frames, 30);
+    f->id = sim_next_frame_id(&W.sim);
+    memset(f->data, 0xff, 6);
+    f->data[12] = 0x08;
+    f->data[13] = 0x06;
+    inject(&W, W.h[1]->ifaces[0], f);
+    cr_assert_eq(count_drops(&W, "b", "malformed"), 1);
+}
