@@ -76,8 +76,11 @@ static void fixed(char *buf, size_t size, int64_t v, int64_t unit, const char *s
     int digits = 0;
     for (int64_t u = unit; u > 1; u /= 10)
         digits++;
+    /* frac < unit <= 10^9: at most 9 digits */
     char f[24];
-    snprintf(f, sizeof f, "%0*" PRId64, digits, frac);
+    if (digits > 9)
+        digits = 9;
+    snprintf(f, sizeof f, "%0*" PRId64, digits, frac % 1000000000);
     for (int i = (int)strlen(f) - 1; i > 0 && f[i] == '0'; i--)
         f[i] = '\0';
     snprintf(buf, size, "%" PRId64 ".%s%s", whole, f, suffix);
