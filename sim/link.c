@@ -246,11 +246,18 @@ static sim_time reorder_hold(const struct link_dir *d)
 
 /* The frame held back by `reorder` is released right behind the frame that
  * arrives at `when` (armed later, so it runs after it at the same instant),
- * unless its own deadline comes first. */
+ * unless its own deadline comes first.  Its duplicate, if it has one, was put
+ * on the wire right after it and follows it. */
 static void release_held(struct link_dir *d, struct frame *held, sim_time when)
 {
-    if (held && held->timer.when >= when)
-        sim_timer_arm(d->link->sim, &held->timer, when);
+    if (!held || held->timer.when < when)
+        return;
+    struct frame *copy = held->next;
+    bool has_copy = copy && copy->timer.fn == arrive_copy && copy->id == held->id &&
+                    copy->timer.when == held->timer.when;
+    sim_timer_arm(d->link->sim, &held->timer, when);
+    if (has_copy)
+        sim_timer_arm(d->link->sim, &copy->timer, when);
 }
 
 /* f has left the transmitter at `now`: draws its fate and puts it on the wire. */

@@ -598,6 +598,30 @@ Test(link, reorder_lets_a_later_frame_overtake)
     net_destroy(&n);
 }
 
+Test(link, a_held_duplicate_still_follows_its_original)
+{
+    struct net n;
+    struct link_params p = params(10 * SIM_MS);
+    p.reorder = 1.0;
+    p.duplicate = 1.0;
+    net_init(&n, 2, &p);
+    send_seg(&n, &n.a, 0, DEC_ACK, 0);
+    run_to(&n, 100 * SIM_US);
+    send_seg(&n, &n.a, 1, DEC_ACK, 0);
+    run_to(&n, SIM_SEC);
+    /* Both are held; frame 0 (and its copy) is released at frame 1's nominal
+     * arrival, frame 1 waits out its hold of one delay. */
+    cr_assert_eq(n.n_arr, 4);
+    uint32_t tags[4] = {0, 0, 1, 1};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(n.arr[i].tag, tags[i], "arrival %d is tag %u", i, n.arr[i].tag);
+    cr_assert_eq(n.arr[0].t, 10 * SIM_MS + 100 * SIM_US);
+    cr_assert_eq(n.arr[1].t, n.arr[0].t, "the copy travels with its original");
+    cr_assert_eq(n.arr[2].t, 20 * SIM_MS + 100 * SIM_US);
+    cr_assert_eq(n.arr[3].t, n.arr[2].t);
+    net_destroy(&n);
+}
+
 static uint32_t differing_bits(const uint8_t *x, const uint8_t *y, uint32_t n, uint32_t *first)
 {
     uint32_t bits = 0;
