@@ -23,9 +23,9 @@
  * - `rate` serializes the stored bytes (Ethernet header and payload, no
  *   preamble, FCS or gap), rounded up to whole nanoseconds.
  * - Random draws per frame, in this order: loss (Gilbert-Elliott: state
- *   transition, then the loss of the state), duplicate, corrupt (and the bit),
- *   reorder, jitter.  A lost frame draws nothing more; targeted faults never
- *   consume draws.
+ *   transition, then the loss of the state), duplicate, corrupt, reorder,
+ *   jitter, then the corrupted bit.  A lost frame draws nothing more; a
+ *   targeted fault draws nothing but the bit a `corrupt` fault flips.
  * - Fault filters on `seq` use relative numbers learned from the frames offered
  *   to the direction since its first fault was added.
  * The link must be destroyed before its simulation. */
