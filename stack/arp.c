@@ -6,8 +6,9 @@
  * - An entry is confirmed for ARP_REACHABLE (60 s).  Used after that, it keeps
  *   working while it is re-probed by unicast requests (Linux's STALE/PROBE);
  *   when the probes go unanswered the entry is deleted.
- * - An unresolved next hop holds up to ARP_QUEUE_LEN frames (16; Linux bounds
- *   its queue in bytes); when full the oldest is dropped ("arp_queue").
+ * - An unresolved next hop holds up to ARP_QUEUE_LEN frames (101, Linux's
+ *   unres_qlen default: enough for every fragment of a 64 KiB datagram);
+ *   when full the oldest is dropped ("arp_queue").
  * - Requests are broadcast every ARP_RETRY (1 s), at most ARP_MAX_REQUESTS (3,
  *   Linux's mcast_solicit); when the last goes unanswered the held frames are
  *   dropped ("arp_failed"), and the senders of forwarded ones are told with
@@ -22,7 +23,7 @@
 #define ARP_REACHABLE    (60 * SIM_SEC)
 #define ARP_RETRY        SIM_SEC
 #define ARP_MAX_REQUESTS 3
-#define ARP_QUEUE_LEN    16
+#define ARP_QUEUE_LEN    101
 #define ARP_LEN          28
 #define ARP_OP_REQUEST   1
 #define ARP_OP_REPLY     2
