@@ -99,11 +99,16 @@ struct app_tcp_client_cfg {
     const struct app_send_step *script; /* further timed sends */
     uint32_t n_script;
     enum app_close_mode close;
-    sim_time close_at;
-    sim_time abort_at; /* < 0: never */
+    sim_time close_at; /* APP_CLOSE_AT */
+    sim_time abort_at; /* < 0: never (0 aborts at time 0) */
     uint64_t read_rate_bps;
 };
 
+/* Datagram k (0-based) carries the pattern from offset k*size and nothing
+ * else; the sink checks each datagram is one unbroken run of the pattern (the
+ * first byte gives the offset modulo the period), so loss and reordering do
+ * not count as corruption.  Apps add app events "error" (ICMP errors, sends
+ * that IP refused) and "verify_failed" (the sink, once). */
 struct app_udp_sender_cfg {
     const char *id;
     uint32_t dst;
@@ -117,6 +122,11 @@ struct app_udp_sink_cfg {
     uint16_t port;
 };
 
+/* Zero means the default for count (4), size (56), interval (1 s), timeout
+ * (1 s) and ttl (64).  App events: "reply" (rtt, detail like ping's line),
+ * "timeout" (no reply within `timeout`: lost), "late" (a reply after that,
+ * not counted), "duplicate", "error" (ICMP error or refused send) and, once
+ * every request is settled, "result" with ping's summary. */
 struct app_ping_cfg {
     const char *id;
     uint32_t dst;
@@ -125,6 +135,8 @@ struct app_ping_cfg {
     uint8_t ttl;
 };
 
+/* Zero means the default for every number.  App events: "hop" per hop (detail
+ * like traceroute's line, total = the TTL), then "result". */
 struct app_traceroute_cfg {
     const char *id;
     uint32_t dst;

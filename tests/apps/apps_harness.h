@@ -119,6 +119,25 @@ static inline void world_pair(struct world *w, sim_time delay)
     world_link(w, "wire", ia, ib, delay);
 }
 
+/* a (10.0.1.1) - r (10.0.1.254 | 10.0.2.254, forwarding) - b (10.0.2.1),
+ * links "l1" and "l2" with `delay` each way; a and b route via r. */
+static inline void world_routed(struct world *w, sim_time delay)
+{
+    world_init(w);
+    struct host *a = world_host(w, "a", false);
+    struct host *r = world_host(w, "r", true);
+    struct host *b = world_host(w, "b", false);
+    struct host_iface *ia = host_add_iface(a, "l1", IP(10, 0, 1, 1), 24);
+    struct host_iface *r1 = host_add_iface(r, "l1", IP(10, 0, 1, 254), 24);
+    struct host_iface *r2 = host_add_iface(r, "l2", IP(10, 0, 2, 254), 24);
+    struct host_iface *ib = host_add_iface(b, "l2", IP(10, 0, 2, 1), 24);
+    cr_assert(ia && r1 && r2 && ib);
+    world_link(w, "l1", ia, r1, delay);
+    world_link(w, "l2", r2, ib, delay);
+    cr_assert(host_add_route(a, 0, 0, IP(10, 0, 1, 254)));
+    cr_assert(host_add_route(b, 0, 0, IP(10, 0, 2, 254)));
+}
+
 static inline struct app *world_app(struct world *w, struct app *a)
 {
     cr_assert_not_null(a, "app could not be created");

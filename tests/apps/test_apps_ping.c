@@ -10,12 +10,18 @@ static void setup(void)
     world_pair(&w, DELAY);
 }
 
+static void setup_routed(void)
+{
+    world_routed(&w, DELAY);
+}
+
 static void teardown(void)
 {
     world_fini(&w);
 }
 
 TestSuite(ping_app, .init = setup, .fini = teardown, .timeout = 10);
+TestSuite(ping_app_routed, .init = setup_routed, .fini = teardown, .timeout = 10);
 
 static struct app *ping(uint32_t dst, uint32_t count)
 {
@@ -66,4 +72,18 @@ Test(ping_app, unanswered_requests_time_out)
     const struct rec *r = app_event(&w, "p", "result", 0);
     cr_assert_not_null(r);
     cr_assert_str_eq(r->detail, "2 packets transmitted, 0 received, 100% packet loss");
+}
+
+Test(ping_app_routed, ttl_too_small_is_reported_as_an_error)
+{
+    struct app_ping_cfg c = {.id = "p", .dst = IP(10, 0, 2, 1), .count = 1, .ttl = 1};
+    struct app *p = world_app(&w, app_ping_create(w.h[0], &c));
+    world_run(&w, 5 * SIM_SEC);
+    const struct rec *e = app_event(&w, "p", "error", 0);
+    cr_assert_not_null(e);
+    cr_assert_str_eq(e->detail, "From 10.0.1.254 icmp_seq=1 Time to live exceeded");
+    cr_assert_eq(stats_of(p, NULL).ping_received, 0);
+    const struct rec *r = app_event(&w, "p", "result", 0);
+    cr_assert_not_null(r);
+    cr_assert_str_eq(r->detail, "1 packets transmitted, 0 received, +1 errors, 100% packet loss");
 }

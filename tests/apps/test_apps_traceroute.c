@@ -7,19 +7,7 @@ static struct world w;
 
 static void setup(void)
 {
-    world_init(&w);
-    struct host *a = world_host(&w, "a", false);
-    struct host *r = world_host(&w, "r", true);
-    struct host *b = world_host(&w, "b", false);
-    struct host_iface *ia = host_add_iface(a, "l1", IP(10, 0, 1, 1), 24);
-    struct host_iface *r1 = host_add_iface(r, "l1", IP(10, 0, 1, 254), 24);
-    struct host_iface *r2 = host_add_iface(r, "l2", IP(10, 0, 2, 254), 24);
-    struct host_iface *ib = host_add_iface(b, "l2", IP(10, 0, 2, 1), 24);
-    cr_assert(ia && r1 && r2 && ib);
-    world_link(&w, "l1", ia, r1, DELAY);
-    world_link(&w, "l2", r2, ib, DELAY);
-    cr_assert(host_add_route(a, 0, 0, IP(10, 0, 1, 254)));
-    cr_assert(host_add_route(b, 0, 0, IP(10, 0, 2, 254)));
+    world_routed(&w, DELAY);
 }
 
 static void teardown(void)
