@@ -230,3 +230,31 @@ Test(tcp_apps, reports_say_what_was_sent_and_received)
     cr_assert(strstr(r, "  srv#1: sent 0 B, received 1000 B, outcome established"), "%s", r);
     free(r);
 }
+
+Test(tcp_apps, echo_keeps_up_with_more_than_a_send_buffer)
+{
+    /* Three times the 128 KiB buffers: the echo must wait for room to send. */
+    sink_server(&w, APP_SERVER_ECHO, 0);
+    struct app_tcp_client_cfg c = client_cfg(3 * 128 * 1024, APP_CLOSE_AFTER_SEND);
+    struct app *cl = client(&w, &c);
+    world_run(&w, 20 * SIM_SEC);
+    struct app_stats s = stats_of(cl, NULL);
+    cr_assert_eq(s.bytes_received, 3 * 128 * 1024);
+    cr_assert(s.intact);
+    cr_assert_str_eq(s.state, "CLOSED");
+}
+
+Test(tcp_apps, slow_client_reads_a_response_at_its_rate)
+{
+    sink_server(&w, APP_SERVER_RESPOND, 20000);
+    struct app_tcp_client_cfg c = client_cfg(0, APP_CLOSE_NEVER);
+    c.read_rate_bps = 80000;
+    struct app *cl = client(&w, &c);
+    world_run(&w, 1 * SIM_SEC);
+    uint64_t early = stats_of(cl, NULL).bytes_received;
+    cr_assert_gt(early, 5000);
+    cr_assert_lt(early, 15000);
+    world_run(&w, 5 * SIM_SEC);
+    cr_assert_eq(stats_of(cl, NULL).bytes_received, 20000);
+    cr_assert(stats_of(cl, NULL).intact);
+}

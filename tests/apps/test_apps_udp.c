@@ -1,4 +1,6 @@
 /* udp_sender and udp_sink over a real two-host world. */
+#include <stdlib.h>
+
 #include "apps_harness.h"
 #include "stack/udp.h"
 
@@ -90,4 +92,28 @@ Test(udp_apps, sink_on_a_taken_port_is_not_created)
     sink();
     struct app_udp_sink_cfg c = {.id = "sink2", .port = 9000};
     cr_assert_null(app_udp_sink_create(w.h[1], &c));
+}
+
+static char *report_of(struct app *a)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    a->ops->report(a, f);
+    fclose(f);
+    return buf;
+}
+
+Test(udp_apps, reports_count_datagrams)
+{
+    struct app *k = sink();
+    struct app *tx = sender(4, 50);
+    world_run(&w, 2 * SIM_SEC);
+    char *r = report_of(tx);
+    cr_assert_str_eq(r, "tx: sent 4 of 4 datagrams (200 B)\n");
+    free(r);
+    r = report_of(k);
+    cr_assert_str_eq(r, "sink: received 4 datagrams (200 B) intact on port 9000\n");
+    free(r);
 }
