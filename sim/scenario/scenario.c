@@ -1,2 +1,363 @@
-/* scenario loader: to be written. */
-#include <stdio.h>
+/* The scenario loader's entry points: reading the file, parsing JSON,
+ * the top-level fields, and handing each section to its reader.  Sections
+ * that depend on others (routes on links, apps on routes, ...) are checked
+ * only when what they depend on loaded cleanly, so one mistake does not
+ * cascade into a page of follow-on errors. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn_internal.h"
+
+/* A scenario file larger than this is refused before it is parsed. */
+#define SCN_MAX_FILE_BYTES ((size_t)256 << 20)
+
+static const char *const app_type_names[] = {"tcp_server", "tcp_client", "udp_sender",
+                                             "udp_sink",   "ping",       "traceroute"};
+
+const char *scn_app_type_name(enum scn_app_type t)
+{
+    return (unsigned)t < 6 ? app_type_names[t] : "?";
+}
+
+static const char *const top_fields[] = {"$schema", "name",   "title",  "description",
+                                         "seed",    "duration", "defaults", "hosts",
+                                         "links",   "apps",   "faults", "events",
+                                         "expect",  NULL};
+
+/* "dir/lab.json" -> "lab" */
+static char *stem_of(const char *file)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    char *s = scn_strdup(base);
+    if (s) {
+        size_t n = strlen(s);
+        if (n > 5 && strcmp(s + n - 5, ".json") == 0)
+            s[n - 5] = '\0';
+    }
+    return s;
+}
+
+static void ld_description(struct ld *l, const cJSON *root)
+{
+    const cJSON *d = ld_get(root, "description");
+    if (!d)
+        return;
+    size_t mark = ld_push_key(l, "description");
+    if (cJSON_IsString(d)) {
+        l->sc->desc_en = scn_strdup(d->valuestring);
+    } else {
+        static const char *const fields[] = {"en", "ko", NULL};
+        if (ld_check_object(l, d, "a description (an object of languages)", fields)) {
+            const char *s;
+            if (ld_string(l, d, "en", &s))
+                l->sc->desc_en = scn_strdup(s);
+            if (ld_string(l, d, "ko", &s))
+                l->sc->desc_ko = scn_strdup(s);
+        }
+    }
+    ld_pop(l, mark);
+}
+
+static void ld_top(struct ld *l, const cJSON *root)
+{
+    struct scenario *sc = l->sc;
+    const char *s;
+    uint64_t seed;
+    sim_time t;
+    if (ld_string(l, root, "name", &s)) {
+        if (!s[0])
+            ld_err_at(l, ld_get(root, "name"), "name", "the name must not be empty");
+        sc->name = scn_strdup(s);
+    } else {
+        sc->name = stem_of(l->file);
+    }
+    sc->title = scn_strdup(ld_string(l, root, "title", &s) ? s : sc->name ? sc->name : "");
+    ld_description(l, root);
+    sc->seed = 1;
+    /* Seeds above 2^53 cannot be written exactly as JSON numbers. */
+    if (ld_uint(l, root, "seed", 0, (uint64_t)1 << 53, &seed))
+        sc->seed = seed;
+    sc->duration = 60 * SIM_SEC;
+    if (ld_time(l, root, "duration", &t)) {
+        if (t <= 0)
+            ld_err_at(l, ld_get(root, "duration"), "duration", "the duration must be positive");
+        sc->duration = t;
+    }
+}
+
+static const cJSON *ld_defaults(struct ld *l, const cJSON *root)
+{
+    const cJSON *d = ld_get(root, "defaults");
+    if (!d)
+        return NULL;
+    static const char *const fields[] = {"tcp", "link", NULL};
+    size_t mark = ld_push_key(l, "defaults");
+    bool ok = ld_check_object(l, d, "defaults", fields);
+    ld_pop(l, mark);
+    return ok ? d : NULL;
+}
+
+/* Parses; on a syntax error reports where and what was expected. */
+static cJSON *parse_json(struct ld *l, const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    struct json_syntax_error e = {0};
+    bool syntax_ok = json_syntax_check(text, len, &e);
+    if (root && syntax_ok)
+        return root;
+    cJSON_Delete(root);
+    if (syntax_ok) { /* cJSON refused what the scanner accepted: trust cJSON's position */
+        e.off = (uint32_t)(end && end >= text && end <= text + len ? end - text : 0);
+        snprintf(e.msg, sizeof e.msg, "invalid JSON");
+    }
+    int line, col;
+    jpos_line_col(&l->pos, e.off, &line, &col);
+    l->errors++;
+    scn_diag_add(l->d, l->file, line, col, "", e.msg);
+    return NULL;
+}
+
+struct scenario *scenario_load_text(const char *file, const char *text, size_t len,
+                                    struct scn_diags *d)
+{
+    struct ld l = {.file = file ? file : "<scenario>", .d = d};
+    if (len > SCN_MAX_FILE_BYTES) {
+        scn_diag_add(d, l.file, 0, 0, "", "file too large: the limit is 256 MiB");
+        return NULL;
+    }
+    if (!jpos_lines(&l.pos, text, len)) {
+        scn_diag_add(d, l.file, 0, 0, "", "out of memory");
+        return NULL;
+    }
+    cJSON *root = parse_json(&l, text, len);
+    struct scenario *sc = NULL;
+    if (!root)
+        goto out;
+    if (!jpos_build(&l.pos, text, len, root))
+        l.pos.n = 0; /* errors then carry no line:col, but are still reported */
+    sc = scn_calloc(1, sizeof *sc);
+    if (!sc) {
+        scn_diag_add(d, l.file, 0, 0, "", "out of memory");
+        goto out;
+    }
+    l.sc = sc;
+    sc->file = scn_strdup(l.file);
+    if (!ld_check_object(&l, root, "a scenario", top_fields))
+        goto out;
+    ld_top(&l, root);
+    const cJSON *defaults = ld_defaults(&l, root);
+    uint32_t before = l.errors;
+    ld_hosts(&l, root, defaults);
+    ld_links(&l, root, defaults);
+    if (l.errors == before) {
+        ld_network(&l, root);
+        bool net_ok = l.errors == before;
+        if (net_ok)
+            ld_apps(&l, root);
+        ld_faults(&l, root);
+        if (net_ok) {
+            ld_events(&l, root);
+            ld_expects(&l, root);
+        }
+    }
+out:
+    cJSON_Delete(root);
+    jpos_free(&l.pos);
+    ld_net_free(&l);
+    if (l.errors && sc) {
+        scenario_free(sc);
+        sc = NULL;
+    }
+    return sc;
+}
+
+/* Reads a whole file; NULL with *err set on failure. */
+static char *read_file(const char *path, size_t *len, const char **err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *err = strerror(errno);
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            if (cap > SCN_MAX_FILE_BYTES) {
+                *err = "file too large: the limit is 256 MiB";
+                break;
+            }
+            char *b = realloc(buf, cap * 2);
+            if (!b)
+                break;
+            buf = b;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                *err = strerror(errno);
+                break;
+            }
+            fclose(f);
+            *len = n;
+            return buf;
+        }
+    }
+    if (!*err)
+        *err = "out of memory";
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+struct scenario *scenario_load_file(const char *path, struct scn_diags *d)
+{
+    size_t len = 0;
+    const char *err = NULL;
+    char *text = read_file(path, &len, &err);
+    if (!text) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "cannot read the file: %s", err);
+        scn_diag_add(d, path, 0, 0, "", msg);
+        return NULL;
+    }
+    struct scenario *sc = scenario_load_text(path, text, len, d);
+    free(text);
+    return sc;
+}
+
+static void free_app(struct scn_app *a)
+{
+    free(a->id);
+    if (a->type == SCN_APP_TCP_CLIENT)
+        free((void *)a->cfg.tcp_client.script);
+}
+
+void scenario_free(struct scenario *sc)
+{
+    if (!sc)
+        return;
+    for (uint32_t i = 0; i < sc->n_hosts; i++) {
+        free(sc->hosts[i].name);
+        free(sc->hosts[i].links);
+        free(sc->hosts[i].routes);
+    }
+    for (uint32_t i = 0; i < sc->n_links; i++)
+        free(sc->links[i].name);
+    for (uint32_t i = 0; i < sc->n_apps; i++)
+        free_app(&sc->apps[i]);
+    for (uint32_t i = 0; i < sc->n_events; i++)
+        free(sc->events[i].conn);
+    for (uint32_t i = 0; i < sc->n_expects; i++) {
+        free(sc->expects[i].conn);
+        free(sc->expects[i].states);
+    }
+    free(sc->hosts);
+    free(sc->links);
+    free(sc->apps);
+    free(sc->faults);
+    free(sc->events);
+    free(sc->expects);
+    free(sc->host_by_name);
+    free(sc->link_by_name);
+    free(sc->app_by_name);
+    free(sc->file);
+    free(sc->name);
+    free(sc->title);
+    free(sc->desc_en);
+    free(sc->desc_ko);
+    free(sc);
+}
+
+static int cmp_name_ref(const void *a, const void *b)
+{
+    const struct name_ref *x = a, *y = b;
+    int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+    if (c)
+        return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+uint32_t *scn_sort_names(struct name_ref *refs, uint32_t n)
+{
+    qsort(refs, n, sizeof *refs, cmp_name_ref);
+    uint32_t *order = scn_calloc(n, sizeof *order);
+    if (order)
+        for (uint32_t k = 0; k < n; k++)
+            order[k] = refs[k].i;
+    return order;
+}
+
+const char *scn_name_problem(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return "must not be empty";
+    if (n > 63)
+        return "is longer than 63 characters";
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        if (!ok)
+            return "may only contain letters, digits, '_', '-' and '.'";
+    }
+    uint32_t ip;
+    if (scn_parse_ip(s, &ip, NULL))
+        return "must not look like an IPv4 address";
+    return NULL;
+}
+
+/* Binary search of an index sorted by name; `name_at` reads the i-th name
+ * from an array of structs of size `stride` whose name is at `off`. */
+static uint32_t find_sorted(const uint32_t *order, uint32_t n, const void *base, size_t stride,
+                            size_t off, const char *name)
+{
+    if (!order || !name)
+        return UINT32_MAX;
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const char *have = *(char *const *)((const char *)base + order[mid] * stride + off);
+        int c = strcmp(have ? have : "", name);
+        if (c == 0) {
+            /* the first of equal names (only a scenario that failed has any) */
+            while (mid > 0) {
+                const char *prev =
+                    *(char *const *)((const char *)base + order[mid - 1] * stride + off);
+                if (strcmp(prev ? prev : "", name) != 0)
+                    break;
+                mid--;
+            }
+            return order[mid];
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return UINT32_MAX;
+}
+
+uint32_t scenario_host_index(const struct scenario *sc, const char *name)
+{
+    return find_sorted(sc->host_by_name, sc->n_hosts, sc->hosts, sizeof *sc->hosts,
+                       offsetof(struct scn_host, name), name);
+}
+
+uint32_t scenario_link_index(const struct scenario *sc, const char *name)
+{
+    return find_sorted(sc->link_by_name, sc->n_links, sc->links, sizeof *sc->links,
+                       offsetof(struct scn_link, name), name);
+}
+
+uint32_t scenario_app_index(const struct scenario *sc, const char *id)
+{
+    return find_sorted(sc->app_by_name, sc->n_apps, sc->apps, sizeof *sc->apps,
+                       offsetof(struct scn_app, id), id);
+}

@@ -215,6 +215,9 @@ struct scenario {
     uint32_t n_events;
     struct scn_expect *expects;
     uint32_t n_expects;
+    /* Indices of hosts, links and apps sorted by name, for the lookups
+     * below (NULL until the section is loaded). */
+    uint32_t *host_by_name, *link_by_name, *app_by_name;
 };
 
 /* Loads and validates a file.  On any error returns NULL and appends every
