@@ -20,6 +20,10 @@ static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim
     if (s->ts_ok) {
         s->ts_recent = seg->tsval;
         s->ts_recent_age = now;
+        /* RFC 6691 §2: the MSS counts data only, so options every segment
+         * carries come off it (Linux's mss_cache: 1460 - 12 = 1448). */
+        if (s->mss > 64 + TCP_TS_OPTLEN)
+            s->mss = (uint16_t)(s->mss - TCP_TS_OPTLEN);
     }
     s->cwnd = c->initial_window * s->mss;
 }

@@ -38,6 +38,7 @@
 
 #define TCP_HLEN     20
 #define TCP_MAX_OPT  40
+#define TCP_TS_OPTLEN 12 /* NOP, NOP, kind 8 len 10 */
 #define TCP_NAME_LEN 32
 #define TCP_OOO_MAX  4 /* out-of-order ranges kept (like the SACK block limit) */
 

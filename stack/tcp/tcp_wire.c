@@ -139,8 +139,19 @@ static uint32_t write_sack_blocks(const struct tcp_sock *s, uint8_t *p, uint32_t
     return 4 + 8 * n;
 }
 
+/* Option space left for SACK blocks: a segment's options and data must fit
+ * in what the path carries (the MSS plus the timestamp option it was reduced
+ * by), so a full-sized data segment carries no SACK blocks (RFC 6691). */
+static uint32_t sack_room(const struct tcp_sock *s, uint32_t used, uint32_t len)
+{
+    uint32_t fits = s->mss + (s->ts_ok ? TCP_TS_OPTLEN : 0u);
+    uint32_t room = fits > used + len ? fits - used - len : 0;
+    return room < TCP_MAX_OPT - used ? room : TCP_MAX_OPT - used;
+}
+
 /* Writes the options for this segment; returns their length (multiple of 4). */
-static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, sim_time now)
+static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, uint32_t len,
+                              sim_time now)
 {
     uint32_t n = 0;
     const struct tcp_config *cfg = &s->th->cfg;
@@ -176,7 +187,7 @@ static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, sim
         p[n++] = 2;
     }
     if (!syn && s->sack_ok && s->n_ooo && (flags & TCP_ACK))
-        n += write_sack_blocks(s, p + n, TCP_MAX_OPT - n);
+        n += write_sack_blocks(s, p + n, sack_room(s, n, len));
     return n;
 }
 
@@ -217,7 +228,7 @@ static struct frame *alloc_segment(struct tcp_host *th, uint32_t l4len)
 void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim_time now)
 {
     uint8_t opts[TCP_MAX_OPT];
-    uint32_t optlen = write_options(s, opts, flags, now);
+    uint32_t optlen = write_options(s, opts, flags, len, now);
     struct frame *f = alloc_segment(s->th, TCP_HLEN + optlen + len);
     if (!f)
         return; /* pool exhausted: the retransmission timer recovers */

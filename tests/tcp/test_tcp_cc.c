@@ -469,3 +469,31 @@ Test(tcp_cc, cubic_grows_back_toward_wmax_then_beyond)
     cr_expect_leq(at_k, 101 * MSS);
     cr_expect_gt(s->cwnd, 110 * MSS, "convex growth past W_max");
 }
+
+/* RFC 6691: with timestamps on every segment, a full segment carries
+ * MSS - 12 bytes of data, so the IP packet stays within the MTU. */
+Test(tcp_cc, options_timestamps_reduce_segment_data_to_fit_mss)
+{
+    struct tcp_config c;
+    tcp_config_default(&c);
+    fx_fini(&fx);
+    fx_init(&fx, &c);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = 7,
+                               .tsecr = 1});
+    struct tcp_seg ack;
+    cr_assert(next_seg(&fx, &ack, NULL));
+    static uint8_t data[4000];
+    cr_assert_eq(tcp_send(s, data, sizeof data), sizeof data);
+    tcp_output(s, fx.sim.now);
+    struct tcp_seg seg;
+    uint8_t buf[2048];
+    cr_assert(next_seg(&fx, &seg, buf));
+    cr_expect_eq(seg.len, 1448);
+    cr_expect(seg.has_ts);
+}
