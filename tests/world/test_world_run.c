@@ -1,0 +1,198 @@
+/* Building and running worlds: state sequences, determinism, the digest and
+ * the expect events emitted after the run. */
+#include <nettle/sha2.h>
+
+#include "world_fixture.h"
+
+static void assert_history(const struct world *w, const char *conn, const enum tcp_state *want,
+                           uint32_t n)
+{
+    enum tcp_state got[32];
+    uint32_t len = world_conn_history(w, conn, got, 32);
+    cr_assert_neq(len, UINT32_MAX, "%s never appeared", conn);
+    cr_assert_eq(len, n, "%s: %u states, expected %u", conn, len, n);
+    for (uint32_t i = 0; i < n; i++)
+        cr_assert_eq(got[i], want[i], "%s state %u: %s, expected %s", conn, i,
+                     tcp_state_name(got[i]), tcp_state_name(want[i]));
+}
+
+Test(world, handshake_and_close_follow_rfc9293_on_the_server)
+{
+    struct fx f = fx_run(FX_APPS, "", "");
+    static const enum tcp_state want[] = {TCP_LISTEN,      TCP_SYN_RCVD, TCP_ESTABLISHED,
+                                          TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSED};
+    assert_history(f.w, "srv#1", want, 6);
+    fx_free(&f);
+}
+
+Test(world, handshake_and_close_follow_rfc9293_on_the_client)
+{
+    struct fx f = fx_run(FX_APPS, "", "");
+    enum tcp_state got[32];
+    uint32_t n = world_conn_history(f.w, "c1", got, 32);
+    /* FIN_WAIT_2 is skipped when the peer's FIN rides on the ACK of ours. */
+    static const enum tcp_state full[] = {TCP_CLOSED,     TCP_SYN_SENT,   TCP_ESTABLISHED,
+                                          TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_TIME_WAIT,
+                                          TCP_CLOSED};
+    static const enum tcp_state short_[] = {TCP_CLOSED,     TCP_SYN_SENT,  TCP_ESTABLISHED,
+                                            TCP_FIN_WAIT_1, TCP_TIME_WAIT, TCP_CLOSED};
+    if (n == 7)
+        assert_history(f.w, "c1", full, 7);
+    else
+        assert_history(f.w, "c1", short_, 6);
+    fx_free(&f);
+}
+
+Test(world, a_scenario_without_expectations_passes)
+{
+    struct fx f = fx_run(FX_APPS, "", "");
+    cr_assert_eq(f.w->n_verdicts, 0);
+    cr_assert_eq(f.w->n_failed, 0);
+    cr_assert_null(world_first_failure(f.w));
+    fx_free(&f);
+}
+
+Test(world, the_same_seed_gives_the_same_digest)
+{
+    const char *lossy = "\"loss\":0.1";
+    const char *apps = FX_SERVER ",{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\","
+                                 "\"connect\":\"server:80\",\"at\":\"0ms\",\"send\":50000,"
+                                 "\"close\":\"after_send\"}";
+    struct fx a = fx_run_seed(lossy, apps, "", "", 7);
+    struct fx b = fx_run_seed(lossy, apps, "", "", 7);
+    cr_assert_str_eq(a.w->digest, b.w->digest);
+    cr_assert_eq(strncmp(a.w->digest, "sha256:", 7), 0);
+    fx_free(&a);
+    fx_free(&b);
+}
+
+Test(world, another_seed_on_a_lossy_link_gives_another_digest)
+{
+    const char *lossy = "\"loss\":0.1";
+    const char *apps = FX_SERVER ",{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\","
+                                 "\"connect\":\"server:80\",\"at\":\"0ms\",\"send\":50000,"
+                                 "\"close\":\"after_send\"}";
+    struct fx a = fx_run_seed(lossy, apps, "", "", 7);
+    struct fx b = fx_run_seed(lossy, apps, "", "", 8);
+    cr_assert_str_neq(a.w->digest, b.w->digest);
+    fx_free(&a);
+    fx_free(&b);
+}
+
+Test(world, expectations_do_not_change_the_digest)
+{
+    struct fx plain = fx_run(FX_APPS, "", "");
+    struct fx judged = fx_run(FX_APPS, "",
+                              "{\"app\":\"srv\",\"received\":1000},"
+                              "{\"conn\":\"c1\",\"at\":\"1s\",\"cwnd\":{\"min\":1}},"
+                              "{\"conn\":\"c1\",\"retransmits\":0}");
+    cr_assert_eq(judged.w->n_verdicts, 3);
+    cr_assert_str_eq(plain.w->digest, judged.w->digest);
+    fx_free(&plain);
+    fx_free(&judged);
+}
+
+/* Collects the expect events emitted on the bus. */
+struct expect_sink {
+    struct trace_sink base;
+    int n;
+    int index[8];
+    bool ok[8];
+    sim_time t[8];
+};
+
+static void expect_event(struct trace_sink *s, const struct trace_event *e)
+{
+    struct expect_sink *x = (struct expect_sink *)s;
+    if (x->n < 8) {
+        x->index[x->n] = e->index;
+        x->ok[x->n] = e->ok;
+        x->t[x->n] = e->t;
+    }
+    x->n++;
+}
+
+Test(world, verdicts_are_emitted_as_expect_events_after_the_run)
+{
+    char *text = fx_text(NULL, FX_APPS, "",
+                         "{\"app\":\"srv\",\"received\":1000},{\"app\":\"srv\",\"received\":5}");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, 1, NULL, 0);
+    cr_assert_not_null(w);
+    struct expect_sink x = {.base = {.event = expect_event, .mask = TRACE_MASK(TRACE_EXPECT)}};
+    trace_bus_add_sink(&w->sim.bus, &x.base);
+    cr_assert_eq(world_run(w, -1), WORLD_OK);
+    cr_assert_eq(x.n, 0, "no verdict before judging");
+    cr_assert_eq(world_judge(w), 1);
+    cr_assert_eq(x.n, 2);
+    cr_assert_eq(x.index[0], 0);
+    cr_assert(x.ok[0]);
+    cr_assert_eq(x.index[1], 1);
+    cr_assert_not(x.ok[1]);
+    cr_assert_eq(x.t[1], sc->duration);
+    world_destroy(w);
+    scenario_free(sc);
+}
+
+Test(world, the_trace_file_ends_with_the_verdicts_outside_the_digest)
+{
+    char *text = fx_text(NULL, FX_APPS, "", "{\"app\":\"srv\",\"received\":1000}");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    struct world *w = world_build(sc, 1, NULL, 0);
+    cr_assert(world_attach_jsonl(w, mem));
+    cr_assert_eq(world_run(w, -1), WORLD_OK);
+    world_judge(w);
+    fclose(mem);
+    const char *last = buf + len - 1;
+    while (last > buf && last[-1] != '\n')
+        last--;
+    cr_assert(strstr(last, "\"ev\":\"expect\""), "last line: %s", last);
+    cr_assert(strstr(last, "expect[0]: app srv received 1000 B"), "last line: %s", last);
+    /* The digest is that of every line but the verdict. */
+    struct sha256_ctx c;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    char hex[72] = "sha256:";
+    sha256_init(&c);
+    sha256_update(&c, (size_t)(last - buf), (const uint8_t *)buf);
+    sha256_digest(&c, sizeof d, d);
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hex + 7 + 2 * i, 3, "%02x", d[i]);
+    cr_assert_str_eq(w->digest, hex);
+    free(buf);
+    world_destroy(w);
+    scenario_free(sc);
+}
+
+Test(world, the_event_limit_stops_a_run)
+{
+    char *text = fx_text(NULL, FX_APPS, "", "");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, 1, NULL, 0);
+    world_set_event_limit(w, 5);
+    cr_assert_eq(world_run(w, -1), WORLD_EVENT_LIMIT);
+    cr_assert(strstr(w->error, "event limit"), "%s", w->error);
+    world_destroy(w);
+    scenario_free(sc);
+}
+
+Test(world, the_report_names_connections_apps_and_verdicts)
+{
+    struct fx f = fx_run(FX_APPS, "", "{\"app\":\"srv\",\"received\":1000}");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    world_report(f.w, mem);
+    fclose(mem);
+    cr_assert(strstr(buf, "SYN_SENT -> ESTABLISHED"), "%s", buf);
+    cr_assert(strstr(buf, "srv#1"), "%s", buf);
+    cr_assert(strstr(buf, "expect[0]"), "%s", buf);
+    cr_assert(strstr(buf, "PASS"), "%s", buf);
+    free(buf);
+    fx_free(&f);
+}
