@@ -140,7 +140,7 @@ static void send_arp(struct host *h, struct host_iface *i, uint16_t op, const ui
         return;
     eth_fill(f, eth_dst, i->mac, ETH_TYPE_ARP);
     uint8_t *a = f->data + FRAME_ETH_HLEN;
-    wr16(a, 1);            /* hardware: Ethernet */
+    wr16(a, 1); /* hardware: Ethernet */
     wr16(a + 2, ETH_TYPE_IP);
     a[4] = 6;
     a[5] = 4;
@@ -158,8 +158,7 @@ static void send_request(struct host *h, struct arp_entry *e)
 {
     struct host_iface *i = h->ifaces[e->iface];
     e->requests++;
-    send_arp(h, i, ARP_OP_REQUEST, e->resolved ? e->mac : eth_broadcast, i->ip, mac_zero,
-             e->ip);
+    send_arp(h, i, ARP_OP_REQUEST, e->resolved ? e->mac : eth_broadcast, i->ip, mac_zero, e->ip);
     sim_timer_arm(h->sim, &e->retry, host_now(h) + ARP_RETRY);
 }
 

@@ -152,7 +152,8 @@ struct host *host_create(struct sim *s, const char *name, uint32_t index, bool f
     rng_seed(&h->rng, s->seed, seed_name);
     /* Draws in a fixed order: ephemeral start, then IP id (ip4_create), then
      * ICMP echo identifiers (icmp_attach). */
-    h->next_ephemeral = (uint16_t)(EPHEMERAL_LO + rng_below(&h->rng, EPHEMERAL_HI - EPHEMERAL_LO + 1));
+    h->next_ephemeral =
+        (uint16_t)(EPHEMERAL_LO + rng_below(&h->rng, EPHEMERAL_HI - EPHEMERAL_LO + 1));
     if (!h->name || !(h->arp = arp_create(h)) || !(h->ip = ip4_create(h)) || !icmp_attach(h) ||
         !udp_attach(h)) {
         host_destroy(h);
@@ -193,8 +194,10 @@ static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_
         h->routes = r;
         h->cap_routes = cap;
     }
-    h->routes[h->n_routes++] = (struct route){
-        .dest = dest & prefix_mask(prefix_len), .prefix_len = prefix_len, .via = via, .iface = iface};
+    h->routes[h->n_routes++] = (struct route){.dest = dest & prefix_mask(prefix_len),
+                                              .prefix_len = prefix_len,
+                                              .via = via,
+                                              .iface = iface};
     return true;
 }
 
@@ -220,8 +223,8 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     i->index = h->n_ifaces;
     snprintf(i->name, sizeof(i->name), "eth%u", (unsigned)i->index);
     uint32_t hi = h->index + 1;
-    const uint8_t mac[6] = {0x02, 0x00, (uint8_t)(hi >> 16), (uint8_t)(hi >> 8), (uint8_t)hi,
-                            (uint8_t)i->index};
+    const uint8_t mac[6] = {
+        0x02, 0x00, (uint8_t)(hi >> 16), (uint8_t)(hi >> 8), (uint8_t)hi, (uint8_t)i->index};
     memcpy(i->mac, mac, 6);
     i->port.mtu = DEFAULT_MTU;
     i->port.rx = eth_input;
@@ -324,8 +327,8 @@ uint32_t host_src_for(const struct host *h, uint32_t dst)
     return r ? h->ifaces[r->iface]->ip : 0;
 }
 
-uint16_t host_ephemeral_port(struct host *h, bool (*in_use)(struct host *h, uint16_t port, void *ctx),
-                             void *ctx)
+uint16_t host_ephemeral_port(struct host *h,
+                             bool (*in_use)(struct host *h, uint16_t port, void *ctx), void *ctx)
 {
     const uint32_t range = EPHEMERAL_HI - EPHEMERAL_LO + 1;
     for (uint32_t tries = 0; tries < range; tries++) {
@@ -339,7 +342,8 @@ uint16_t host_ephemeral_port(struct host *h, bool (*in_use)(struct host *h, uint
     return 0;
 }
 
-void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err, void *ctx)
+void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err,
+                         void *ctx)
 {
     h->proto[proto] = (struct ip4_proto_handler){.input = in, .error = err, .ctx = ctx};
 }

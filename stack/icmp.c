@@ -42,7 +42,14 @@ struct icmp_state {
 static bool is_query(uint8_t type)
 {
     switch (type) {
-    case 0: case 8: case 13: case 14: case 15: case 16: case 17: case 18:
+    case 0:
+    case 8:
+    case 13:
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+    case 18:
         return true;
     default:
         return false;
@@ -190,23 +197,22 @@ static bool parse_error(const struct ip4_rx_info *ip, const uint8_t *l4, uint32_
         return false;
     const uint8_t *q4 = q + qhlen;
     uint32_t q4len = len - ICMP_HLEN - qhlen;
-    *e = (struct icmp_error){.from = ip->src,
-                             .type = l4[0],
-                             .code = l4[1],
-                             .mtu = l4[0] == ICMP_DEST_UNREACH && l4[1] == ICMP_FRAG_NEEDED
-                                        ? rd16(l4 + 6)
-                                        : 0,
-                             .src = rd32(q + 12),
-                             .dst = rd32(q + 16),
-                             .proto = q[9],
-                             .sport = rd16(q4),
-                             .dport = rd16(q4 + 2),
-                             .quoted_seq = q4len >= 8 ? rd32(q4 + 4) : 0};
+    *e = (struct icmp_error){
+        .from = ip->src,
+        .type = l4[0],
+        .code = l4[1],
+        .mtu = l4[0] == ICMP_DEST_UNREACH && l4[1] == ICMP_FRAG_NEEDED ? rd16(l4 + 6) : 0,
+        .src = rd32(q + 12),
+        .dst = rd32(q + 16),
+        .proto = q[9],
+        .sport = rd16(q4),
+        .dport = rd16(q4 + 2),
+        .quoted_seq = q4len >= 8 ? rd32(q4 + 4) : 0};
     return true;
 }
 
-static void error_in(struct host *h, const struct ip4_rx_info *ip, const uint8_t *l4,
-                     uint32_t len, sim_time now)
+static void error_in(struct host *h, const struct ip4_rx_info *ip, const uint8_t *l4, uint32_t len,
+                     sim_time now)
 {
     struct icmp_error e;
     if (!parse_error(ip, l4, len, &e)) {

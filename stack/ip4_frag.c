@@ -41,7 +41,7 @@ struct reass {
     uint32_t n_runs, cap_runs;
     uint32_t total; /* known once the last fragment arrived */
     bool last_seen, first_seen;
-    uint8_t hdr[60]; /* fragment zero's header */
+    uint8_t hdr[60];      /* fragment zero's header */
     struct frame *latest; /* the last fragment accepted, for drop traces */
     uint32_t iface;
     struct sim_timer timer;
@@ -127,9 +127,9 @@ bool ip4_fragment(struct host *h, struct host_iface *out, uint32_t next_hop, str
     return ok;
 }
 
-bool ip4_fragment_buf(struct host *h, struct host_iface *out, uint32_t next_hop,
-                      const uint8_t *hdr, uint32_t hlen, const uint8_t *payload, uint32_t plen,
-                      uint32_t mtu, sim_time now)
+bool ip4_fragment_buf(struct host *h, struct host_iface *out, uint32_t next_hop, const uint8_t *hdr,
+                      uint32_t hlen, const uint8_t *payload, uint32_t plen, uint32_t mtu,
+                      sim_time now)
 {
     return emit_fragments(h, out, next_hop, hdr, hlen, payload, plen, 0, false, mtu, now);
 }
@@ -218,8 +218,7 @@ static struct reass *reass_find(struct ip4_reass *q, uint32_t src, uint32_t dst,
     return NULL;
 }
 
-static struct reass *reass_new(struct host *h, struct ip4_reass *q, const uint8_t *ip,
-                               sim_time now)
+static struct reass *reass_new(struct host *h, struct ip4_reass *q, const uint8_t *ip, sim_time now)
 {
     if (q->n >= REASS_MAX)
         reass_kill(h, q->head, "reassembly_full");

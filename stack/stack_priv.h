@@ -18,8 +18,8 @@
 #include "host.h"
 #include "ip4.h"
 
-#define ETH_TYPE_IP  0x0800
-#define ETH_TYPE_ARP 0x0806
+#define ETH_TYPE_IP   0x0800
+#define ETH_TYPE_ARP  0x0806
 #define IP4_BROADCAST 0xffffffffu
 
 /* IPv4 header fields (RFC 791 §3.1). */
@@ -122,9 +122,9 @@ bool ip4_fragment(struct host *h, struct host_iface *out, uint32_t next_hop, str
                   uint32_t mtu, sim_time now);
 /* Same, from a header (hlen bytes) and a flat payload; frames addressed to
  * this host (out == NULL) are looped back. */
-bool ip4_fragment_buf(struct host *h, struct host_iface *out, uint32_t next_hop,
-                      const uint8_t *hdr, uint32_t hlen, const uint8_t *payload, uint32_t plen,
-                      uint32_t mtu, sim_time now);
+bool ip4_fragment_buf(struct host *h, struct host_iface *out, uint32_t next_hop, const uint8_t *hdr,
+                      uint32_t hlen, const uint8_t *payload, uint32_t plen, uint32_t mtu,
+                      sim_time now);
 /* Loops a locally addressed packet back through the event queue; takes f. */
 void ip4_loopback(struct host *h, struct frame *f);
 

@@ -233,9 +233,8 @@ void set_ip_csum(uint8_t *ip)
     ip[11] = (uint8_t)c;
 }
 
-struct frame *mk_ip_frame(struct world *w, const struct host_iface *to, uint32_t src,
-                          uint32_t dst, uint8_t proto, uint8_t ttl, const uint8_t *l4,
-                          uint32_t len)
+struct frame *mk_ip_frame(struct world *w, const struct host_iface *to, uint32_t src, uint32_t dst,
+                          uint8_t proto, uint8_t ttl, const uint8_t *l4, uint32_t len)
 {
     struct frame *f = frame_alloc(&w->sim.frames, 14 + 20 + len);
     cr_assert(f);

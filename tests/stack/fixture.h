@@ -13,8 +13,9 @@
 #include "stack/ip4.h"
 #include "stack/udp.h"
 
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-#define WIRE_DELAY (1 * SIM_MS)
+#define IP(a, b, c, d)                                                                             \
+    ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define WIRE_DELAY   (1 * SIM_MS)
 #define MAX_CAPTURES 512
 #define MAX_EVENTS   1024
 
@@ -87,9 +88,8 @@ const uint8_t *cap_ip(const struct capture *c); /* NULL when not IPv4 */
 uint32_t count_frames(const struct wire *wi, int side, uint16_t ethertype, int ip_proto);
 
 /* A valid IPv4 packet in a new frame (Ethernet dst = the receiving iface's MAC). */
-struct frame *mk_ip_frame(struct world *w, const struct host_iface *to, uint32_t src,
-                          uint32_t dst, uint8_t proto, uint8_t ttl, const uint8_t *l4,
-                          uint32_t len);
+struct frame *mk_ip_frame(struct world *w, const struct host_iface *to, uint32_t src, uint32_t dst,
+                          uint8_t proto, uint8_t ttl, const uint8_t *l4, uint32_t len);
 void set_ip_csum(uint8_t *ip);
 /* Hands a frame to an interface as if it had arrived from its link. */
 void inject(struct world *w, struct host_iface *i, struct frame *f);

@@ -61,8 +61,8 @@ static void build_datagram(uint32_t len)
     DG[4] = (uint8_t)(DG_LEN >> 8), DG[5] = (uint8_t)DG_LEN, DG[6] = DG[7] = 0;
     for (uint32_t k = 0; k < len; k++)
         DG[8 + k] = pattern(k);
-    uint16_t c = inet_csum_fold(inet_csum_add(
-        inet_csum_pseudo(IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, DG_LEN), DG, DG_LEN));
+    uint16_t c = inet_csum_fold(
+        inet_csum_add(inet_csum_pseudo(IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, DG_LEN), DG, DG_LEN));
     DG[6] = (uint8_t)(c >> 8), DG[7] = (uint8_t)c;
 }
 

@@ -147,8 +147,8 @@ Test(host, ephemeral_start_depends_on_host_name_not_on_order)
 Test(host, frame_for_another_mac_is_dropped_not_for_us)
 {
     world_two(&W);
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17,
-                                  64, NULL, 0);
+    struct frame *f =
+        mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, NULL, 0);
     f->data[5] ^= 0x40;
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "not_for_us"), 1);
@@ -159,8 +159,8 @@ Test(host, frame_for_another_mac_is_dropped_not_for_us)
 Test(host, unknown_ethertype_is_dropped)
 {
     world_two(&W);
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17,
-                                  64, NULL, 0);
+    struct frame *f =
+        mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, NULL, 0);
     f->data[12] = 0x86;
     f->data[13] = 0xdd;
     inject(&W, W.h[1]->ifaces[0], f);

@@ -202,8 +202,8 @@ Test(icmp, bad_checksum_is_dropped)
     uint16_t c = inet_csum_fold(inet_csum_add(0, msg, sizeof(msg)));
     msg[2] = (uint8_t)(c >> 8);
     msg[3] = (uint8_t)c ^ 1;
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 1,
-                                  64, msg, sizeof(msg));
+    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 1, 64,
+                                  msg, sizeof(msg));
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "checksum"), 1);
     cr_assert_eq(W.h[1]->c.icmp_out, 0);
@@ -222,8 +222,8 @@ static void proto_error(struct host *h, void *ctx, const struct icmp_error *e, s
     g->e = *e;
 }
 
-static void proto_input(struct host *h, void *ctx, const struct ip4_rx_info *ip,
-                        const uint8_t *l4, uint32_t len, sim_time now)
+static void proto_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
+                        uint32_t len, sim_time now)
 {
     (void)h, (void)ctx, (void)ip, (void)l4, (void)len, (void)now;
 }
@@ -240,8 +240,8 @@ Test(icmp, received_error_goes_to_the_quoted_protocol_with_its_fields)
     uint16_t c = inet_csum_fold(inet_csum_add(0, msg, sizeof(msg)));
     msg[2] = (uint8_t)(c >> 8);
     msg[3] = (uint8_t)c;
-    struct frame *f = mk_ip_frame(&W, W.h[0]->ifaces[0], IP(10, 0, 0, 9), IP(10, 0, 0, 1), 1,
-                                  64, msg, sizeof(msg));
+    struct frame *f = mk_ip_frame(&W, W.h[0]->ifaces[0], IP(10, 0, 0, 9), IP(10, 0, 0, 1), 1, 64,
+                                  msg, sizeof(msg));
     inject(&W, W.h[0]->ifaces[0], f);
     cr_assert_eq(g.n, 1);
     cr_assert_eq(g.e.from, IP(10, 0, 0, 9));

@@ -42,8 +42,8 @@ Test(ip4, checksum_matches_rfc1071_example)
     /* RFC 1071 §3: the words 0001 f203 f4f5 f6f7 sum to ddf2. */
     const uint8_t b[8] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
     cr_assert_eq(inet_csum_fold(inet_csum_add(0, b, 8)), (uint16_t)~0xddf2);
-    cr_assert_eq(inet_csum_fold(inet_csum_add(inet_csum_add(0, b, 4), b + 4, 4)),
-                 (uint16_t)~0xddf2, "sums chain over even-length pieces");
+    cr_assert_eq(inet_csum_fold(inet_csum_add(inet_csum_add(0, b, 4), b + 4, 4)), (uint16_t)~0xddf2,
+                 "sums chain over even-length pieces");
 }
 
 Test(ip4, sent_header_is_well_formed)
@@ -121,8 +121,8 @@ Test(ip4, ttl_expiry_drops_and_sends_time_exceeded)
 Test(ip4, bad_header_checksum_is_dropped)
 {
     world_two(&W);
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17,
-                                  64, NULL, 0);
+    struct frame *f =
+        mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, NULL, 0);
     f->data[14 + 8] ^= 0x10;
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "checksum"), 1);
@@ -133,8 +133,8 @@ Test(ip4, bad_header_checksum_is_dropped)
 Test(ip4, wrong_version_is_malformed)
 {
     world_two(&W);
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17,
-                                  64, NULL, 0);
+    struct frame *f =
+        mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, NULL, 0);
     f->data[14] = 0x65;
     set_ip_csum(f->data + 14);
     inject(&W, W.h[1]->ifaces[0], f);
@@ -144,8 +144,8 @@ Test(ip4, wrong_version_is_malformed)
 Test(ip4, total_length_beyond_frame_is_malformed)
 {
     world_two(&W);
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17,
-                                  64, NULL, 0);
+    struct frame *f =
+        mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, NULL, 0);
     f->data[14 + 3] = 200;
     set_ip_csum(f->data + 14);
     inject(&W, W.h[1]->ifaces[0], f);
@@ -157,8 +157,8 @@ Test(ip4, ethernet_padding_is_ignored)
     world_two(&W);
     udp_open(W.h[1], 9, "sink", &udp_rec_ops, &R);
     uint8_t udp[8] = {0x13, 0x88, 0, 9, 0, 8, 0, 0};
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17,
-                                  64, udp, sizeof(udp));
+    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64,
+                                  udp, sizeof(udp));
     f->len = 60; /* padded to Ethernet's minimum */
     memset(f->data + 42, 0xaa, 18);
     inject(&W, W.h[1]->ifaces[0], f);
@@ -169,8 +169,8 @@ Test(ip4, ethernet_padding_is_ignored)
 Test(ip4, host_not_forwarding_drops_packets_for_others)
 {
     world_two(&W);
-    struct frame *f = mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 77), 17,
-                                  64, NULL, 0);
+    struct frame *f =
+        mk_ip_frame(&W, W.h[1]->ifaces[0], IP(10, 0, 0, 1), IP(10, 0, 0, 77), 17, 64, NULL, 0);
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "not_for_us"), 1);
     cr_assert_eq(W.w[0].n_cap, 0, "nothing sent back");
@@ -220,8 +220,8 @@ struct seen {
     uint32_t src;
 };
 
-static void record_input(struct host *h, void *ctx, const struct ip4_rx_info *ip,
-                         const uint8_t *l4, uint32_t len, sim_time now)
+static void record_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
+                         uint32_t len, sim_time now)
 {
     (void)h, (void)l4, (void)len;
     struct seen *s = ctx;
