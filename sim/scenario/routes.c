@@ -1,6 +1,8 @@
 /* Addresses and routes: explicit `interfaces`, auto-numbered subnets for the
  * other links, explicit `routes` or shortest-path ones, and the queries the
  * apps use to resolve names and to check that their peer is reachable. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +171,17 @@ static bool next_hop(const struct scenario *sc, uint32_t h, uint32_t dst, uint32
     return false;
 }
 
+static bool connected_to(const struct scenario *sc, uint32_t h, uint32_t ip)
+{
+    const struct scn_host *host = &sc->hosts[h];
+    for (uint32_t i = 0; i < host->n_links; i++) {
+        const struct scn_link *k = &sc->links[host->links[i]];
+        if (on_subnet(&k->end[side_of(k, h)], ip))
+            return true;
+    }
+    return false;
+}
+
 static bool owns_ip(const struct scenario *sc, uint32_t h, uint32_t ip)
 {
     const struct scn_host *host = &sc->hosts[h];
@@ -216,12 +229,16 @@ bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip,
         return false;
     const struct scn_host *t = &sc->hosts[h];
     int best = -1;
+    bool best_connected = false;
     for (uint32_t i = 0; i < t->n_links; i++) {
         const struct scn_link *k = &sc->links[t->links[i]];
         uint32_t cand = k->end[side_of(k, h)].ip;
         int hops = scn_path_hops(l, from, cand, NULL);
-        if (hops >= 0 && (best < 0 || hops < best)) {
+        /* Equal hops: an address on a subnet `from` is on is the nearer. */
+        bool connected = connected_to(sc, from, cand);
+        if (hops >= 0 && (best < 0 || hops < best || (hops == best && connected && !best_connected))) {
             best = hops;
+            best_connected = connected;
             *ip = cand;
         }
     }
@@ -236,13 +253,32 @@ bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip,
 /* ---- Interfaces and addressing ----------------------------------------- */
 
 struct ends {
-    bool *given;          /* [2k + s]: address given in `interfaces` */
-    const cJSON **where;  /* the `ip` node that gave it */
+    bool *given;         /* [2k + s]: address given in `interfaces` */
+    const cJSON **where; /* the `ip` node that gave it */
+    uint32_t *iface;     /* its index in the host's `interfaces` */
 };
+
+/* An error at the `ip` of the interface that gave end s of link k. */
+__attribute__((format(printf, 5, 6))) static void
+err_at_end(struct ld *l, const struct ends *e, uint32_t k, int s, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t mark = ld_push_key(l, "hosts");
+    ld_push_index(l, l->sc->links[k].end[s].host);
+    ld_push_key(l, "interfaces");
+    ld_push_index(l, e->iface[2 * k + s]);
+    ld_push_key(l, "ip");
+    ld_err(l, e->where[2 * k + s], "%s", msg);
+    ld_pop(l, mark);
+}
 
 static const char *const iface_fields[] = {"link", "ip", NULL};
 
-static void ld_iface(struct ld *l, uint32_t h, const cJSON *obj, struct ends *e)
+static void ld_iface(struct ld *l, uint32_t h, uint32_t idx, const cJSON *obj, struct ends *e)
 {
     struct scenario *sc = l->sc;
     if (!ld_check_object(l, obj, "an interface", iface_fields))
@@ -286,6 +322,7 @@ static void ld_iface(struct ld *l, uint32_t h, const cJSON *obj, struct ends *e)
     }
     e->given[2 * k + side] = true;
     e->where[2 * k + side] = ipn;
+    e->iface[2 * k + side] = idx;
     lk->end[side].ip = ip;
     lk->end[side].prefix_len = (uint8_t)prefix;
 }
@@ -303,7 +340,7 @@ static void ld_ifaces(struct ld *l, const cJSON *hosts, struct ends *e)
             uint32_t i = 0;
             for (const cJSON *it = arr->child; it; it = it->next, i++) {
                 size_t m3 = ld_push_index(l, i);
-                ld_iface(l, h, it, e);
+                ld_iface(l, h, i, it, e);
                 ld_pop(l, m3);
             }
             ld_pop(l, m2);
@@ -317,16 +354,18 @@ static void complete_link(struct ld *l, uint32_t k, struct ends *e)
 {
     struct scn_link *lk = &l->sc->links[k];
     bool g0 = e->given[2 * k], g1 = e->given[2 * k + 1];
-    char a[16], b[16];
+    char a[24], b[24];
     if (g0 && g1) {
         struct scn_end *x = &lk->end[0], *y = &lk->end[1];
-        if (x->prefix_len != y->prefix_len || !on_subnet(x, y->ip))
-            ld_err(l, e->where[2 * k + 1],
-                   "%s/%u and %s/%u on link \"%s\" are not on the same subnet",
-                   ip_str(x->ip, a), x->prefix_len, ip_str(y->ip, b), y->prefix_len, lk->name);
-        else if (x->ip == y->ip)
-            ld_err(l, e->where[2 * k + 1], "both ends of link \"%s\" have address %s", lk->name,
-                   ip_str(x->ip, a));
+        if (x->prefix_len != y->prefix_len || !on_subnet(x, y->ip)) {
+            snprintf(a + strlen(ip_str(x->ip, a)), 8, "/%u", x->prefix_len);
+            snprintf(b + strlen(ip_str(y->ip, b)), 8, "/%u", y->prefix_len);
+            err_at_end(l, e, k, 1, "%s and %s on link \"%s\" are not on the same subnet", a, b,
+                       lk->name);
+        } else if (x->ip == y->ip) {
+            err_at_end(l, e, k, 1, "both ends of link \"%s\" have address %s", lk->name,
+                       ip_str(x->ip, a));
+        }
         return;
     }
     int given = g0 ? 0 : 1;
@@ -389,8 +428,8 @@ static void assign_subnets(struct ld *l, struct ends *e)
             continue;
         uint32_t k = v[i].link, o = v[j].link;
         int s = e->given[2 * k] ? 0 : 1;
-        ld_err(l, e->where[2 * k + s], "subnet %s of link \"%s\" overlaps subnet %s of link \"%s\"",
-               ip_str(v[i].lo, a), sc->links[k].name, ip_str(v[j].lo, b), sc->links[o].name);
+        err_at_end(l, e, k, s, "subnet %s of link \"%s\" overlaps subnet %s of link \"%s\"",
+                   ip_str(v[i].lo, a), sc->links[k].name, ip_str(v[j].lo, b), sc->links[o].name);
         v[i].hi = v[j].hi > v[i].hi ? v[j].hi : v[i].hi;
     }
     uint32_t next = 0; /* 10.<next/256>.<next%256>.0/24 */
@@ -420,17 +459,6 @@ static void assign_subnets(struct ld *l, struct ends *e)
 /* ---- Routes ------------------------------------------------------------ */
 
 static const char *const route_fields[] = {"dest", "via", NULL};
-
-static bool connected_to(const struct scenario *sc, uint32_t h, uint32_t ip)
-{
-    const struct scn_host *host = &sc->hosts[h];
-    for (uint32_t i = 0; i < host->n_links; i++) {
-        const struct scn_link *k = &sc->links[host->links[i]];
-        if (on_subnet(&k->end[side_of(k, h)], ip))
-            return true;
-    }
-    return false;
-}
 
 static bool ld_route(struct ld *l, uint32_t h, const cJSON *obj, struct scn_route *r)
 {
@@ -599,7 +627,8 @@ void ld_network(struct ld *l, const cJSON *root)
     struct ends e;
     e.given = scn_calloc((size_t)sc->n_links * 2, sizeof *e.given);
     e.where = scn_calloc((size_t)sc->n_links * 2, sizeof *e.where);
-    if (!e.given || !e.where) {
+    e.iface = scn_calloc((size_t)sc->n_links * 2, sizeof *e.iface);
+    if (!e.given || !e.where || !e.iface) {
         ld_err(l, NULL, "out of memory");
         goto out;
     }
@@ -621,4 +650,5 @@ void ld_network(struct ld *l, const cJSON *root)
 out:
     free(e.given);
     free(e.where);
+    free(e.iface);
 }
