@@ -106,13 +106,18 @@ static void sink_event(struct trace_sink *s, const struct trace_event *e)
     v->backoff = e->backoff;
 }
 
+void world_attach_sink(struct world *w)
+{
+    w->sink.event = sink_event;
+    w->sink.mask = TRACE_MASK_ALL;
+    trace_bus_add_sink(&w->sim.bus, &w->sink);
+}
+
 static void world_init(struct world *w)
 {
     memset(w, 0, sizeof(*w));
     sim_init(&w->sim, 42);
-    w->sink.event = sink_event;
-    w->sink.mask = TRACE_MASK_ALL;
-    trace_bus_add_sink(&w->sim.bus, &w->sink);
+    world_attach_sink(w);
 }
 
 void world_two(struct world *w)

@@ -74,6 +74,8 @@ void world_two(struct world *w);
  * default routes via r; mtu2 is the MTU of the r-b wire. */
 void world_three(struct world *w, uint32_t mtu2);
 void world_fini(struct world *w);
+/* Subscribes the world's recording sink (world_two/three do it themselves). */
+void world_attach_sink(struct world *w);
 void wire_connect(struct world *w, struct port *a, struct port *b, uint32_t mtu);
 void run_for(struct world *w, sim_time d);
 
