@@ -191,7 +191,7 @@ bool cli_outfile_open(struct cli_outfile *o, const char *path)
     memcpy(o->tmp + n, ".tmp", 5);
     o->f = fopen(o->tmp, "wb");
     if (!o->f) {
-        cli_error("cannot write %s: %s", o->tmp, strerror(errno));
+        cli_error("cannot write %s: %s", path, strerror(errno));
         cli_outfile_abort(o);
         return false;
     }

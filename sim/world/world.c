@@ -375,10 +375,11 @@ enum world_status world_run(struct world *w, sim_time until)
     w->finished = true;
     bool trace_ok = finish_trace(w);
     if (st == SIM_EVENT_LIMIT) {
+        char t[32];
         snprintf(w->error, sizeof w->error,
-                 "stopped after %llu events at t=%lld ns (the event limit); the world may be "
+                 "stopped after %llu events at %s (the event limit); the world may be "
                  "running away",
-                 (unsigned long long)w->sim.events_executed, (long long)w->sim.now);
+                 (unsigned long long)w->sim.events_executed, world_fmt_time(w->sim.now, t));
         return WORLD_EVENT_LIMIT;
     }
     if (st == SIM_RESOURCE) {
