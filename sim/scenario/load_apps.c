@@ -148,7 +148,7 @@ static void ld_script(struct ld *l, const cJSON *obj, struct app_tcp_client_cfg 
     for (const cJSON *it = arr->child; it; it = it->next, i++) {
         size_t m2 = ld_push_index(l, i);
         if (ld_check_object(l, it, "a script step", fields) &&
-            (ld_require(l, it, "at") & ld_require(l, it, "send"))) {
+            both(ld_require(l, it, "at"), ld_require(l, it, "send"))) {
             ld_time(l, it, "at", &steps[i].at);
             if (ld_size(l, it, "send", SCN_MAX_BYTES, &steps[i].bytes))
                 *total += steps[i].bytes;
@@ -255,7 +255,8 @@ static bool ld_app_head(struct ld *l, const cJSON *obj, struct scn_app *a, bool 
         ld_err(l, obj, "an app must be an object");
         return false;
     }
-    bool ok = ld_require(l, obj, "id") & ld_require(l, obj, "host") & ld_require(l, obj, "type");
+    bool ok = both(ld_require(l, obj, "id"),
+                   both(ld_require(l, obj, "host"), ld_require(l, obj, "type")));
     const char *id;
     if (ld_string(l, obj, "id", &id)) {
         const char *why = scn_name_problem(id);

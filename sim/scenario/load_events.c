@@ -62,7 +62,7 @@ static bool ld_fault(struct ld *l, const cJSON *obj, struct scn_fault *out)
 {
     if (!ld_check_object(l, obj, "a fault", fault_fields))
         return false;
-    bool ok = ld_require(l, obj, "link") & ld_require(l, obj, "from");
+    bool ok = both(ld_require(l, obj, "link"), ld_require(l, obj, "from"));
     out->link = ld_ref_link(l, obj, "link");
     out->side = ld_side(l, obj, "from", out->link);
     int act = -1;

@@ -71,8 +71,8 @@ static bool ld_range(struct ld *l, const cJSON *obj, enum val_kind vk, struct sc
     static const char *const fields[] = {"min", "max", NULL};
     if (!ld_check_object(l, obj, "a range", fields))
         return false;
-    bool ok = ld_bound(l, obj, "min", vk, &c->has_min, &c->min) &
-              ld_bound(l, obj, "max", vk, &c->has_max, &c->max);
+    bool ok = both(ld_bound(l, obj, "min", vk, &c->has_min, &c->min),
+                   ld_bound(l, obj, "max", vk, &c->has_max, &c->max));
     if (ok && !c->has_min && !c->has_max) {
         ld_err(l, obj, "a range needs \"min\", \"max\" or both");
         return false;
@@ -208,9 +208,9 @@ static bool ld_count(struct ld *l, const cJSON *obj, struct scn_expect *e)
     }
     ld_pop(l, mark);
     struct scn_cmp *cmp = &e->cmp;
-    ok &= ld_bound(l, obj, "equals", VAL_COUNT, &cmp->has_eq, &cmp->eq) &
-          ld_bound(l, obj, "min", VAL_COUNT, &cmp->has_min, &cmp->min) &
-          ld_bound(l, obj, "max", VAL_COUNT, &cmp->has_max, &cmp->max);
+    ok &= ld_bound(l, obj, "equals", VAL_COUNT, &cmp->has_eq, &cmp->eq);
+    ok &= ld_bound(l, obj, "min", VAL_COUNT, &cmp->has_min, &cmp->min);
+    ok &= ld_bound(l, obj, "max", VAL_COUNT, &cmp->has_max, &cmp->max);
     if (ok && !cmp->has_eq && !cmp->has_min && !cmp->has_max) {
         ld_err(l, obj, "a count needs \"equals\", \"min\" or \"max\"");
         ok = false;
@@ -274,13 +274,13 @@ static bool ld_expect_body(struct ld *l, const cJSON *obj, struct scn_expect *e)
     case SCN_EXP_COUNT:
         return ld_count(l, obj, e);
     case SCN_EXP_STATES:
-        return ld_conn_of(l, obj, e) & ld_states(l, obj, e);
+        return both(ld_conn_of(l, obj, e), ld_states(l, obj, e));
     case SCN_EXP_CWND:
-        ok = ld_conn_of(l, obj, e) & ld_require(l, obj, "at");
+        ok = both(ld_conn_of(l, obj, e), ld_require(l, obj, "at"));
         ok &= ld_time(l, obj, "at", &e->at);
-        return ok & ld_cmp(l, obj, "cwnd", VAL_SIZE, true, &e->cmp);
+        return both(ok, ld_cmp(l, obj, "cwnd", VAL_SIZE, true, &e->cmp));
     case SCN_EXP_STATE_AT:
-        ok = ld_conn_of(l, obj, e) & ld_require(l, obj, "at");
+        ok = both(ld_conn_of(l, obj, e), ld_require(l, obj, "at"));
         ok &= ld_time(l, obj, "at", &e->at);
         {
             size_t mark = ld_push_key(l, "state");
@@ -292,17 +292,18 @@ static bool ld_expect_body(struct ld *l, const cJSON *obj, struct scn_expect *e)
         ok = ld_app_of(l, obj, e, "\"received\" applies to tcp_server, tcp_client and udp_sink",
                        BIT(SCN_APP_TCP_SERVER) | BIT(SCN_APP_TCP_CLIENT) |
                            BIT(SCN_APP_UDP_SINK));
-        return ok & ld_cmp(l, obj, "received", VAL_SIZE, false, &e->cmp);
+        return both(ok, ld_cmp(l, obj, "received", VAL_SIZE, false, &e->cmp));
     case SCN_EXP_RETRANSMITS:
-        return ld_conn_of(l, obj, e) & ld_cmp(l, obj, "retransmits", VAL_COUNT, false, &e->cmp);
+        return both(ld_conn_of(l, obj, e),
+                    ld_cmp(l, obj, "retransmits", VAL_COUNT, false, &e->cmp));
     case SCN_EXP_OUTCOME:
-        return ld_conn_of(l, obj, e) & ld_outcome(l, obj, e);
+        return both(ld_conn_of(l, obj, e), ld_outcome(l, obj, e));
     case SCN_EXP_PING_REPLIES:
         ok = ld_app_of(l, obj, e, "\"replies\" applies to ping", BIT(SCN_APP_PING));
-        return ok & ld_cmp(l, obj, "replies", VAL_COUNT, false, &e->cmp);
+        return both(ok, ld_cmp(l, obj, "replies", VAL_COUNT, false, &e->cmp));
     case SCN_EXP_RTT:
         ok = ld_app_of(l, obj, e, "\"rtt\" applies to ping", BIT(SCN_APP_PING));
-        return ok & ld_cmp(l, obj, "rtt", VAL_TIME, true, &e->cmp);
+        return both(ok, ld_cmp(l, obj, "rtt", VAL_TIME, true, &e->cmp));
     }
     return false;
 }

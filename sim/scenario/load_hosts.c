@@ -125,7 +125,7 @@ static void ld_pos(struct ld *l, const cJSON *h, struct scn_host *out)
         static const char *const fields[] = {"x", "y", NULL};
         if (ld_check_object(l, p, "a position", fields) && ld_require(l, p, "x") &&
             ld_require(l, p, "y"))
-            ok = ld_double(l, p, "x", 0, 1, &xy[0]) & ld_double(l, p, "y", 0, 1, &xy[1]);
+            ok = both(ld_double(l, p, "x", 0, 1, &xy[0]), ld_double(l, p, "y", 0, 1, &xy[1]));
     } else {
         ld_err(l, p, "expected [x, y] with each in [0, 1]");
     }

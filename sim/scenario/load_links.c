@@ -24,8 +24,8 @@ static bool ld_gilbert(struct ld *l, const cJSON *loss, struct link_params *p)
     struct link_gilbert ge = {0, 1, 0, 1};
     bool ok = ld_check_object(l, g, "a Gilbert-Elliott model", inner);
     if (ok) {
-        ok = ld_require(l, g, "p") & ld_require(l, g, "r");
-        ok &= ld_prob(l, g, "p", &ge.p) & ld_prob(l, g, "r", &ge.r);
+        ok = both(ld_require(l, g, "p"), ld_require(l, g, "r"));
+        ok &= both(ld_prob(l, g, "p", &ge.p), ld_prob(l, g, "r", &ge.r));
         if (ld_get(g, "loss_good"))
             ok &= ld_prob(l, g, "loss_good", &ge.loss_good);
         if (ld_get(g, "loss_bad"))
@@ -146,7 +146,7 @@ static void ld_link(struct ld *l, const cJSON *obj, const struct link_params bas
     out->end[0].host = out->end[1].host = UINT32_MAX;
     if (!ld_check_object(l, obj, "a link", link_fields))
         return;
-    bool have_ends = ld_require(l, obj, "a") & ld_require(l, obj, "b");
+    bool have_ends = both(ld_require(l, obj, "a"), ld_require(l, obj, "b"));
     if (have_ends) {
         out->end[0].host = ld_ref_host(l, obj, "a");
         out->end[1].host = ld_ref_host(l, obj, "b");

@@ -283,7 +283,7 @@ static void ld_iface(struct ld *l, uint32_t h, uint32_t idx, const cJSON *obj, s
     struct scenario *sc = l->sc;
     if (!ld_check_object(l, obj, "an interface", iface_fields))
         return;
-    bool ok = ld_require(l, obj, "link") & ld_require(l, obj, "ip");
+    bool ok = both(ld_require(l, obj, "link"), ld_require(l, obj, "ip"));
     if (!ok)
         return;
     uint32_t k = ld_ref_link(l, obj, "link");
@@ -465,7 +465,7 @@ static bool ld_route(struct ld *l, uint32_t h, const cJSON *obj, struct scn_rout
     const struct scenario *sc = l->sc;
     if (!ld_check_object(l, obj, "a route", route_fields))
         return false;
-    bool ok = ld_require(l, obj, "dest") & ld_require(l, obj, "via");
+    bool ok = both(ld_require(l, obj, "dest"), ld_require(l, obj, "via"));
     const char *d, *v;
     if (!ok || !ld_string(l, obj, "dest", &d) || !ld_string(l, obj, "via", &v))
         return false;

@@ -130,6 +130,12 @@ uint32_t *scn_sort_names(struct name_ref *refs, uint32_t n);
  * most 63 characters, and not an IPv4 address.  NULL or what is wrong. */
 const char *scn_name_problem(const char *s);
 
+/* Both checks run (each reports its own errors); true when both passed. */
+static inline bool both(bool a, bool b)
+{
+    return a && b;
+}
+
 char *scn_strdup(const char *s);
 void *scn_calloc(size_t n, size_t size);
 
