@@ -439,7 +439,7 @@ static void print_stats(const struct session *s, FILE *out)
     fputs(st->n_reasons ? ")\n" : "\n", out);
     fprintf(out, "  retransmissions  %" PRIu64 "\n", st->retransmits);
     fprintf(out, "  simulated time   %.9f s\n", (double)s->w->ran_until / 1e9);
-    fprintf(out, "  wall time        %.3f s\n", s->wall);
+    fprintf(out, "  wall time        %.6f s\n", s->wall);
     fprintf(out, "  events/s         %.0f\n", s->wall > 0 ? (double)events / s->wall : 0.0);
     uint64_t rss = stats_peak_rss();
     if (rss)
