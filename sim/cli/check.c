@@ -159,8 +159,7 @@ static void run_world_of(struct result *r, const struct scenario *sc, const stru
     world_destroy(w);
 }
 
-#define PLACEHOLDER_DIGEST                                                                         \
-    "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+#define PLACEHOLDER_DIGEST "sha256:0000000000000000000000000000000000000000000000000000000000000000"
 
 /* Loads a scenario; with --update-golden its trace_sha256 values are first
  * replaced (in memory) by a well-formed placeholder, so that a file whose
@@ -171,8 +170,7 @@ static struct scenario *load(const char *path, bool golden, struct scn_diags *d)
         return scenario_load_file(path, d);
     size_t len = 0, out_len = 0;
     char *text = read_whole(path, &len);
-    char *fixed = text ? suite_rewrite_golden(text, len, PLACEHOLDER_DIGEST, &out_len, NULL)
-                       : NULL;
+    char *fixed = text ? suite_rewrite_golden(text, len, PLACEHOLDER_DIGEST, &out_len, NULL) : NULL;
     free(text);
     if (!fixed)
         return scenario_load_file(path, d); /* reports why it cannot be read */
@@ -380,10 +378,18 @@ static void xml_escaped(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
         default:
             if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
                 fputc(' ', f);
@@ -406,11 +412,13 @@ static bool write_junit(const char *path, const struct result *res, uint32_t n)
         total += res[i].seconds;
     }
     fprintf(f.f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f.f, "<testsuites name=\"tcpsim check\" tests=\"%" PRIu32 "\" failures=\"%" PRIu32
-                 "\" errors=\"%" PRIu32 "\" time=\"%.3f\">\n",
+    fprintf(f.f,
+            "<testsuites name=\"tcpsim check\" tests=\"%" PRIu32 "\" failures=\"%" PRIu32
+            "\" errors=\"%" PRIu32 "\" time=\"%.3f\">\n",
             n, failures, errors, total);
-    fprintf(f.f, "  <testsuite name=\"scenarios\" tests=\"%" PRIu32 "\" failures=\"%" PRIu32
-                 "\" errors=\"%" PRIu32 "\" time=\"%.3f\">\n",
+    fprintf(f.f,
+            "  <testsuite name=\"scenarios\" tests=\"%" PRIu32 "\" failures=\"%" PRIu32
+            "\" errors=\"%" PRIu32 "\" time=\"%.3f\">\n",
             n, failures, errors, total);
     for (uint32_t i = 0; i < n; i++) {
         const struct result *r = &res[i];

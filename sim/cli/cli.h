@@ -10,10 +10,10 @@
 #include "../time.h"
 
 enum cli_exit {
-    CLI_OK = 0,     /* every expectation held */
-    CLI_FAILED = 1,   /* an expectation failed */
+    CLI_OK = 0,        /* every expectation held */
+    CLI_FAILED = 1,    /* an expectation failed */
     CLI_BAD_INPUT = 2, /* unreadable file, invalid JSON or schema, unknown option */
-    CLI_INTERNAL = 3, /* a limit hit, out of memory, an output that cannot be written */
+    CLI_INTERNAL = 3,  /* a limit hit, out of memory, an output that cannot be written */
 };
 
 int cli_run(int argc, char **argv);
@@ -50,8 +50,7 @@ bool cli_opt(struct cli_args *a, const char *name, const char **val);
 int cli_unknown(const struct cli_args *a);
 
 /* "tcpsim: error: ..." and "Try 'tcpsim CMD --help'." on stderr; returns CLI_BAD_INPUT. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "tcpsim: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

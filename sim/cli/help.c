@@ -111,10 +111,8 @@ bool cli_help_command(const char *cmd, FILE *out)
 {
     static const struct {
         const char *name, *text;
-    } helps[] = {{"run", run_help},
-                 {"check", check_help},
-                 {"validate", validate_help},
-                 {"viz", viz_help}};
+    } helps[] = {
+        {"run", run_help}, {"check", check_help}, {"validate", validate_help}, {"viz", viz_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
         if (strcmp(cmd, helps[i].name) == 0) {
             fputs(helps[i].text, out);

@@ -11,8 +11,8 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
-    } commands[] = {{"run", cli_run}, {"check", cli_check}, {"validate", cli_validate},
-                    {"viz", cli_viz}};
+    } commands[] = {
+        {"run", cli_run}, {"check", cli_check}, {"validate", cli_validate}, {"viz", cli_viz}};
     if (argc < 2)
         return cli_usage_error(NULL, "no command given (run, check, validate, viz)");
     const char *cmd = argv[1];

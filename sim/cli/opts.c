@@ -155,8 +155,9 @@ bool cli_parse_time_opt(const char *cmd, const char *opt, const char *s, sim_tim
 {
     if (s && scn_parse_time(s, out) && *out >= 0)
         return true;
-    cli_usage_error(cmd, "%s: '%s' is not a time (write it with a unit: \"250us\", \"10ms\", "
-                         "\"1.5s\", \"2min\")",
+    cli_usage_error(cmd,
+                    "%s: '%s' is not a time (write it with a unit: \"250us\", \"10ms\", "
+                    "\"1.5s\", \"2min\")",
                     opt, s ? s : "");
     return false;
 }

@@ -113,8 +113,7 @@ static int ladder_opt(struct cli_args *a, struct run_opts *o)
         if (a->failed)
             return -1;
         if (!split_hosts(o, v))
-            return cli_usage_error(o->cmd, "--hosts: expected host names separated by commas"),
-                   -1;
+            return cli_usage_error(o->cmd, "--hosts: expected host names separated by commas"), -1;
         return 1;
     }
     if (cli_opt(a, "--conn", &v))
@@ -420,6 +419,8 @@ static int write_outputs(struct session *s, const struct run_opts *o)
             cli_error("cannot write the ladder");
             return CLI_INTERNAL;
         }
+        if (!o->quiet && s->report == stdout)
+            fputc('\n', stdout); /* the report follows */
     }
     return CLI_OK;
 }
@@ -434,8 +435,7 @@ static void print_stats(const struct session *s, FILE *out)
     fprintf(out, "  frames received  %" PRIu64 " (%" PRIu64 " B)\n", st->frames_rx, st->bytes_rx);
     fprintf(out, "  drops            %" PRIu64, st->drops);
     for (uint32_t i = 0; i < st->n_reasons && i < 16; i++)
-        fprintf(out, "%s%s %" PRIu64, i ? ", " : " (", st->reason_names[i],
-                st->drops_by_reason[i]);
+        fprintf(out, "%s%s %" PRIu64, i ? ", " : " (", st->reason_names[i], st->drops_by_reason[i]);
     fputs(st->n_reasons ? ")\n" : "\n", out);
     fprintf(out, "  retransmissions  %" PRIu64 "\n", st->retransmits);
     fprintf(out, "  simulated time   %.9f s\n", (double)s->w->ran_until / 1e9);

@@ -101,8 +101,8 @@ char *suite_rewrite_golden(const char *text, size_t len, const char *digest, siz
         /* Keep the writer's style: with the prefix if the old value had it
          * (or was empty: a new golden value is written the way --digest prints it). */
         bool prefixed = ve == vs || (ve - vs >= 7 && memcmp(text + vs, "sha256:", 7) == 0);
-        ok = out_put(&o, text + copied, vs - copied) &&
-             (!prefixed || out_put(&o, "sha256:", 7)) && out_put(&o, hex, strlen(hex));
+        ok = out_put(&o, text + copied, vs - copied) && (!prefixed || out_put(&o, "sha256:", 7)) &&
+             out_put(&o, hex, strlen(hex));
         copied = ve;
         i = ve;
         n++;

@@ -47,7 +47,8 @@ static bool build_host(struct world *w, uint32_t i, struct host_iface **ifs)
         uint32_t li = sh->links[k];
         const struct scn_link *l = &w->scn->links[li];
         int side = end_of(l, i, &ifs[2 * li]);
-        struct host_iface *iface = host_add_iface(h, l->name, l->end[side].ip, l->end[side].prefix_len);
+        struct host_iface *iface =
+            host_add_iface(h, l->name, l->end[side].ip, l->end[side].prefix_len);
         if (!iface) {
             set_error(w, "host %s: cannot add an interface for link %s", sh->name, l->name);
             return false;

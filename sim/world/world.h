@@ -46,9 +46,9 @@ struct world_verdict {
 struct world {
     const struct scenario *scn; /* not owned: must outlive the world */
     struct sim sim;
-    struct host **hosts;  /* scenario order */
-    struct link **links;  /* scenario order */
-    struct app **apps;    /* scenario order */
+    struct host **hosts; /* scenario order */
+    struct link **links; /* scenario order */
+    struct app **apps;   /* scenario order */
     struct world_event *events;
     struct world_observer *obs;
 

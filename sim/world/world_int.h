@@ -56,7 +56,7 @@ struct name_map {
     struct name_slot {
         const char *key; /* owned by the record it indexes */
         uint32_t idx;
-    } *slots;
+    } * slots;
     uint32_t cap, used;
 };
 

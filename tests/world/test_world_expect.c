@@ -20,15 +20,15 @@ static void assert_fails(const char *apps, const char *faults, const char *expec
     cr_assert_not(v->ok, "should fail: %s", v->message);
     cr_assert_eq(f.w->n_failed, 1);
     if (prefix)
-        cr_assert_eq(strncmp(v->message, message, strlen(message)), 0, "message: %s",
-                     v->message);
+        cr_assert_eq(strncmp(v->message, message, strlen(message)), 0, "message: %s", v->message);
     else
         cr_assert_str_eq(v->message, message);
     cr_assert_str_eq(world_first_failure(f.w), v->message);
     fx_free(&f);
 }
 
-#define SYN_LOST "{\"link\":\"wire\",\"from\":\"client\",\"drop\":{\"tcp_flags\":\"SYN\",\"nth\":1}}"
+#define SYN_LOST                                                                                   \
+    "{\"link\":\"wire\",\"from\":\"client\",\"drop\":{\"tcp_flags\":\"SYN\",\"nth\":1}}"
 
 Test(expect, received_holds)
 {
@@ -134,7 +134,7 @@ Test(expect, retransmits_fail_with_the_count)
 }
 
 #define REFUSED_CLIENT                                                                             \
-    "{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\",\"connect\":\"server:81\","       \
+    "{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\",\"connect\":\"server:81\","        \
     "\"at\":\"0ms\",\"send\":10,\"close\":\"after_send\"}"
 
 Test(expect, outcome_refused_holds)
@@ -149,7 +149,7 @@ Test(expect, outcome_fails_with_the_actual_one)
 }
 
 #define PING                                                                                       \
-    "{\"id\":\"p1\",\"host\":\"client\",\"type\":\"ping\",\"to\":\"server\",\"at\":\"0ms\","      \
+    "{\"id\":\"p1\",\"host\":\"client\",\"type\":\"ping\",\"to\":\"server\",\"at\":\"0ms\","       \
     "\"count\":3,\"interval\":\"100ms\"}"
 
 Test(expect, ping_replies_hold)
@@ -170,8 +170,8 @@ Test(expect, rtt_holds)
 
 Test(expect, rtt_fails_with_the_range)
 {
-    assert_fails(PING, "", "{\"app\":\"p1\",\"rtt\":{\"max\":\"1ms\"}}",
-                 "expect[0]: p1 rtt was ", true);
+    assert_fails(PING, "", "{\"app\":\"p1\",\"rtt\":{\"max\":\"1ms\"}}", "expect[0]: p1 rtt was ",
+                 true);
 }
 
 Test(expect, cwnd_holds)
@@ -210,8 +210,8 @@ Test(expect, trace_sha256_holds_for_the_golden_digest)
 
 Test(expect, messages_carry_their_index)
 {
-    struct fx f = fx_run(FX_APPS, "",
-                         "{\"app\":\"srv\",\"received\":1000},{\"app\":\"srv\",\"received\":7}");
+    struct fx f =
+        fx_run(FX_APPS, "", "{\"app\":\"srv\",\"received\":1000},{\"app\":\"srv\",\"received\":7}");
     cr_assert_eq(f.w->n_verdicts, 2);
     cr_assert(f.w->verdicts[0].ok);
     cr_assert_str_eq(f.w->verdicts[1].message, "expect[1]: app srv received 1000 B, expected 7 B");

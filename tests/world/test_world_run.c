@@ -19,7 +19,7 @@ static void assert_history(const struct world *w, const char *conn, const enum t
 Test(world, handshake_and_close_follow_rfc9293_on_the_server)
 {
     struct fx f = fx_run(FX_APPS, "", "");
-    static const enum tcp_state want[] = {TCP_LISTEN,      TCP_SYN_RCVD, TCP_ESTABLISHED,
+    static const enum tcp_state want[] = {TCP_LISTEN,     TCP_SYN_RCVD, TCP_ESTABLISHED,
                                           TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSED};
     assert_history(f.w, "srv#1", want, 6);
     fx_free(&f);

@@ -55,7 +55,7 @@ Test(suite, shard_spec_parses)
 }
 
 #define NEW_HEX "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
-#define NEW "sha256:" NEW_HEX
+#define NEW     "sha256:" NEW_HEX
 
 static char *rewrite(const char *text, uint32_t *n)
 {

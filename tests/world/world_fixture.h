@@ -11,9 +11,10 @@
 #include "sim/world/world.h"
 
 /* Two hosts on one 10 ms link; a sink server and a client sending 1000 B. */
-#define FX_SERVER "{\"id\":\"srv\",\"host\":\"server\",\"type\":\"tcp_server\",\"port\":80,\"mode\":\"sink\"}"
+#define FX_SERVER                                                                                  \
+    "{\"id\":\"srv\",\"host\":\"server\",\"type\":\"tcp_server\",\"port\":80,\"mode\":\"sink\"}"
 #define FX_CLIENT                                                                                  \
-    "{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\",\"connect\":\"server:80\","       \
+    "{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\",\"connect\":\"server:80\","        \
     "\"at\":\"0ms\",\"send\":1000,\"close\":\"after_send\"}"
 #define FX_APPS FX_SERVER "," FX_CLIENT
 
