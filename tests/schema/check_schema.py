@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Checks scenarios/schema.json against the scenario files.
+
+Every scenarios/**/*.json (other than schema.json and scenarios/bad/) must
+validate; every scenarios/bad/*.json must be rejected (invalid JSON counts as
+rejected), except the semantic-*.json files, whose errors (unknown names,
+overlapping subnets, unreachable peers...) only the loader can see: those
+must be valid JSON that the schema accepts, so that they test the loader's
+own checks.  Prints one line per file and exits 1 on any failure."""
+import json
+import pathlib
+import sys
+
+import jsonschema
+
+
+def main(root: pathlib.Path) -> int:
+    scenarios = root / "scenarios"
+    schema = json.loads((scenarios / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    failures = 0
+    checked = 0
+    for path in sorted(scenarios.rglob("*.json")):
+        rel = path.relative_to(scenarios)
+        if rel.name == "schema.json" and len(rel.parts) == 1:
+            continue
+        checked += 1
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            doc, parse_error = None, e
+        else:
+            parse_error = None
+        errors = [] if doc is None else sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+        is_bad = rel.parts[0] == "bad"
+        semantic = is_bad and rel.name.startswith("semantic-")
+        if not is_bad or semantic:
+            if parse_error or errors:
+                failures += 1
+                why = parse_error or f"{'/'.join(map(str, errors[0].absolute_path))}: {errors[0].message}"
+                print(f"FAIL {rel}: should validate: {why}")
+            else:
+                print(f"ok   {rel}")
+        else:
+            if parse_error is None and not errors:
+                failures += 1
+                print(f"FAIL {rel}: the schema accepts it (name it bad/semantic-*.json if only the loader can tell)")
+            else:
+                print(f"ok   {rel} (rejected)")
+    if checked == 0:
+        print("FAIL no scenario files found")
+        return 1
+    print(f"{checked - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")))
