@@ -1,8 +1,22 @@
-/* Event core: a 4-ary min-heap of armed timers keyed by (when, seq).
+/* Event core: a hierarchical timing wheel keyed on the integer deadline.
  *
- * `seq` is taken from a counter each time a timer is armed, so events due at the
- * same instant run in the order they were scheduled (SPEC §2).  A heap entry keeps
- * its key beside the pointer so sifting touches only the heap array. */
+ * Level L has WHEEL_SLOTS slots, each WHEEL_BITS bits of the deadline wide: an
+ * entry sits at the level of the highest digit in which its deadline differs from
+ * the wheel position `cur`, in the slot named by that digit.  Level 0 slots thus
+ * hold one exact instant each.  When the lowest occupied level is above 0, the
+ * position moves to the start of its first slot and that slot is spread over the
+ * (then empty) lower levels; this keeps every entry at the level its deadline
+ * calls for, so every entry due at an instant ends up in that instant's slot.
+ *
+ * Slots are FIFOs, and the order within a slot is the arming order: a slot only
+ * receives a cascade while its level is empty, and arms after that carry later
+ * sequence numbers.  Events due at one instant therefore run in arming order
+ * (SPEC section 2) with no sequence number stored anywhere.
+ *
+ * Entries live in 512-byte chunks from a pool; a timer points at its entry, and
+ * the entry's chunk (found by alignment) names its slot, so cancelling is O(1):
+ * the entry is marked dead in place.  Dead entries go when their slot empties, or
+ * all together once they outnumber the live ones by DEAD_SLACK. */
 #include "sim.h"
 
 #include <assert.h>
@@ -10,7 +24,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEAP_ARITY 4
+#define WHEEL_BITS   8
+#define WHEEL_SLOTS  (1u << WHEEL_BITS)
+#define WHEEL_LEVELS ((63 + WHEEL_BITS - 1) / WHEEL_BITS) /* deadlines are < 2^63 */
+#define WHEEL_WORDS  (WHEEL_SLOTS / 64)
+
+#define CHUNK_BYTES      512
+#define CHUNK_ENTS       ((CHUNK_BYTES - 16) / sizeof(struct sim_qent))
+#define CHUNKS_PER_BLOCK 64
+#define DEAD_SLACK       1024
+#define PREFETCH_AHEAD   4
+
+struct sim_qent {
+    uint64_t when;
+    struct sim_timer *t; /* NULL once cancelled */
+};
+
+struct sim_qchunk {
+    struct sim_qchunk *next;
+    uint32_t slot; /* level * WHEEL_SLOTS + index */
+    uint32_t unused;
+    struct sim_qent e[CHUNK_ENTS];
+};
+
+static_assert(sizeof(struct sim_qchunk) == CHUNK_BYTES, "chunks are found by alignment");
+static_assert(WHEEL_SLOTS % 64 == 0, "slot bitmaps are whole words");
+
+/* A FIFO of entries; `held` counts the live and dead ones from head_pos on. */
+struct sim_qslot {
+    struct sim_qchunk *head, *tail;
+    uint32_t head_pos, tail_len;
+    uint32_t live, held;
+};
 
 struct sim_oneshot {
     struct sim_timer timer;
@@ -27,105 +72,380 @@ struct sim_oneshot_block {
     struct sim_oneshot nodes[ONESHOT_BLOCK];
 };
 
-static inline bool ent_before(const struct sim_heap_ent *a, const struct sim_heap_ent *b)
+/* ---- chunk pool ---- */
+
+static struct sim_qchunk *chunk_of(struct sim_qent *e)
 {
-    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+    return (struct sim_qchunk *)((uintptr_t)e & ~(uintptr_t)(CHUNK_BYTES - 1));
 }
 
-static inline void heap_place(struct sim *s, uint32_t i, struct sim_heap_ent e)
+static bool pool_grow(struct sim_queue *q)
 {
-    s->heap[i] = e;
-    e.t->heap_idx = i;
-}
-
-static void sift_up(struct sim *s, uint32_t i, struct sim_heap_ent e)
-{
-    while (i > 0) {
-        uint32_t parent = (i - 1) / HEAP_ARITY;
-        if (!ent_before(&e, &s->heap[parent]))
-            break;
-        heap_place(s, i, s->heap[parent]);
-        i = parent;
+    if (q->nblocks == q->blocks_cap) {
+        uint32_t cap = q->blocks_cap ? q->blocks_cap * 2 : 16;
+        void **b = realloc(q->blocks, cap * sizeof *b);
+        if (!b)
+            return false;
+        q->blocks = b;
+        q->blocks_cap = cap;
     }
-    heap_place(s, i, e);
-}
-
-static void sift_down(struct sim *s, uint32_t i, struct sim_heap_ent e)
-{
-    uint32_t n = s->heap_len;
-    for (;;) {
-        uint32_t first = i * HEAP_ARITY + 1;
-        if (first >= n)
-            break;
-        uint32_t last = first + HEAP_ARITY < n ? first + HEAP_ARITY : n;
-        uint32_t best = first;
-        for (uint32_t c = first + 1; c < last; c++)
-            if (ent_before(&s->heap[c], &s->heap[best]))
-                best = c;
-        if (!ent_before(&s->heap[best], &e))
-            break;
-        heap_place(s, i, s->heap[best]);
-        i = best;
-    }
-    heap_place(s, i, e);
-}
-
-static bool heap_reserve(struct sim *s)
-{
-    if (s->heap_len < s->heap_cap)
-        return true;
-    uint32_t cap = s->heap_cap ? s->heap_cap * 2 : 1024;
-    struct sim_heap_ent *h = realloc(s->heap, (size_t)cap * sizeof *h);
-    if (!h)
+    struct sim_qchunk *c = aligned_alloc(CHUNK_BYTES, CHUNKS_PER_BLOCK * sizeof *c);
+    if (!c)
         return false;
-    s->heap = h;
-    s->heap_cap = cap;
+    q->blocks[q->nblocks++] = c;
+    for (int i = CHUNKS_PER_BLOCK - 1; i >= 0; i--) {
+        c[i].next = q->free_chunks;
+        q->free_chunks = &c[i];
+    }
+    q->nfree += CHUNKS_PER_BLOCK;
     return true;
 }
 
-/* Removes the entry at index i and restores the heap property. */
-static void heap_remove_at(struct sim *s, uint32_t i)
+/* Makes sure `n` chunks can be taken without failing. */
+static bool pool_reserve(struct sim_queue *q, uint32_t n)
 {
-    struct sim_timer *t = s->heap[i].t;
-    t->heap_idx = SIM_TIMER_IDLE;
-    s->heap_len--;
-    if (i == s->heap_len)
-        return;
-    struct sim_heap_ent moved = s->heap[s->heap_len];
-    if (i > 0 && ent_before(&moved, &s->heap[(i - 1) / HEAP_ARITY]))
-        sift_up(s, i, moved);
-    else
-        sift_down(s, i, moved);
+    while (q->nfree < n)
+        if (!pool_grow(q))
+            return false;
+    return true;
+}
+
+static struct sim_qchunk *chunk_take(struct sim_queue *q)
+{
+    assert(q->nfree > 0);
+    struct sim_qchunk *c = q->free_chunks;
+    q->free_chunks = c->next;
+    q->nfree--;
+    return c;
+}
+
+static void chunk_give(struct sim_queue *q, struct sim_qchunk *c)
+{
+    c->next = q->free_chunks;
+    q->free_chunks = c;
+    q->nfree++;
+}
+
+/* ---- slots ---- */
+
+static void bit_set(struct sim_queue *q, uint32_t id)
+{
+    q->bits[id / 64] |= (uint64_t)1 << (id % 64);
+    q->level_mask |= 1u << (id / WHEEL_SLOTS);
+}
+
+static void bit_clear(struct sim_queue *q, uint32_t id)
+{
+    q->bits[id / 64] &= ~((uint64_t)1 << (id % 64));
+    const uint64_t *w = &q->bits[id / WHEEL_SLOTS * WHEEL_WORDS];
+    for (unsigned i = 0; i < WHEEL_WORDS; i++)
+        if (w[i])
+            return;
+    q->level_mask &= ~(1u << (id / WHEEL_SLOTS));
+}
+
+/* The first slot holding live entries at `level` (which has some). */
+static uint32_t first_slot(const struct sim_queue *q, unsigned level)
+{
+    const uint64_t *w = &q->bits[level * WHEEL_WORDS];
+    unsigned i = 0;
+    while (!w[i])
+        i++;
+    return level * WHEEL_SLOTS + i * 64 + (uint32_t)__builtin_ctzll(w[i]);
+}
+
+static unsigned level_of(uint64_t when, uint64_t cur)
+{
+    uint64_t x = when ^ cur;
+    if (x < WHEEL_SLOTS)
+        return 0;
+    return (unsigned)(63 - __builtin_clzll(x)) / WHEEL_BITS;
+}
+
+static uint32_t slot_for(uint64_t when, uint64_t cur)
+{
+    unsigned level = level_of(when, cur);
+    uint32_t digit = (uint32_t)(when >> (level * WHEEL_BITS)) & (WHEEL_SLOTS - 1);
+    return level * WHEEL_SLOTS + digit;
+}
+
+/* The first instant a slot at the given level and index covers, seen from `cur`. */
+static uint64_t slot_start(uint64_t cur, uint32_t id)
+{
+    unsigned level = id / WHEEL_SLOTS, shift = level * WHEEL_BITS;
+    uint64_t above =
+        shift + WHEEL_BITS >= 64 ? 0 : cur >> (shift + WHEEL_BITS) << (shift + WHEEL_BITS);
+    return above | (uint64_t)(id % WHEEL_SLOTS) << shift;
+}
+
+/* Appends an entry; a chunk must have been reserved. */
+static struct sim_qent *slot_append(struct sim_queue *q, uint32_t id, uint64_t when,
+                                    struct sim_timer *t)
+{
+    struct sim_qslot *sl = &q->slots[id];
+    if (!sl->tail || sl->tail_len == CHUNK_ENTS) {
+        struct sim_qchunk *c = chunk_take(q);
+        c->next = NULL;
+        c->slot = id;
+        if (sl->tail)
+            sl->tail->next = c;
+        else {
+            sl->head = c;
+            sl->head_pos = 0;
+        }
+        sl->tail = c;
+        sl->tail_len = 0;
+    }
+    struct sim_qent *e = &sl->tail->e[sl->tail_len++];
+    e->when = when;
+    e->t = t;
+    sl->held++;
+    if (sl->live++ == 0)
+        bit_set(q, id);
+    q->live++;
+    return e;
+}
+
+/* Returns all of a slot's chunks to the pool; its entries are dead or moved. */
+static void slot_release(struct sim_queue *q, uint32_t id)
+{
+    struct sim_qslot *sl = &q->slots[id];
+    for (struct sim_qchunk *c = sl->head, *next; c; c = next) {
+        next = c->next;
+        chunk_give(q, c);
+    }
+    *sl = (struct sim_qslot){0};
+    bit_clear(q, id);
+}
+
+/* Entries [from, end) of chunk c in slot sl. */
+static uint32_t chunk_end(const struct sim_qslot *sl, const struct sim_qchunk *c)
+{
+    return c == sl->tail ? sl->tail_len : (uint32_t)CHUNK_ENTS;
+}
+
+/* Squeezes the dead entries out of a slot, keeping the order of the live ones. */
+static void slot_compact(struct sim_queue *q, uint32_t id)
+{
+    struct sim_qslot *sl = &q->slots[id];
+    struct sim_qchunk *wc = sl->head;
+    uint32_t wp = sl->head_pos;
+    for (struct sim_qchunk *c = sl->head; c; c = c->next) {
+        uint32_t end = chunk_end(sl, c);
+        for (uint32_t i = c == sl->head ? sl->head_pos : 0; i < end; i++) {
+            struct sim_qent e = c->e[i];
+            if (!e.t)
+                continue;
+            if (wp == CHUNK_ENTS) {
+                wc = wc->next;
+                wp = 0;
+            }
+            wc->e[wp] = e;
+            e.t->ent = &wc->e[wp];
+            wp++;
+        }
+    }
+    for (struct sim_qchunk *c = wc->next, *next; c; c = next) {
+        next = c->next;
+        chunk_give(q, c);
+    }
+    wc->next = NULL;
+    sl->tail = wc;
+    sl->tail_len = wp;
+    q->dead -= sl->held - sl->live;
+    sl->held = sl->live;
+}
+
+static void queue_compact(struct sim_queue *q)
+{
+    for (uint32_t w = 0; w < WHEEL_LEVELS * WHEEL_WORDS; w++)
+        for (uint64_t bits = q->bits[w]; bits; bits &= bits - 1) {
+            uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            if (q->slots[id].held > q->slots[id].live)
+                slot_compact(q, id);
+        }
+}
+
+/* Takes a live entry out of the queue: it dies in place. */
+static void entry_kill(struct sim_queue *q, struct sim_qent *e)
+{
+    uint32_t id = chunk_of(e)->slot;
+    struct sim_qslot *sl = &q->slots[id];
+    e->t = NULL;
+    q->live--;
+    q->dead++;
+    if (--sl->live == 0) {
+        q->dead -= sl->held;
+        slot_release(q, id);
+    } else if (q->dead > q->live + DEAD_SLACK) {
+        queue_compact(q);
+    }
+}
+
+/* Spreads a slot over the lower levels after moving the wheel to its start. */
+static void cascade(struct sim_queue *q, uint32_t id)
+{
+    struct sim_qslot src = q->slots[id];
+    q->cur = slot_start(q->cur, id);
+    q->live -= src.live;
+    q->dead -= src.held - src.live;
+    q->slots[id] = (struct sim_qslot){0};
+    bit_clear(q, id);
+    for (struct sim_qchunk *c = src.head, *next; c; c = next) {
+        uint32_t end = chunk_end(&src, c);
+        for (uint32_t i = c == src.head ? src.head_pos : 0; i < end; i++) {
+            if (i + PREFETCH_AHEAD < end)
+                __builtin_prefetch(c->e[i + PREFETCH_AHEAD].t, 1);
+            struct sim_qent e = c->e[i];
+            if (e.t)
+                e.t->ent = slot_append(q, slot_for(e.when, q->cur), e.when, e.t);
+        }
+        next = c->next;
+        chunk_give(q, c);
+    }
+}
+
+/* Chunks a cascade may need beyond those it frees as it goes: a first chunk for
+ * each slot of the (empty) levels below, and one being filled while the source
+ * chunk it drains is still held; never more than one per entry moved. */
+static uint32_t cascade_reserve(const struct sim_queue *q, uint32_t id)
+{
+    uint32_t below = id / WHEEL_SLOTS * WHEEL_SLOTS + 2;
+    uint32_t live = q->slots[id].live;
+    return live < below ? live : below;
+}
+
+static uint64_t slot_earliest(const struct sim_qslot *sl)
+{
+    uint64_t best = UINT64_MAX;
+    for (struct sim_qchunk *c = sl->head; c; c = c->next) {
+        uint32_t end = chunk_end(sl, c);
+        for (uint32_t i = c == sl->head ? sl->head_pos : 0; i < end; i++)
+            if (c->e[i].t && c->e[i].when < best)
+                best = c->e[i].when;
+    }
+    return best;
+}
+
+/* Brings the earliest live entry into a level-0 slot and returns that slot's id,
+ * or returns UINT32_MAX when nothing is due by `until`.  With `keep_clock`, the
+ * wheel never moves past the clock unless an event by `until` will run, so the
+ * caller may leave the clock where it is. */
+static uint32_t queue_due(struct sim *s, uint64_t until, bool keep_clock)
+{
+    struct sim_queue *q = &s->q;
+    while (q->level_mask) {
+        uint32_t id = first_slot(q, (unsigned)__builtin_ctz(q->level_mask));
+        uint64_t start = slot_start(q->cur, id);
+        if (start > until)
+            return UINT32_MAX;
+        if (id < WHEEL_SLOTS)
+            return id;
+        if (keep_clock && start > (uint64_t)s->now && until < (uint64_t)SIM_TIME_NEVER) {
+            if (slot_earliest(&q->slots[id]) > until)
+                return UINT32_MAX;
+            keep_clock = false; /* an event will run, and the clock will pass start */
+        }
+        if (!pool_reserve(q, cascade_reserve(q, id))) {
+            sim_fail(s, "out of memory growing the event queue");
+            return UINT32_MAX;
+        }
+        cascade(q, id);
+    }
+    return UINT32_MAX;
+}
+
+/* Takes the first live entry of a level-0 slot out of the queue. */
+static struct sim_qent slot_pop(struct sim_queue *q, uint32_t id)
+{
+    struct sim_qslot *sl = &q->slots[id];
+    struct sim_qent e;
+    for (;;) {
+        if (sl->head_pos == CHUNK_ENTS) {
+            struct sim_qchunk *done = sl->head;
+            sl->head = done->next;
+            sl->head_pos = 0;
+            chunk_give(q, done);
+        }
+        e = sl->head->e[sl->head_pos++];
+        sl->held--;
+        if (e.t)
+            break;
+        q->dead--;
+    }
+    q->live--;
+    if (--sl->live == 0) {
+        q->dead -= sl->held;
+        slot_release(q, id);
+    } else {
+        uint32_t ahead = sl->head_pos + PREFETCH_AHEAD;
+        if (ahead < chunk_end(sl, sl->head))
+            __builtin_prefetch(sl->head->e[ahead].t, 1);
+    }
+    e.t->ent = NULL;
+    return e;
+}
+
+static bool queue_init(struct sim *s)
+{
+    struct sim_queue *q = &s->q;
+    q->slots = calloc(WHEEL_LEVELS * WHEEL_SLOTS, sizeof *q->slots);
+    q->bits = calloc(WHEEL_LEVELS * WHEEL_WORDS, sizeof *q->bits);
+    if (q->slots && q->bits)
+        return true;
+    free(q->slots);
+    free(q->bits);
+    q->slots = NULL;
+    q->bits = NULL;
+    return false;
+}
+
+static void queue_destroy(struct sim_queue *q)
+{
+    if (q->slots)
+        for (uint32_t w = 0; w < WHEEL_LEVELS * WHEEL_WORDS; w++)
+            for (uint64_t bits = q->bits[w]; bits; bits &= bits - 1) {
+                const struct sim_qslot *sl = &q->slots[w * 64 + __builtin_ctzll(bits)];
+                for (struct sim_qchunk *c = sl->head; c; c = c->next) {
+                    uint32_t end = chunk_end(sl, c);
+                    for (uint32_t i = c == sl->head ? sl->head_pos : 0; i < end; i++)
+                        if (c->e[i].t)
+                            c->e[i].t->ent = NULL; /* owners free their own objects */
+                }
+            }
+    for (uint32_t i = 0; i < q->nblocks; i++)
+        free(q->blocks[i]);
+    free(q->blocks);
+    free(q->slots);
+    free(q->bits);
+}
+
+size_t sim_queue_entries(const struct sim *s)
+{
+    return (size_t)s->q.live + s->q.dead;
 }
 
 void sim_timer_arm(struct sim *s, struct sim_timer *t, sim_time when)
 {
+    struct sim_queue *q = &s->q;
     if (when < s->now)
         when = s->now;
-    struct sim_heap_ent e = {.when = when, .seq = s->seq++, .t = t};
-    t->when = when;
-    if (sim_timer_armed(t)) {
-        /* Re-arm in place: the new key may move either way. */
-        uint32_t i = t->heap_idx;
-        if (i > 0 && ent_before(&e, &s->heap[(i - 1) / HEAP_ARITY]))
-            sift_up(s, i, e);
-        else
-            sift_down(s, i, e);
-        return;
-    }
-    if (!heap_reserve(s)) {
+    if ((!q->slots && !queue_init(s)) || !pool_reserve(q, 1)) {
         sim_fail(s, "out of memory growing the event queue");
         return;
     }
-    sift_up(s, s->heap_len++, e);
+    if (t->ent)
+        entry_kill(q, t->ent);
+    t->when = when;
+    t->ent = slot_append(q, slot_for((uint64_t)when, q->cur), (uint64_t)when, t);
 }
 
 void sim_timer_cancel(struct sim *s, struct sim_timer *t)
 {
-    if (!sim_timer_armed(t))
+    if (!t->ent)
         return;
-    assert(t->heap_idx < s->heap_len && s->heap[t->heap_idx].t == t);
-    heap_remove_at(s, t->heap_idx);
+    entry_kill(&s->q, t->ent);
+    t->ent = NULL;
 }
 
 static void oneshot_fire(void *ctx, sim_time now)
@@ -180,10 +500,7 @@ void sim_init(struct sim *s, uint64_t seed)
 
 void sim_destroy(struct sim *s)
 {
-    /* Detach anything still queued; owners free their own objects. */
-    for (uint32_t i = 0; i < s->heap_len; i++)
-        s->heap[i].t->heap_idx = SIM_TIMER_IDLE;
-    free(s->heap);
+    queue_destroy(&s->q);
     struct sim_oneshot_block *b = s->oneshot_blocks;
     while (b) {
         struct sim_oneshot_block *next = b->next;
@@ -208,17 +525,25 @@ void sim_fail(struct sim *s, const char *msg)
     s->stop_requested = true;
 }
 
+/* Runs the next event if it is due by `until`; see queue_due for keep_clock. */
+static bool step(struct sim *s, sim_time until, bool keep_clock)
+{
+    if (s->q.live == 0 || until < s->now)
+        return false;
+    uint32_t id = queue_due(s, (uint64_t)until, keep_clock);
+    if (id == UINT32_MAX)
+        return false;
+    struct sim_qent e = slot_pop(&s->q, id);
+    assert((sim_time)e.when >= s->now); /* time never goes backwards */
+    s->now = (sim_time)e.when;
+    s->events_executed++;
+    e.t->fn(e.t->ctx, s->now);
+    return true;
+}
+
 bool sim_step(struct sim *s, sim_time until)
 {
-    if (s->heap_len == 0 || s->heap[0].when > until)
-        return false;
-    struct sim_heap_ent top = s->heap[0];
-    assert(top.when >= s->now); /* time never goes backwards */
-    heap_remove_at(s, 0);
-    s->now = top.when;
-    s->events_executed++;
-    top.t->fn(top.t->ctx, top.when);
-    return true;
+    return step(s, until, true);
 }
 
 enum sim_status sim_run(struct sim *s, sim_time until)
@@ -227,7 +552,8 @@ enum sim_status sim_run(struct sim *s, sim_time until)
     while (!s->stop_requested) {
         if (s->event_limit && s->events_executed >= s->event_limit)
             return SIM_EVENT_LIMIT;
-        if (!sim_step(s, until))
+        /* The wheel may move up to `until`: the clock goes there when this ends. */
+        if (!step(s, until, false))
             break;
     }
     if (s->resource_error)

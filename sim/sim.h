@@ -13,13 +13,26 @@
 #include "timer.h"
 #include "trace.h"
 
-struct sim_heap_ent {
-    sim_time when;
-    uint64_t seq;
-    struct sim_timer *t;
-};
-
+struct sim_qslot;
+struct sim_qchunk;
 struct sim_oneshot;
+
+/* The event queue (sim.c): a hierarchical timing wheel on the nanosecond deadline.
+ * Each slot is a FIFO of entries in arming order; entries cancelled in place are
+ * dropped when their slot empties or, all at once, when they outnumber the live
+ * ones by more than a fixed slack. */
+struct sim_queue {
+    uint64_t cur;            /* wheel position: no entry is due before it */
+    uint32_t live;           /* armed timers */
+    uint32_t dead;           /* cancelled entries still held */
+    uint32_t level_mask;     /* bit L: level L has a slot with live entries */
+    uint32_t nfree;          /* chunks on the free list */
+    struct sim_qslot *slots; /* all levels' slots; allocated on first use */
+    uint64_t *bits;          /* per level, which slots hold live entries */
+    struct sim_qchunk *free_chunks;
+    void **blocks; /* chunk memory, freed by sim_destroy */
+    uint32_t nblocks, blocks_cap;
+};
 
 enum sim_status {
     SIM_DONE = 0,        /* reached `until`, or nothing left to do */
@@ -30,9 +43,7 @@ enum sim_status {
 
 struct sim {
     sim_time now;
-    uint64_t seq;
-    struct sim_heap_ent *heap;
-    uint32_t heap_len, heap_cap;
+    struct sim_queue q;
     struct sim_oneshot *oneshot_free;
     struct sim_oneshot_block *oneshot_blocks;
 
@@ -62,8 +73,12 @@ void sim_fail(struct sim *s, const char *msg);
 
 static inline uint32_t sim_pending(const struct sim *s)
 {
-    return s->heap_len;
+    return s->q.live;
 }
+
+/* Entries the queue holds, live and cancelled: never more than twice the pending
+ * timers plus a fixed slack (a figure for tests and statistics). */
+size_t sim_queue_entries(const struct sim *s);
 
 static inline struct trace_bus *sim_bus(struct sim *s)
 {

@@ -1,10 +1,10 @@
 /* Timers: the one way anything in a simulation makes time pass.
  *
  * A timer is embedded in its owner (a connection, a link, a frame in flight):
- * arming it allocates nothing.  Arming an armed timer moves its deadline
- * (O(log n)); cancelling removes it from the queue at once (O(log n)), so
- * cancelled timers never linger.  Timers that fire at the same instant run in
- * the order they were (last) armed. */
+ * arming it allocates nothing in the steady state.  Arming an armed timer moves
+ * its deadline, cancelling takes it out of the queue; both are O(1) (amortised),
+ * and the timer may be freed by its owner as soon as it is cancelled.  Timers
+ * that fire at the same instant run in the order they were (last) armed. */
 #ifndef SIM_TIMER_H
 #define SIM_TIMER_H
 
@@ -17,11 +17,11 @@ struct sim;
 
 typedef void (*sim_timer_fn)(void *ctx, sim_time now);
 
-#define SIM_TIMER_IDLE UINT32_MAX
+struct sim_qent;
 
 struct sim_timer {
     sim_time when;
-    uint32_t heap_idx; /* SIM_TIMER_IDLE when not armed */
+    struct sim_qent *ent; /* its entry in the event queue; NULL when not armed */
     sim_timer_fn fn;
     void *ctx;
 };
@@ -29,14 +29,14 @@ struct sim_timer {
 static inline void sim_timer_init(struct sim_timer *t, sim_timer_fn fn, void *ctx)
 {
     t->when = 0;
-    t->heap_idx = SIM_TIMER_IDLE;
+    t->ent = NULL;
     t->fn = fn;
     t->ctx = ctx;
 }
 
 static inline bool sim_timer_armed(const struct sim_timer *t)
 {
-    return t->heap_idx != SIM_TIMER_IDLE;
+    return t->ent != NULL;
 }
 
 /* Arms (or re-arms) t to fire at `when`; when < now is treated as now. */
