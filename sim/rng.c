@@ -34,8 +34,10 @@ void rng_seed_raw(struct rng *r, uint64_t seed)
 
 void rng_seed(struct rng *r, uint64_t seed, const char *name)
 {
-    uint64_t x = seed ^ rng_hash_name(name);
-    /* Mix once more so that seeds differing in few bits give unrelated streams. */
+    /* The seed is mixed before the name's hash joins it: a plain XOR of the
+     * two would give (seed, name) pairs with equal seed ^ hash one stream. */
+    uint64_t x = seed;
+    x = splitmix64(&x) ^ rng_hash_name(name);
     rng_seed_raw(r, splitmix64(&x));
 }
 

@@ -204,10 +204,10 @@ Test(tcp_e2e, transfer_1mb_intact)
     pair_fini(&p);
 }
 
-Test(tcp_e2e, transfer_over_1pct_loss_intact)
+Test(tcp_e2e, transfer_over_2pct_loss_intact)
 {
     struct pair p;
-    pair_init(&p, 0.01);
+    pair_init(&p, 0.02);
     struct retx_counter rc = {.sink = {.event = count_retx, .mask = TRACE_MASK(TRACE_RETX)}};
     trace_bus_add_sink(&p.sim.bus, &rc.sink);
     run_transfer(&p, 1 << 20);
