@@ -43,7 +43,7 @@
 #define LINK_MTU   1500u
 #define MAX_FRAME  (LINK_MTU + FRAME_ETH_HLEN)
 #define EVENT_CAP  2000000u /* a two-host world that runs this many events is stuck in a loop */
-#define CLIENT_TX  3000u    /* bytes the client sends before the fuzzed frames */
+#define CLIENT_TX  400u     /* bytes the client sends before the fuzzed frames */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -289,15 +289,20 @@ static void eth_header(uint8_t *d, const struct host_iface *to, const struct hos
     put16(d + 12, 0x0800);
 }
 
-static void ip_header(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto, struct cursor *c)
+struct ip_fields {
+    uint8_t proto, tos, ttl;
+    uint16_t id, frag; /* frag: flags and fragment offset */
+};
+
+static void ip_header(uint8_t *ip, uint32_t src, uint32_t dst, const struct ip_fields *x)
 {
     memset(ip, 0, IP4_HLEN);
     ip[0] = 0x45;
-    ip[1] = take8(c);          /* tos */
-    ip[8] = take8(c);          /* ttl */
-    put16(ip + 4, take16(c));  /* id */
-    put16(ip + 6, take16(c));  /* flags and fragment offset */
-    ip[9] = proto;
+    ip[1] = x->tos;
+    put16(ip + 4, x->id);
+    put16(ip + 6, x->frag);
+    ip[8] = x->ttl;
+    ip[9] = x->proto;
     put32(ip + 12, src);
     put32(ip + 16, dst);
 }
@@ -358,12 +363,16 @@ static struct frame *next_frame(struct fz_world *w, struct cursor *c, uint8_t ct
     }
     uint8_t *ip = d + FRAME_ETH_HLEN;
     if (mode == 2) {
-        ip_header(ip, src, dst, proto_of(take8(c)), c);
+        struct ip_fields x = {.proto = proto_of(take8(c))};
+        x.tos = take8(c);
+        x.ttl = take8(c);
+        x.id = take16(c);
+        x.frag = take16(c);
+        ip_header(ip, src, dst, &x);
         len += IP4_HLEN;
     } else if (mode == 3) {
-        ip_header(ip, src, dst, IP_PROTO_TCP, c);
-        ip[6] = 0x40; /* DF, not a fragment: this mode is about TCP */
-        ip[7] = 0;
+        /* DF and not a fragment: this mode is about TCP */
+        ip_header(ip, src, dst, &(struct ip_fields){.proto = IP_PROTO_TCP, .ttl = 64, .frag = 0x4000});
         len += IP4_HLEN;
         len += tcp_header(ip + IP4_HLEN, w, to_a, c, MAX_FRAME - len);
     }
