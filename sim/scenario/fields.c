@@ -30,8 +30,7 @@ static const char *type_name(const cJSON *n)
     return "an object";
 }
 
-bool ld_check_object(struct ld *l, const cJSON *obj, const char *what,
-                     const char *const *allowed)
+bool ld_check_object(struct ld *l, const cJSON *obj, const char *what, const char *const *allowed)
 {
     if (!cJSON_IsObject(obj)) {
         ld_err(l, obj, "%s must be an object, not %s", what, type_name(obj));
@@ -128,8 +127,8 @@ bool ld_uint_node(struct ld *l, const cJSON *n, uint64_t min, uint64_t max, uint
         return false;
     }
     if (!whole_number(n, &v) || v < min || v > max) {
-        ld_err(l, n, "%.17g is out of range [%llu, %llu]", n->valuedouble,
-               (unsigned long long)min, (unsigned long long)max);
+        ld_err(l, n, "%.17g is out of range [%llu, %llu]", n->valuedouble, (unsigned long long)min,
+               (unsigned long long)max);
         return false;
     }
     *out = v;
@@ -237,8 +236,7 @@ bool ld_size(struct ld *l, const cJSON *obj, const char *key, uint64_t max, uint
     return ok;
 }
 
-bool ld_double(struct ld *l, const cJSON *obj, const char *key, double min, double max,
-               double *out)
+bool ld_double(struct ld *l, const cJSON *obj, const char *key, double min, double max, double *out)
 {
     const cJSON *n = ld_get(obj, key);
     if (!n)
@@ -288,8 +286,7 @@ int ld_enum(struct ld *l, const cJSON *obj, const char *key, const char *const *
     const cJSON *node = ld_get(obj, key);
     const char *near = scn_closest(s, names, n);
     if (near)
-        FIELD_ERR(l, node, "unknown value \"%s\" (did you mean \"%s\"?); one of %s", s, near,
-                  list);
+        FIELD_ERR(l, node, "unknown value \"%s\" (did you mean \"%s\"?); one of %s", s, near, list);
     else
         FIELD_ERR(l, node, "unknown value \"%s\"; expected one of %s", s, list);
     return -1;

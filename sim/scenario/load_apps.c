@@ -98,8 +98,8 @@ static bool ld_target(struct ld *l, const cJSON *obj, const char *key, bool with
         return false;
     }
     if (scn_path_hops(l, peer, src, NULL) < 0) {
-        ld_err_at(l, n, key, "no route back from host \"%s\" to \"%s\" (%s)",
-                  sc->hosts[peer].name, sc->hosts[a->host].name, dec_ip_str(src, b));
+        ld_err_at(l, n, key, "no route back from host \"%s\" to \"%s\" (%s)", sc->hosts[peer].name,
+                  sc->hosts[a->host].name, dec_ip_str(src, b));
         return false;
     }
     return true;
@@ -132,8 +132,7 @@ static void ld_tcp_server(struct ld *l, const cJSON *obj, struct scn_app *a)
     ld_rate(l, obj, "read_rate", &c->read_rate_bps);
 }
 
-static void ld_script(struct ld *l, const cJSON *obj, struct app_tcp_client_cfg *c,
-                      uint64_t *total)
+static void ld_script(struct ld *l, const cJSON *obj, struct app_tcp_client_cfg *c, uint64_t *total)
 {
     const cJSON *arr;
     uint32_t n;
@@ -368,8 +367,10 @@ static void check_ports(struct ld *l, const cJSON *arr)
         const cJSON *obj = cJSON_GetArrayItem(arr, (int)v[k].app);
         size_t mark = ld_push_key(l, "apps");
         ld_push_index(l, v[k].app);
-        ld_err_at(l, ld_get(obj, "port"), "port", "%s port %u on host \"%s\" is already used by "
-                  "app \"%s\"", v[k].proto ? "TCP" : "UDP", v[k].port, sc->hosts[v[k].host].name,
+        ld_err_at(l, ld_get(obj, "port"), "port",
+                  "%s port %u on host \"%s\" is already used by "
+                  "app \"%s\"",
+                  v[k].proto ? "TCP" : "UDP", v[k].port, sc->hosts[v[k].host].name,
                   sc->apps[v[k - 1].app].id);
         ld_pop(l, mark);
     }

@@ -54,8 +54,8 @@ static int ld_side(struct ld *l, const cJSON *obj, const char *key, uint32_t k)
     return -1;
 }
 
-static const char *const fault_fields[] = {"link", "from", "drop", "delay", "duplicate", "corrupt",
-                                           NULL};
+static const char *const fault_fields[] = {"link",      "from",    "drop", "delay",
+                                           "duplicate", "corrupt", NULL};
 static const char *const action_names[] = {"drop", "delay", "duplicate", "corrupt"};
 
 static bool ld_fault(struct ld *l, const cJSON *obj, struct scn_fault *out)
@@ -78,7 +78,8 @@ static bool ld_fault(struct ld *l, const cJSON *obj, struct scn_fault *out)
         }
     }
     if (act < 0) {
-        ld_err(l, obj, "a fault needs an action: \"drop\", \"delay\", \"duplicate\" or \"corrupt\"");
+        ld_err(l, obj,
+               "a fault needs an action: \"drop\", \"delay\", \"duplicate\" or \"corrupt\"");
         return false;
     }
     const cJSON *f = ld_get(obj, action_names[act]);
@@ -142,9 +143,9 @@ struct raw_event {
 
 static const char *const link_event_fields[] = {"at", "link", "do", "set", "dir", NULL};
 static const char *const app_event_fields[] = {"at", "app", "do", "bytes", NULL};
-static const char *const set_fields[] = {"delay",     "jitter",  "rate",    "queue",  "mtu",
-                                         "loss",      "duplicate", "reorder", "corrupt", "a_to_b",
-                                         "b_to_a",    NULL};
+static const char *const set_fields[] = {"delay",   "jitter", "rate",      "queue",
+                                         "mtu",     "loss",   "duplicate", "reorder",
+                                         "corrupt", "a_to_b", "b_to_a",    NULL};
 
 static bool ld_link_event(struct ld *l, const cJSON *obj, struct raw_event *r)
 {

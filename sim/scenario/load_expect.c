@@ -53,8 +53,8 @@ static bool ld_value(struct ld *l, const cJSON *n, enum val_kind vk, int64_t *ou
 }
 
 /* A bound of an object: obj[key] into *v. */
-static bool ld_bound(struct ld *l, const cJSON *obj, const char *key, enum val_kind vk,
-                     bool *has, int64_t *v)
+static bool ld_bound(struct ld *l, const cJSON *obj, const char *key, enum val_kind vk, bool *has,
+                     int64_t *v)
 {
     const cJSON *n = ld_get(obj, key);
     if (!n)
@@ -120,7 +120,8 @@ static bool ld_state_node(struct ld *l, const cJSON *n, enum tcp_state *out)
     const char *names[TCP_STATE_COUNT];
     for (int i = 0; i < TCP_STATE_COUNT; i++)
         names[i] = tcp_state_name((enum tcp_state)i);
-    const char *near = cJSON_IsString(n) ? scn_closest(n->valuestring, names, TCP_STATE_COUNT) : NULL;
+    const char *near =
+        cJSON_IsString(n) ? scn_closest(n->valuestring, names, TCP_STATE_COUNT) : NULL;
     if (near)
         ld_err(l, n, "unknown TCP state \"%s\" (did you mean \"%s\"?)", n->valuestring, near);
     else
@@ -290,8 +291,7 @@ static bool ld_expect_body(struct ld *l, const cJSON *obj, struct scn_expect *e)
         return ok;
     case SCN_EXP_RECEIVED:
         ok = ld_app_of(l, obj, e, "\"received\" applies to tcp_server, tcp_client and udp_sink",
-                       BIT(SCN_APP_TCP_SERVER) | BIT(SCN_APP_TCP_CLIENT) |
-                           BIT(SCN_APP_UDP_SINK));
+                       BIT(SCN_APP_TCP_SERVER) | BIT(SCN_APP_TCP_CLIENT) | BIT(SCN_APP_UDP_SINK));
         return both(ok, ld_cmp(l, obj, "received", VAL_SIZE, false, &e->cmp));
     case SCN_EXP_RETRANSMITS:
         return both(ld_conn_of(l, obj, e),

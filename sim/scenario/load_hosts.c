@@ -7,10 +7,11 @@
 #include "scn_internal.h"
 
 static const char *const tcp_fields[] = {
-    "mss",        "initial_window", "cc",        "delayed_ack", "nagle",      "sack",
-    "window_scale", "timestamps",   "min_rto",   "max_rto",     "initial_rto", "msl",
-    "sndbuf",     "rcvbuf",         "syn_retries", "synack_retries", "retries2", "backlog",
-    "keepalive",  NULL};
+    "mss",      "initial_window", "cc",           "delayed_ack",
+    "nagle",    "sack",           "window_scale", "timestamps",
+    "min_rto",  "max_rto",        "initial_rto",  "msl",
+    "sndbuf",   "rcvbuf",         "syn_retries",  "synack_retries",
+    "retries2", "backlog",        "keepalive",    NULL};
 
 /* A time, or false for "off" (0). */
 static void time_or_off(struct ld *l, const cJSON *obj, const char *key, sim_time *out)
@@ -97,8 +98,8 @@ void ld_tcp_config(struct ld *l, const cJSON *obj, struct tcp_config *c)
     time_or_off(l, obj, "keepalive", &c->keepalive);
 }
 
-static const char *const host_fields[] = {"name", "forward", "pos",    "tcp",
-                                          "interfaces", "routes", NULL};
+static const char *const host_fields[] = {"name",       "forward", "pos", "tcp",
+                                          "interfaces", "routes",  NULL};
 
 static void ld_pos(struct ld *l, const cJSON *h, struct scn_host *out)
 {

@@ -134,9 +134,9 @@ void ld_link_dirs(struct ld *l, const cJSON *obj, struct link_params dir[2])
     }
 }
 
-static const char *const link_fields[] = {"name",    "a",         "b",       "delay",   "jitter",
-                                          "rate",    "queue",     "mtu",     "loss",    "duplicate",
-                                          "reorder", "corrupt",   "a_to_b",  "b_to_a",  NULL};
+static const char *const link_fields[] = {"name",    "a",       "b",      "delay",  "jitter",
+                                          "rate",    "queue",   "mtu",    "loss",   "duplicate",
+                                          "reorder", "corrupt", "a_to_b", "b_to_a", NULL};
 
 static void ld_link(struct ld *l, const cJSON *obj, const struct link_params base[2],
                     struct scn_link *out)
@@ -239,9 +239,9 @@ void ld_links(struct ld *l, const cJSON *root, const cJSON *defaults)
     base[1] = base[0];
     const cJSON *dl = ld_get(defaults, "link");
     if (dl) {
-        static const char *const fields[] = {"delay",   "jitter",  "rate",   "queue",
-                                             "mtu",     "loss",    "duplicate", "reorder",
-                                             "corrupt", "a_to_b",  "b_to_a", NULL};
+        static const char *const fields[] = {"delay",   "jitter", "rate",      "queue",
+                                             "mtu",     "loss",   "duplicate", "reorder",
+                                             "corrupt", "a_to_b", "b_to_a",    NULL};
         size_t mark = ld_push_key(l, "defaults");
         ld_push_key(l, "link");
         if (ld_check_object(l, dl, "link defaults", fields))

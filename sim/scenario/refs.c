@@ -72,9 +72,9 @@ uint32_t ld_ref_app(struct ld *l, const cJSON *obj, const char *key)
     const struct scenario *sc = l->sc;
     uint32_t i = scenario_app_index(sc, s);
     if (i == UINT32_MAX)
-        unknown(l, ld_get(obj, key), key, "app", s,
-                closest_in(s, sc->apps, sc->n_apps, sizeof *sc->apps,
-                           offsetof(struct scn_app, id)));
+        unknown(
+            l, ld_get(obj, key), key, "app", s,
+            closest_in(s, sc->apps, sc->n_apps, sizeof *sc->apps, offsetof(struct scn_app, id)));
     return i;
 }
 
@@ -99,8 +99,7 @@ static bool split_accepted(const char *s, char *base, size_t cap, uint64_t *k)
     return *p == '\0';
 }
 
-bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app,
-                 const char **conn)
+bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app, const char **conn)
 {
     const char *s;
     if (!ld_string(l, obj, key, &s))
@@ -119,8 +118,7 @@ bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app,
         }
         uint32_t i = scenario_app_index(sc, base);
         if (i == UINT32_MAX || sc->apps[i].type != SCN_APP_TCP_SERVER) {
-            ld_err_at(l, n, key, "unknown connection \"%s\": \"%s\" is not a tcp_server", s,
-                      base);
+            ld_err_at(l, n, key, "unknown connection \"%s\": \"%s\" is not a tcp_server", s, base);
             return false;
         }
         *app = i;
@@ -129,9 +127,9 @@ bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app,
     }
     uint32_t i = scenario_app_index(sc, s);
     if (i == UINT32_MAX) {
-        unknown(l, n, key, "connection", s,
-                closest_in(s, sc->apps, sc->n_apps, sizeof *sc->apps,
-                           offsetof(struct scn_app, id)));
+        unknown(
+            l, n, key, "connection", s,
+            closest_in(s, sc->apps, sc->n_apps, sizeof *sc->apps, offsetof(struct scn_app, id)));
         return false;
     }
     if (sc->apps[i].type != SCN_APP_TCP_CLIENT && sc->apps[i].type != SCN_APP_TCP_SERVER) {

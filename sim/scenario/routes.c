@@ -236,7 +236,8 @@ bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip,
         int hops = scn_path_hops(l, from, cand, NULL);
         /* Equal hops: an address on a subnet `from` is on is the nearer. */
         bool connected = connected_to(sc, from, cand);
-        if (hops >= 0 && (best < 0 || hops < best || (hops == best && connected && !best_connected))) {
+        if (hops >= 0 &&
+            (best < 0 || hops < best || (hops == best && connected && !best_connected))) {
             best = hops;
             best_connected = connected;
             *ip = cand;
@@ -485,8 +486,7 @@ static bool ld_route(struct ld *l, uint32_t h, const cJSON *obj, struct scn_rout
     }
     uint32_t via_host;
     if (!scn_resolve(l, h, v, &via, &via_host)) {
-        ld_err_at(l, ld_get(obj, "via"), "via", "invalid gateway \"%s\": expected an address",
-                  v);
+        ld_err_at(l, ld_get(obj, "via"), "via", "invalid gateway \"%s\": expected an address", v);
         return false;
     }
     if (!connected_to(sc, h, via) || owns_ip(sc, h, via)) {

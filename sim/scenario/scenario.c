@@ -20,10 +20,9 @@ const char *scn_app_type_name(enum scn_app_type t)
     return (unsigned)t < 6 ? app_type_names[t] : "?";
 }
 
-static const char *const top_fields[] = {"$schema", "name",   "title",  "description",
-                                         "seed",    "duration", "defaults", "hosts",
-                                         "links",   "apps",   "faults", "events",
-                                         "expect",  NULL};
+static const char *const top_fields[] = {"$schema",  "name",     "title",  "description", "seed",
+                                         "duration", "defaults", "hosts",  "links",       "apps",
+                                         "faults",   "events",   "expect", NULL};
 
 /* "dir/lab.json" -> "lab" */
 static char *stem_of(const char *file)

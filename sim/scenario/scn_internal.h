@@ -93,8 +93,7 @@ const char *scn_closest(const char *s, const char *const *names, uint32_t n);
 
 /* Reports every member of obj not in `allowed` (NULL-terminated), with a
  * suggestion, and every duplicate member.  False if obj is not an object. */
-bool ld_check_object(struct ld *l, const cJSON *obj, const char *what,
-                     const char *const *allowed);
+bool ld_check_object(struct ld *l, const cJSON *obj, const char *what, const char *const *allowed);
 bool ld_require(struct ld *l, const cJSON *obj, const char *key);
 const cJSON *ld_get(const cJSON *obj, const char *key);
 
@@ -112,8 +111,7 @@ bool ld_prob(struct ld *l, const cJSON *obj, const char *key, double *out);
 bool ld_double(struct ld *l, const cJSON *obj, const char *key, double min, double max,
                double *out);
 /* Returns the index of the matching name in `names` or -1 (reported with a suggestion). */
-int ld_enum(struct ld *l, const cJSON *obj, const char *key, const char *const *names,
-            uint32_t n);
+int ld_enum(struct ld *l, const cJSON *obj, const char *key, const char *const *names, uint32_t n);
 /* An array member; false when absent; reports a non-array or more than max items. */
 bool ld_array(struct ld *l, const cJSON *obj, const char *key, uint32_t max, const char *what,
               const cJSON **arr, uint32_t *n);
@@ -183,8 +181,7 @@ bool scn_parse_ip(const char *s, uint32_t *ip, int *prefix);
 /* Resolves a host name or dotted address seen from host `from`: a name gives
  * the host's address nearest to `from` (fewest hops), or its first.  False
  * when it is neither (reported by the caller). */
-bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip,
-                 uint32_t *host);
+bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip, uint32_t *host);
 void ld_net_free(struct ld *l);
 
 /* A filter (faults, count expectations): reads proto, tcp_flags, seq, len. */
@@ -199,7 +196,6 @@ uint32_t ld_ref_link(struct ld *l, const cJSON *obj, const char *key);
 uint32_t ld_ref_app(struct ld *l, const cJSON *obj, const char *key);
 /* A connection name: a tcp_client id, a tcp_server id, or "<server>#k";
  * stores the app index in *app. */
-bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app,
-                 const char **conn);
+bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app, const char **conn);
 
 #endif

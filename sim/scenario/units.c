@@ -57,13 +57,8 @@ static bool parse_with_unit(const char *s, const struct unit *units, uint64_t ma
 }
 
 static const struct unit time_units[] = {
-    {"ns", 1},
-    {"us", 1000},
-    {"\xc2\xb5s", 1000}, /* µs */
-    {"ms", 1000000},
-    {"s", 1000000000},
-    {"min", 60ull * 1000000000},
-    {"h", 3600ull * 1000000000},
+    {"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000}, /* µs */
+    {"ms", 1000000}, {"s", 1000000000}, {"min", 60ull * 1000000000}, {"h", 3600ull * 1000000000},
     {NULL, 0},
 };
 
@@ -77,12 +72,8 @@ bool scn_parse_time(const char *s, sim_time *out)
 }
 
 static const struct unit rate_units[] = {
-    {"bps", 1},
-    {"kbps", 1000},
-    {"Kbps", 1000},
-    {"Mbps", 1000000},
-    {"Gbps", 1000000000},
-    {"Tbps", 1000000000000ull},
+    {"bps", 1},        {"kbps", 1000},       {"Kbps", 1000},
+    {"Mbps", 1000000}, {"Gbps", 1000000000}, {"Tbps", 1000000000000ull},
     {NULL, 0},
 };
 

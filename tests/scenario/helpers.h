@@ -62,8 +62,9 @@ static inline void assert_error(const char *json, const char *want)
     "\"links\": [{\"name\": \"wire\", \"a\": \"client\", \"b\": \"server\", \"delay\": \"1ms\"}]"
 
 #define SERVER_AND_CLIENT                                                                          \
-    "\"apps\": [{\"id\": \"srv\", \"host\": \"server\", \"type\": \"tcp_server\", \"port\": 80},\n" \
-    "  {\"id\": \"c1\", \"host\": \"client\", \"type\": \"tcp_client\", \"connect\": "            \
+    "\"apps\": [{\"id\": \"srv\", \"host\": \"server\", \"type\": \"tcp_server\", \"port\": "      \
+    "80},\n"                                                                                       \
+    "  {\"id\": \"c1\", \"host\": \"client\", \"type\": \"tcp_client\", \"connect\": "             \
     "\"server:80\", \"send\": 1000}]"
 
 #endif

@@ -106,7 +106,8 @@ Test(jpos, valid_texts_pass_the_syntax_check)
 
 Test(diag, syntax_error_has_file_line_col_and_expectation)
 {
-    char *msg = load_err("{\n  \"name\": \"x\",\n  \"hosts\": [{\"name\": \"a\"},, {\"name\": \"b\"}]\n}");
+    char *msg =
+        load_err("{\n  \"name\": \"x\",\n  \"hosts\": [{\"name\": \"a\"},, {\"name\": \"b\"}]\n}");
     cr_assert_str_eq(msg, "t.json:3:27: error: expected a value\n");
     free(msg);
 }
@@ -293,8 +294,7 @@ Test(diag, accept_bad_files_name_the_place)
         char *msg = load_accept_bad(cases[i][0]);
         if (!msg)
             continue; /* the shared folder is not everywhere */
-        cr_assert(strstr(msg, cases[i][1]), "%s: \"%s\" not in\n%s", cases[i][0], cases[i][1],
-                  msg);
+        cr_assert(strstr(msg, cases[i][1]), "%s: \"%s\" not in\n%s", cases[i][0], cases[i][1], msg);
         free(msg);
     }
 }

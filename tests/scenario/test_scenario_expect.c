@@ -2,10 +2,11 @@
 #include "helpers.h"
 
 #define WORLD                                                                                      \
-    TWO_HOSTS ",\n\"apps\": [{\"id\": \"srv\", \"host\": \"server\", \"type\": \"tcp_server\", "  \
-              "\"port\": 80},\n  {\"id\": \"c1\", \"host\": \"client\", \"type\": \"tcp_client\", " \
-              "\"connect\": \"server:80\", \"send\": 1000},\n  {\"id\": \"p\", \"host\": "         \
-              "\"client\", \"type\": \"ping\", \"to\": \"server\"}],\n"
+    TWO_HOSTS                                                                                      \
+        ",\n\"apps\": [{\"id\": \"srv\", \"host\": \"server\", \"type\": \"tcp_server\", "         \
+        "\"port\": 80},\n  {\"id\": \"c1\", \"host\": \"client\", \"type\": \"tcp_client\", "      \
+        "\"connect\": \"server:80\", \"send\": 1000},\n  {\"id\": \"p\", \"host\": "               \
+        "\"client\", \"type\": \"ping\", \"to\": \"server\"}],\n"
 
 static struct scenario *load_expect(const char *expect_json)
 {
@@ -23,10 +24,10 @@ static void expect_error(const char *expect_json, const char *want)
 
 Test(expect, states_exact_and_subsequence)
 {
-    struct scenario *sc = load_expect(
-        "{\"conn\": \"c1\", \"states\": [\"CLOSED\", \"SYN_SENT\", \"ESTABLISHED\"]},\n"
-        "{\"conn\": \"srv#1\", \"states\": [\"LISTEN\", \"TIME_WAIT\"], \"match\": "
-        "\"subsequence\"}");
+    struct scenario *sc =
+        load_expect("{\"conn\": \"c1\", \"states\": [\"CLOSED\", \"SYN_SENT\", \"ESTABLISHED\"]},\n"
+                    "{\"conn\": \"srv#1\", \"states\": [\"LISTEN\", \"TIME_WAIT\"], \"match\": "
+                    "\"subsequence\"}");
     cr_assert_eq(sc->n_expects, 2);
     const struct scn_expect *e = &sc->expects[0];
     cr_assert_eq(e->kind, SCN_EXP_STATES);
@@ -186,7 +187,8 @@ Test(expect, malformed_expectations)
                  "expect[0].states[0]: unknown TCP state \"SYN_SEND\" (did you mean "
                  "\"SYN_SENT\"?)");
     expect_error("{\"conn\": \"c1\", \"outcome\": \"ok\"}", "expect[0].outcome: unknown value");
-    expect_error("{\"count\": {\"link\": \"wire\"}}", "a count needs \"equals\", \"min\" or \"max\"");
+    expect_error("{\"count\": {\"link\": \"wire\"}}",
+                 "a count needs \"equals\", \"min\" or \"max\"");
     expect_error("{\"conn\": \"c1\", \"retransmits\": {\"min\": 3, \"max\": 1}}",
                  "\"min\" is larger than \"max\"");
     expect_error("{\"app\": \"p\", \"rtt\": \"2ms\"}", "expect[0].rtt: expected {\"min\"");

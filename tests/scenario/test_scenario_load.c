@@ -19,9 +19,10 @@ Test(load, top_level_defaults)
 
 Test(load, top_level_fields)
 {
-    struct scenario *sc = load_ok("{\"$schema\": \"../schema.json\", \"name\": \"n\", \"title\": "
-                                  "\"T\", \"seed\": 7, \"duration\": \"1.5s\", \"description\": "
-                                  "{\"en\": \"E\", \"ko\": \"K\"}, \"hosts\": [{\"name\": \"a\"}]}");
+    struct scenario *sc =
+        load_ok("{\"$schema\": \"../schema.json\", \"name\": \"n\", \"title\": "
+                "\"T\", \"seed\": 7, \"duration\": \"1.5s\", \"description\": "
+                "{\"en\": \"E\", \"ko\": \"K\"}, \"hosts\": [{\"name\": \"a\"}]}");
     cr_assert_str_eq(sc->title, "T");
     cr_assert_eq(sc->seed, 7);
     cr_assert_eq(sc->duration, 1500 * SIM_MS);
@@ -46,7 +47,8 @@ Test(load, host_tcp_settings_over_defaults)
     struct scenario *sc = load_ok(
         "{\"defaults\": {\"tcp\": {\"mss\": 1000, \"sack\": false, \"min_rto\": \"200ms\"}},\n"
         "\"hosts\": [{\"name\": \"a\", \"forward\": true, \"pos\": [0.25, 1], \"tcp\": {\"mss\": "
-        "536, \"cc\": \"cubic\", \"delayed_ack\": false, \"nagle\": false, \"window_scale\": false, "
+        "536, \"cc\": \"cubic\", \"delayed_ack\": false, \"nagle\": false, \"window_scale\": "
+        "false, "
         "\"timestamps\": false, \"msl\": \"1s\", \"sndbuf\": \"64KiB\", \"rcvbuf\": 8192, "
         "\"initial_window\": 4, \"syn_retries\": 2, \"keepalive\": \"10s\"}}, {\"name\": \"b\"}]}");
     const struct tcp_config *a = &sc->hosts[0].tcp, *b = &sc->hosts[1].tcp;
@@ -218,7 +220,8 @@ Test(load, client_defaults)
 Test(load, udp_ping_traceroute)
 {
     struct scenario *sc = load_ok(
-        "{" TWO_HOSTS ",\n\"apps\": [{\"id\": \"rx\", \"host\": \"server\", \"type\": \"udp_sink\", "
+        "{" TWO_HOSTS
+        ",\n\"apps\": [{\"id\": \"rx\", \"host\": \"server\", \"type\": \"udp_sink\", "
         "\"port\": 9000}, {\"id\": \"tx\", \"host\": \"client\", \"type\": \"udp_sender\", \"to\": "
         "\"server:9000\", \"count\": 20, \"size\": 100, \"interval\": \"10ms\", \"port\": 5000, "
         "\"at\": \"1s\"},\n{\"id\": \"p\", \"host\": \"client\", \"type\": \"ping\", \"to\": "
@@ -280,11 +283,11 @@ Test(load, a_port_used_twice_on_a_host)
                  "\"tcp_server\", \"port\": 80}]}",
                  "apps[1].port: TCP port 80 on host \"server\" is already used by app \"s1\"");
     /* the same number over UDP, or on another host, is fine */
-    struct scenario *sc = load_ok(
-        "{" TWO_HOSTS ",\n\"apps\": [{\"id\": \"s1\", \"host\": \"server\", \"type\": "
-        "\"tcp_server\", \"port\": 80}, {\"id\": \"s2\", \"host\": \"server\", \"type\": "
-        "\"udp_sink\", \"port\": 80}, {\"id\": \"s3\", \"host\": \"client\", \"type\": "
-        "\"tcp_server\", \"port\": 80}]}");
+    struct scenario *sc =
+        load_ok("{" TWO_HOSTS ",\n\"apps\": [{\"id\": \"s1\", \"host\": \"server\", \"type\": "
+                "\"tcp_server\", \"port\": 80}, {\"id\": \"s2\", \"host\": \"server\", \"type\": "
+                "\"udp_sink\", \"port\": 80}, {\"id\": \"s3\", \"host\": \"client\", \"type\": "
+                "\"tcp_server\", \"port\": 80}]}");
     scenario_free(sc);
 }
 
@@ -344,7 +347,8 @@ Test(load, fault_errors)
 Test(load, events_sorted_by_time_stably)
 {
     struct scenario *sc = load_ok(
-        "{" TWO_HOSTS ",\n" SERVER_AND_CLIENT ",\n\"events\": [{\"at\": \"3s\", \"link\": \"wire\", "
+        "{" TWO_HOSTS ",\n" SERVER_AND_CLIENT
+        ",\n\"events\": [{\"at\": \"3s\", \"link\": \"wire\", "
         "\"do\": \"up\"}, {\"at\": \"1s\", \"link\": \"wire\", \"do\": \"down\"}, {\"at\": \"3s\", "
         "\"app\": \"c1\", \"do\": \"send\", \"bytes\": 500}, {\"at\": \"2s\", \"app\": \"srv#1\", "
         "\"do\": \"close\"}, {\"at\": \"3s\", \"app\": \"c1\", \"do\": \"abort\"}]}");

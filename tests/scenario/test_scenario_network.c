@@ -6,9 +6,9 @@
 
 /* client - router - server, with whatever the test adds. */
 #define CHAIN(extra_hosts_fields)                                                                  \
-    "{\"hosts\": [{\"name\": \"client\"}, {\"name\": \"r\", \"forward\": true}, "                 \
-    "{\"name\": \"server\"" extra_hosts_fields "}],\n"                                           \
-    "\"links\": [{\"name\": \"l1\", \"a\": \"client\", \"b\": \"r\"}, "                           \
+    "{\"hosts\": [{\"name\": \"client\"}, {\"name\": \"r\", \"forward\": true}, "                  \
+    "{\"name\": \"server\"" extra_hosts_fields "}],\n"                                             \
+    "\"links\": [{\"name\": \"l1\", \"a\": \"client\", \"b\": \"r\"}, "                            \
     "{\"name\": \"l2\", \"a\": \"r\", \"b\": \"server\"}]"
 
 static const struct scn_route *route_to(const struct scn_host *h, uint32_t dest, uint8_t len)
@@ -72,12 +72,13 @@ Test(network, no_route_through_a_host_that_does_not_forward)
 Test(network, shortest_path_wins_over_a_longer_one)
 {
     /* a - r1 - b directly, and a - r2 - r3 - b: a reaches b's subnet via r1. */
-    struct scenario *sc = load_ok(
-        "{\"hosts\": [{\"name\": \"a\"}, {\"name\": \"r2\", \"forward\": true}, "
-        "{\"name\": \"r3\", \"forward\": true}, {\"name\": \"r1\", \"forward\": true}, "
-        "{\"name\": \"b\"}],\n"
-        "\"links\": [{\"a\": \"a\", \"b\": \"r2\"}, {\"a\": \"r2\", \"b\": \"r3\"}, "
-        "{\"a\": \"r3\", \"b\": \"b\"}, {\"a\": \"a\", \"b\": \"r1\"}, {\"a\": \"r1\", \"b\": \"b\"}]}");
+    struct scenario *sc =
+        load_ok("{\"hosts\": [{\"name\": \"a\"}, {\"name\": \"r2\", \"forward\": true}, "
+                "{\"name\": \"r3\", \"forward\": true}, {\"name\": \"r1\", \"forward\": true}, "
+                "{\"name\": \"b\"}],\n"
+                "\"links\": [{\"a\": \"a\", \"b\": \"r2\"}, {\"a\": \"r2\", \"b\": \"r3\"}, "
+                "{\"a\": \"r3\", \"b\": \"b\"}, {\"a\": \"a\", \"b\": \"r1\"}, {\"a\": \"r1\", "
+                "\"b\": \"b\"}]}");
     const struct scn_host *a = &sc->hosts[0];
     /* subnet of r1-b is 10.0.4.0/24: reached through r1 (10.0.3.2) */
     const struct scn_route *rt = route_to(a, IP(10, 0, 4, 0), 24);
@@ -95,7 +96,8 @@ Test(network, explicit_interfaces_and_the_other_end_takes_the_lowest_free_addres
     struct scenario *sc =
         load_ok("{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w\", \"ip\": "
                 "\"192.168.5.1/24\"}]}, {\"name\": \"b\"}],\n"
-                "\"links\": [{\"name\": \"w\", \"a\": \"b\", \"b\": \"a\"}, {\"a\": \"a\", \"b\": \"b\"}]}");
+                "\"links\": [{\"name\": \"w\", \"a\": \"b\", \"b\": \"a\"}, {\"a\": \"a\", \"b\": "
+                "\"b\"}]}");
     cr_assert_eq(sc->links[0].end[1].ip, IP(192, 168, 5, 1));
     cr_assert_eq(sc->links[0].end[0].ip, IP(192, 168, 5, 2));
     cr_assert_eq(sc->links[0].end[0].prefix_len, 24);
@@ -108,27 +110,30 @@ Test(network, auto_numbering_skips_subnets_used_explicitly)
     struct scenario *sc =
         load_ok("{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w\", \"ip\": "
                 "\"10.0.0.5/16\"}]}, {\"name\": \"b\"}],\n"
-                "\"links\": [{\"name\": \"w\", \"a\": \"a\", \"b\": \"b\"}, {\"a\": \"a\", \"b\": \"b\"}]}");
+                "\"links\": [{\"name\": \"w\", \"a\": \"a\", \"b\": \"b\"}, {\"a\": \"a\", \"b\": "
+                "\"b\"}]}");
     cr_assert_eq(sc->links[1].end[0].ip, IP(10, 1, 0, 1));
     scenario_free(sc);
 }
 
 Test(network, overlapping_subnets_are_an_error)
 {
-    assert_error("{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w1\", \"ip\": "
-                 "\"10.9.0.1/16\"}, {\"link\": \"w2\", \"ip\": \"10.9.3.1/24\"}]}, {\"name\": \"b\"}],\n"
-                 "\"links\": [{\"name\": \"w1\", \"a\": \"a\", \"b\": \"b\"}, {\"name\": \"w2\", \"a\": "
-                 "\"a\", \"b\": \"b\"}]}",
-                 "hosts[0].interfaces[1].ip: subnet 10.9.3.0 of link \"w2\" overlaps subnet 10.9.0.0 "
-                 "of link \"w1\"");
+    assert_error(
+        "{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w1\", \"ip\": "
+        "\"10.9.0.1/16\"}, {\"link\": \"w2\", \"ip\": \"10.9.3.1/24\"}]}, {\"name\": \"b\"}],\n"
+        "\"links\": [{\"name\": \"w1\", \"a\": \"a\", \"b\": \"b\"}, {\"name\": \"w2\", \"a\": "
+        "\"a\", \"b\": \"b\"}]}",
+        "hosts[0].interfaces[1].ip: subnet 10.9.3.0 of link \"w2\" overlaps subnet 10.9.0.0 "
+        "of link \"w1\"");
 }
 
 Test(network, ends_on_different_subnets_are_an_error)
 {
-    assert_error("{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w\", \"ip\": "
-                 "\"10.9.0.1/24\"}]}, {\"name\": \"b\", \"interfaces\": [{\"link\": \"w\", \"ip\": "
-                 "\"10.8.0.1/24\"}]}],\n\"links\": [{\"name\": \"w\", \"a\": \"a\", \"b\": \"b\"}]}",
-                 "are not on the same subnet");
+    assert_error(
+        "{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w\", \"ip\": "
+        "\"10.9.0.1/24\"}]}, {\"name\": \"b\", \"interfaces\": [{\"link\": \"w\", \"ip\": "
+        "\"10.8.0.1/24\"}]}],\n\"links\": [{\"name\": \"w\", \"a\": \"a\", \"b\": \"b\"}]}",
+        "are not on the same subnet");
 }
 
 Test(network, interface_on_a_link_the_host_is_not_on)
@@ -148,10 +153,11 @@ Test(network, invalid_interface_addresses)
                             {"10.0.0.1/32", "needs /1 to /30"}};
     for (size_t i = 0; i < 5; i++) {
         char text[512];
-        snprintf(text, sizeof text,
-                 "{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w\", \"ip\": \"%s\"}]},"
-                 " {\"name\": \"b\"}], \"links\": [{\"name\": \"w\", \"a\": \"a\", \"b\": \"b\"}]}",
-                 bad[i][0]);
+        snprintf(
+            text, sizeof text,
+            "{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"w\", \"ip\": \"%s\"}]},"
+            " {\"name\": \"b\"}], \"links\": [{\"name\": \"w\", \"a\": \"a\", \"b\": \"b\"}]}",
+            bad[i][0]);
         assert_error(text, bad[i][1]);
     }
 }
@@ -186,8 +192,9 @@ Test(network, route_dest_with_host_bits_is_an_error)
 
 Test(network, empty_routes_means_connected_subnets_only)
 {
-    char *msg = load_err(CHAIN(", \"routes\": []") ",\n\"apps\": [{\"id\": \"p\", \"host\": "
-                               "\"client\", \"type\": \"ping\", \"to\": \"server\"}]}");
+    char *msg =
+        load_err(CHAIN(", \"routes\": []") ",\n\"apps\": [{\"id\": \"p\", \"host\": "
+                                           "\"client\", \"type\": \"ping\", \"to\": \"server\"}]}");
     cr_assert(strstr(msg, "apps[0].to: no route back from host \"server\" to \"client\" "
                           "(10.0.0.1)"),
               "%s", msg);
@@ -197,11 +204,11 @@ Test(network, empty_routes_means_connected_subnets_only)
 Test(network, a_name_resolves_to_the_nearest_interface)
 {
     /* r has two addresses; seen from client it is 10.0.0.2, from server 10.0.1.1. */
-    struct scenario *sc =
-        load_ok(CHAIN("") ",\n\"apps\": [{\"id\": \"p1\", \"host\": \"client\", \"type\": \"ping\", "
-                          "\"to\": \"r\"}, {\"id\": \"p2\", \"host\": \"server\", \"type\": \"ping\", "
-                          "\"to\": \"r\"}, {\"id\": \"p3\", \"host\": \"client\", \"type\": \"ping\", "
-                          "\"to\": \"10.0.1.2\"}]}");
+    struct scenario *sc = load_ok(
+        CHAIN("") ",\n\"apps\": [{\"id\": \"p1\", \"host\": \"client\", \"type\": \"ping\", "
+                  "\"to\": \"r\"}, {\"id\": \"p2\", \"host\": \"server\", \"type\": \"ping\", "
+                  "\"to\": \"r\"}, {\"id\": \"p3\", \"host\": \"client\", \"type\": \"ping\", "
+                  "\"to\": \"10.0.1.2\"}]}");
     cr_assert_eq(sc->apps[0].cfg.ping.dst, IP(10, 0, 0, 2));
     cr_assert_eq(sc->apps[1].cfg.ping.dst, IP(10, 0, 1, 1));
     cr_assert_eq(sc->apps[0].peer_host, 1);
