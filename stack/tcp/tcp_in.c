@@ -130,14 +130,13 @@ static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_ti
     tcp_output(s, now);
 }
 
-/* §3.10.7.4 first check: the four cases of the acceptability test. */
+/* §3.10.7.4 first check: the four cases of the acceptability test, against
+ * RCV.WND as advertised (like Linux; bytes beyond the offered edge, such as a
+ * zero-window probe's, are not taken even when the buffer has room). */
 static bool acceptable(const struct tcp_sock *s, const struct tcp_seg *seg)
 {
     uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
-    uint32_t wnd = tcp_rcv_window(s);
-    uint32_t adv = s->rcv_adv - s->rcv_nxt;
-    if (SEQ_GT(s->rcv_adv, s->rcv_nxt) && adv > wnd)
-        wnd = adv;
+    uint32_t wnd = tcp_rcv_offered(s);
     uint32_t end = s->rcv_nxt + wnd;
     if (seglen == 0 && wnd == 0)
         return seg->seq == s->rcv_nxt;

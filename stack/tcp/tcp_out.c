@@ -10,6 +10,25 @@ uint32_t tcp_rcv_window(const struct tcp_sock *s)
     return free_space & ~((1u << s->rcv_wscale) - 1);
 }
 
+/* RCV.WND as last advertised: from RCV.NXT to the right edge the peer knows. */
+uint32_t tcp_rcv_offered(const struct tcp_sock *s)
+{
+    return SEQ_GT(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+}
+
+/* Receiver SWS avoidance (RFC 1122 §4.2.3.3): the right edge moves forward
+ * only by at least min(rcvbuf/2, MSS); below that every segment keeps
+ * offering the edge already advertised (so a window of 0 stays 0). */
+uint32_t tcp_rcv_window_to_advertise(const struct tcp_sock *s)
+{
+    uint32_t free_space = tcp_rcv_window(s);
+    uint32_t offered = tcp_rcv_offered(s);
+    uint32_t thresh = tcp_cap(s) / 2 < s->mss ? tcp_cap(s) / 2 : s->mss;
+    if (free_space > offered && free_space - offered < thresh)
+        return offered;
+    return free_space;
+}
+
 uint32_t tcp_flight(const struct tcp_sock *s)
 {
     return s->snd_nxt - s->snd_una;

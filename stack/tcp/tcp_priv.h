@@ -266,6 +266,8 @@ void tcp_output(struct tcp_sock *s, sim_time now);
 void tcp_send_ack(struct tcp_sock *s, sim_time now);
 void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now);
 uint32_t tcp_rcv_window(const struct tcp_sock *s);
+uint32_t tcp_rcv_offered(const struct tcp_sock *s);
+uint32_t tcp_rcv_window_to_advertise(const struct tcp_sock *s);
 uint32_t tcp_flight(const struct tcp_sock *s);
 void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now);
 

@@ -233,11 +233,13 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
     if (!f)
         return; /* pool exhausted: the retransmission timer recovers */
     uint8_t *p = f->data + IP4_L4_OFF;
-    uint32_t wnd = tcp_rcv_window(s);
+    uint32_t wnd = (flags & TCP_SYN) ? tcp_rcv_window(s) : tcp_rcv_window_to_advertise(s);
     uint16_t wfield;
-    if (flags & TCP_SYN)
+    if (flags & TCP_SYN) {
         wfield = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* RFC 7323 §2.2: SYN never scaled */
-    else {
+        if (flags & TCP_ACK) /* SYN,ACK: RCV.NXT is known, so is the edge offered */
+            s->rcv_adv = s->rcv_nxt + wfield;
+    } else {
         uint32_t w = wnd >> s->rcv_wscale;
         wfield = (uint16_t)(w > 65535 ? 65535 : w);
         s->rcv_adv = s->rcv_nxt + ((uint32_t)wfield << s->rcv_wscale);

@@ -222,3 +222,29 @@ Test(tcp_timer, established_full_buffer_advertises_zero_then_reopens_on_read)
     a = expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
     cr_expect_eq(a.wnd, 4000);
 }
+
+/* A zero-window probe's byte lies beyond the offered edge: it is not taken
+ * even though the reader freed 100 bytes, and the ACK still offers 0 because
+ * 100 bytes is too small a step (RFC 9293 §3.10.7.4, RFC 1122 §4.2.3.3). */
+Test(tcp_timer, established_zero_window_probe_answered_with_zero_window)
+{
+    fx.th->cfg.rcvbuf = 4000;
+    fx.th->cfg.delayed_ack = 0;
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .data = payload, .len = 4000});
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
+    uint8_t buf[100];
+    cr_assert_eq(tcp_recv(s, buf, sizeof buf), 100);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = RISN + 4001,
+                               .ack = s->iss + 1,
+                               .data = payload,
+                               .len = 1});
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
+    cr_expect_eq(a.wnd, 0);
+    cr_expect_eq(tcp_readable(s), 3900);
+}
