@@ -200,6 +200,11 @@ static void slow_read_schedule(struct app_stream *st, sim_time now)
         return;
     if (st->echo && !tcp_send_space(st->s))
         return; /* on_writable brings it back */
+    /* Like an application busy with each chunk: the first read comes one
+     * chunk's time after data first arrives, so a fast sender can fill the
+     * receive buffer and see a zero window. */
+    if (!st->next_read)
+        st->next_read = now + read_interval(st, SLOW_READ_BYTES);
     sim_time at = st->next_read > now ? st->next_read : now;
     sim_timer_arm(st->app->host->sim, &st->read_timer, at);
 }
