@@ -183,7 +183,7 @@ static void draw_conns(struct viz_ctx *c, int x, int y)
  * change lit and the one it came from outlined. */
 static void draw_states(struct viz_ctx *c, int x, int y)
 {
-    static const char *const states[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED",
+    static const char *const states[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",    
                                          "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING",
                                          "TIME_WAIT",   "CLOSE_WAIT", "LAST_ACK"};
     const SDL_Color lit = {123, 31, 162, 255}, prev = {230, 120, 0, 255},

@@ -135,15 +135,15 @@ Test(ladder, text_simultaneous_open)
     fx_state(&rec, 0, "server", "b", "CLOSED", "SYN_SENT");
     ev_frame(0, TRACE_TX, "server", b);
     ev_frame(10 * SIM_MS, TRACE_RX, "server", a);
-    fx_state(&rec, 10 * SIM_MS, "server", "b", "SYN_SENT", "SYN_RECEIVED");
+    fx_state(&rec, 10 * SIM_MS, "server", "b", "SYN_SENT", "SYN_RCVD");
     ev_frame(10 * SIM_MS, TRACE_TX, "server", b2);
     ev_frame(10 * SIM_MS, TRACE_RX, "client", b);
-    fx_state(&rec, 10 * SIM_MS, "client", "a", "SYN_SENT", "SYN_RECEIVED");
+    fx_state(&rec, 10 * SIM_MS, "client", "a", "SYN_SENT", "SYN_RCVD");
     ev_frame(10 * SIM_MS, TRACE_TX, "client", a2);
     ev_frame(20 * SIM_MS, TRACE_RX, "client", b2);
-    fx_state(&rec, 20 * SIM_MS, "client", "a", "SYN_RECEIVED", "ESTABLISHED");
+    fx_state(&rec, 20 * SIM_MS, "client", "a", "SYN_RCVD", "ESTABLISHED");
     ev_frame(20 * SIM_MS, TRACE_RX, "server", a2);
-    fx_state(&rec, 20 * SIM_MS, "server", "b", "SYN_RECEIVED", "ESTABLISHED");
+    fx_state(&rec, 20 * SIM_MS, "server", "b", "SYN_RCVD", "ESTABLISHED");
     free(a);
     free(b);
     free(a2);
@@ -209,7 +209,7 @@ Test(ladder, text_conn_filter_keeps_only_its_frames)
     cr_expect_not_null(strstr(all, "UDP 5000->9000 len=500"));
     cr_expect_null(strstr(one, "UDP"));
     cr_expect_not_null(strstr(one, "SYN,ACK seq=0 ack=1"));
-    cr_expect_not_null(strstr(one, "[SYN_RECEIVED]"), "the listener's side is shown: %s", one);
+    cr_expect_not_null(strstr(one, "[SYN_RCVD]"), "the listener's side is shown: %s", one);
     free(all);
     free(one);
 }

@@ -135,3 +135,12 @@ Test(viz_sdl, frames_one_png_per_step)
     }
     rmdir(dir);
 }
+
+/* The state panel lights the state the stack reports (SPEC §4 names): at
+ * 15 ms srv#1 has just gone LISTEN -> SYN_RCVD, so one box is filled. */
+Test(viz_sdl, png_lights_current_state_box)
+{
+    render_png("/tmp/tcpsim_viz_state.png", 15 * SIM_MS, "en");
+    cr_expect_gt(count_color("/tmp/tcpsim_viz_state.png", 123, 31, 162), 2000,
+                 "no state box lit");
+}

@@ -152,13 +152,13 @@ static inline void fx_handshake(struct recording *r)
 {
     fx_state(r, 0, "client", "c1", "CLOSED", "SYN_SENT");
     fx_send(r, 0, "client", "server", C2S(.seq = 1000, .flags = 0x02, .win = 65535, .mss = 1460));
-    fx_state(r, 10 * SIM_MS, "server", "srv#1", "LISTEN", "SYN_RECEIVED");
+    fx_state(r, 10 * SIM_MS, "server", "srv#1", "LISTEN", "SYN_RCVD");
     fx_send(r, 10 * SIM_MS, "server", "client",
             S2C(.seq = 5000, .ack = 1001, .flags = 0x12, .win = 65535, .mss = 1460));
     fx_state(r, 20 * SIM_MS, "client", "c1", "SYN_SENT", "ESTABLISHED");
     fx_send(r, 20 * SIM_MS, "client", "server",
             C2S(.seq = 1001, .ack = 5001, .flags = 0x10, .win = 512));
-    fx_state(r, 30 * SIM_MS, "server", "srv#1", "SYN_RECEIVED", "ESTABLISHED");
+    fx_state(r, 30 * SIM_MS, "server", "srv#1", "SYN_RCVD", "ESTABLISHED");
 }
 
 #endif
