@@ -59,9 +59,10 @@ static void text_centered(struct viz_ctx *c, TTF_Font *f, int x, int y, SDL_Colo
         text(c, f, x - w / 2, y, k, s);
 }
 
-/* Text wrapped to `width` pixels (the lesson text). */
-static void text_wrapped(struct viz_ctx *c, TTF_Font *f, int x, int y, int width, SDL_Color k,
-                         const char *s)
+/* Text wrapped to `width` pixels (the lesson text), cut after the last whole
+ * line that fits in `max_h` pixels so no line is drawn half. */
+static void text_wrapped(struct viz_ctx *c, TTF_Font *f, int x, int y, int width, int max_h,
+                         SDL_Color k, const char *s)
 {
     if (!s || !s[0] || width <= 0)
         return;
@@ -69,13 +70,18 @@ static void text_wrapped(struct viz_ctx *c, TTF_Font *f, int x, int y, int width
     if (!surf)
         return;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(c->ren, surf);
-    SDL_Rect src = {0, 0, surf->w, surf->h > 54 ? 54 : surf->h}, dst = {x, y, src.w, src.h};
+    int skip = TTF_FontLineSkip(f) > 0 ? TTF_FontLineSkip(f) : 1;
+    int fit = max_h / skip * skip;
+    SDL_Rect src = {0, 0, surf->w, surf->h > fit ? fit : surf->h}, dst = {x, y, src.w, src.h};
     if (tex) {
         SDL_RenderCopy(c->ren, tex, &src, &dst);
         SDL_DestroyTexture(tex);
     }
     SDL_FreeSurface(surf);
 }
+
+/* Where the topology starts: the lesson text above it gets up to seven lines. */
+#define VIZ_TOPO_TOP 150
 
 static void fill_circle(SDL_Renderer *r, int cx, int cy, int rad)
 {
@@ -89,7 +95,7 @@ static void fill_circle(SDL_Renderer *r, int cx, int cy, int rad)
 
 static void topo_point(const struct viz_ctx *c, double x, double y, int *px, int *py)
 {
-    int w = c->w * 55 / 100, top = 110, h = c->h - 220;
+    int w = c->w * 55 / 100, top = VIZ_TOPO_TOP, h = c->h - 250;
     *px = 40 + (int)(x * (w - 80));
     *py = top + (int)(y * (h - 40));
 }
@@ -306,7 +312,8 @@ static void draw_header(struct viz_ctx *c)
         for (int i = 0; i < 3; i++)
             text(c, c->small, c->w / 2, 10 + 16 * i, ink, tr(c, TX_HELP1 + i));
     } else if (desc) {
-        text_wrapped(c, c->small, 20, 34, c->w * 55 / 100 - 20, (SDL_Color){80, 80, 90, 255}, desc);
+        text_wrapped(c, c->small, 20, 34, c->w * 55 / 100 - 20, VIZ_TOPO_TOP - 44,
+                     (SDL_Color){80, 80, 90, 255}, desc);
     }
 }
 
