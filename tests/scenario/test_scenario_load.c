@@ -473,7 +473,7 @@ Test(load, every_bad_file_is_refused)
     const char *root = getenv("TCPSIM_SOURCE_ROOT");
     cr_assert_not_null(root);
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/scenarios/bad", root);
+    snprintf(dir, sizeof dir, "%s/tests/bad", root);
     DIR *d = opendir(dir);
     cr_assert_not_null(d);
     struct dirent *e;

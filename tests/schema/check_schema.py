@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks scenarios/schema.json against the scenario files.
 
-Every scenarios/**/*.json (other than schema.json and scenarios/bad/) must
-validate; every scenarios/bad/*.json must be rejected (invalid JSON counts as
+Every scenarios/**/*.json (other than schema.json) must validate; every
+tests/bad/*.json must be rejected (invalid JSON counts as
 rejected), except the semantic-*.json files, whose errors (unknown names,
 overlapping subnets, unreachable peers...) only the loader can see: those
 must be valid JSON that the schema accepts, so that they test the loader's
@@ -21,10 +21,11 @@ def main(root: pathlib.Path) -> int:
     validator = jsonschema.Draft202012Validator(schema)
     failures = 0
     checked = 0
-    for path in sorted(scenarios.rglob("*.json")):
-        rel = path.relative_to(scenarios)
-        if rel.name == "schema.json" and len(rel.parts) == 1:
-            continue
+    bad_dir = root / "tests" / "bad"
+    good = [p for p in sorted(scenarios.rglob("*.json")) if p != scenarios / "schema.json"]
+    for path in good + sorted(bad_dir.glob("*.json")):
+        is_bad = path.parent == bad_dir
+        rel = path.relative_to(root if is_bad else scenarios)
         checked += 1
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -33,7 +34,6 @@ def main(root: pathlib.Path) -> int:
         else:
             parse_error = None
         errors = [] if doc is None else sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
-        is_bad = rel.parts[0] == "bad"
         semantic = is_bad and rel.name.startswith("semantic-")
         if not is_bad or semantic:
             if parse_error or errors:
@@ -45,7 +45,7 @@ def main(root: pathlib.Path) -> int:
         else:
             if parse_error is None and not errors:
                 failures += 1
-                print(f"FAIL {rel}: the schema accepts it (name it bad/semantic-*.json if only the loader can tell)")
+                print(f"FAIL {rel}: the schema accepts it (name it tests/bad/semantic-*.json if only the loader can tell)")
             else:
                 print(f"ok   {rel} (rejected)")
     if checked == 0:
