@@ -327,11 +327,38 @@ static int attach_outputs(struct session *s, const struct run_opts *o, bool viz)
     return CLI_OK;
 }
 
+/* The progress line on a terminal: simulated time reached, share of the run,
+ * events per wall second; redrawn at most five times a second. */
+struct progress {
+    double wall0, last;
+    bool shown;
+};
+
+static void show_progress(void *ctx, sim_time now, sim_time end, uint64_t events)
+{
+    struct progress *p = ctx;
+    double wall = cli_wall_seconds();
+    if (wall - p->last < 0.2 || now >= end)
+        return;
+    p->last = wall;
+    p->shown = true;
+    double rate = wall > p->wall0 ? (double)events / (wall - p->wall0) : 0.0;
+    fprintf(stderr, "\r  simulated %.3f s of %.3f s (%d%%), %.2f M events/s\033[K",
+            (double)now / SIM_SEC, (double)end / SIM_SEC, (int)(now * 100 / end), rate / 1e6);
+    fflush(stderr);
+}
+
 static int run_world(struct session *s, const struct run_opts *o)
 {
+    struct progress prog = {.wall0 = cli_wall_seconds()};
+    prog.last = prog.wall0;
+    if (!o->quiet && isatty(STDERR_FILENO))
+        world_set_progress(s->w, show_progress, &prog);
     s->wall0 = cli_wall_seconds();
     enum world_status st = world_run(s->w, o->has_until ? o->until : -1);
     s->wall = cli_wall_seconds() - s->wall0;
+    if (prog.shown)
+        fputs("\r\033[K", stderr);
     if (st != WORLD_OK) {
         cli_error("%s: %s", o->scenario, s->w->error);
         return CLI_INTERNAL;

@@ -364,6 +364,28 @@ static bool finish_trace(struct world *w)
     return jsonl_sink_finish(w->jsonl, w->digest);
 }
 
+void world_set_progress(struct world *w, world_progress_fn fn, void *ctx)
+{
+    w->progress = fn;
+    w->progress_ctx = ctx;
+}
+
+/* Runs to `end` in one go, or in a thousand slices with the progress hook
+ * called after each. */
+static enum sim_status run_slices(struct world *w, sim_time end)
+{
+    if (!w->progress)
+        return sim_run(&w->sim, end);
+    sim_time step = end / 1000 > 0 ? end / 1000 : 1;
+    enum sim_status st = SIM_DONE;
+    while (st == SIM_DONE && w->sim.now < end) {
+        sim_time next = end - w->sim.now > step ? w->sim.now + step : end;
+        st = sim_run(&w->sim, next);
+        w->progress(w->progress_ctx, w->sim.now, end, w->sim.events_executed);
+    }
+    return st;
+}
+
 enum world_status world_run(struct world *w, sim_time until)
 {
     if (!w->jsonl && needs_digest(w) && !world_attach_jsonl(w, NULL)) {
@@ -371,7 +393,7 @@ enum world_status world_run(struct world *w, sim_time until)
         return WORLD_RESOURCE;
     }
     sim_time end = until < 0 ? w->scn->duration : until;
-    enum sim_status st = sim_run(&w->sim, end);
+    enum sim_status st = run_slices(w, end);
     w->ran_until = w->sim.now;
     w->finished = true;
     bool trace_ok = finish_trace(w);

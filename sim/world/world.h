@@ -43,6 +43,11 @@ struct world_verdict {
     char *message; /* "expect[2]: client c1 state at 1.2s was SYN_SENT, expected ESTABLISHED" */
 };
 
+/* Told how far a run has come: simulated time reached, where it will stop,
+ * events executed so far.  Only for showing progress: it must not touch the
+ * world. */
+typedef void (*world_progress_fn)(void *ctx, sim_time now, sim_time end, uint64_t events);
+
 struct world {
     const struct scenario *scn; /* not owned: must outlive the world */
     struct sim sim;
@@ -70,6 +75,10 @@ struct world {
 
     sim_time ran_until;
     char error[256]; /* why building or running failed */
+
+    /* Called between slices of the run (world_set_progress); NULL = none. */
+    world_progress_fn progress;
+    void *progress_ctx;
 };
 
 /* Builds the world with `seed` (usually sc->seed, or --seed).  Returns NULL
@@ -85,6 +94,11 @@ void world_set_event_limit(struct world *w, uint64_t limit);
 bool world_attach_jsonl(struct world *w, FILE *out);
 /* Computes the digest even without a trace file (--digest). */
 void world_want_digest(struct world *w);
+
+/* Has world_run call fn between slices of simulated time (a thousandth of
+ * the run each).  Slicing does not change what happens: the same events run
+ * in the same order. */
+void world_set_progress(struct world *w, world_progress_fn fn, void *ctx);
 
 /* Runs until `until` (the scenario's duration when < 0), then fixes the
  * digest.  On failure w->error says why. */

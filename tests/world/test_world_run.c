@@ -66,6 +66,39 @@ Test(world, the_same_seed_gives_the_same_digest)
     fx_free(&b);
 }
 
+static void count_slices(void *ctx, sim_time now, sim_time end, uint64_t events)
+{
+    (void)now;
+    (void)end;
+    (void)events;
+    (*(int *)ctx)++;
+}
+
+/* The progress line runs the world in slices; what happens must not change. */
+Test(world, running_in_progress_slices_gives_the_same_digest)
+{
+    const char *lossy = "\"loss\":0.1";
+    const char *apps = FX_SERVER ",{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\","
+                                 "\"connect\":\"server:80\",\"at\":\"0ms\",\"send\":50000,"
+                                 "\"close\":\"after_send\"}";
+    struct fx whole = fx_run_seed(lossy, apps, "", "", 7);
+    char *text = fx_text(lossy, apps, "", "");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, 7, NULL, 0);
+    cr_assert_not_null(w);
+    int slices = 0;
+    world_set_progress(w, count_slices, &slices);
+    world_want_digest(w);
+    cr_assert_eq(world_run(w, -1), WORLD_OK, "world_run: %s", w->error);
+    cr_expect_geq(slices, 1000);
+    cr_expect_str_eq(w->digest, whole.w->digest);
+    cr_expect_eq(w->sim.events_executed, whole.w->sim.events_executed);
+    world_destroy(w);
+    scenario_free(sc);
+    fx_free(&whole);
+}
+
 Test(world, another_seed_on_a_lossy_link_gives_another_digest)
 {
     const char *lossy = "\"loss\":0.1";
