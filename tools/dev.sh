@@ -78,12 +78,13 @@ test_all() {
   CC=clang build build-clang -Dwerror=true -Dbuildtype=release -Dviz=disabled
   run_meson_tests "unit and scenario tests (clang, -Dviz=disabled)" build-clang
 
-  echo "== determinism: gcc debugoptimized vs clang release digests"
+  echo "== determinism: gcc -O2, gcc -O0 (sanitizers) and clang -O3 give the same digests"
   local same=0 differ=0
   while IFS= read -r f; do
     a=$(build/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
     b=$(build-clang/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
-    if [[ -n $a && $a == "$b" ]]; then same=$((same + 1)); else differ=$((differ + 1)); echo "differs: $f ($a vs $b)"; fi
+    c=$(build-asan/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
+    if [[ -n $a && $a == "$b" && $a == "$c" ]]; then same=$((same + 1)); else differ=$((differ + 1)); echo "differs: $f ($a, $b, $c)"; fi
   done < <(find scenarios -name '*.json' ! -name schema.json ! -path '*/bench/*' ! -path '*/bad/*' | sort)
   record "determinism across compilers" "$same" "$differ"
 

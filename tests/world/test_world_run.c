@@ -229,3 +229,62 @@ Test(world, the_report_names_connections_apps_and_verdicts)
     free(buf);
     fx_free(&f);
 }
+
+/* ---- SPEC §2: one random stream per object ---- */
+
+struct loss_log {
+    struct trace_sink sink;
+    sim_time t[4096];
+    uint32_t len[4096];
+    uint32_t n;
+};
+
+static void log_wire_loss(struct trace_sink *s, const struct trace_event *e)
+{
+    struct loss_log *l = (struct loss_log *)s;
+    if (e->reason && strcmp(e->reason, "loss") == 0 && e->link && strcmp(e->link, "wire") == 0 &&
+        l->n < 4096) {
+        l->t[l->n] = e->t;
+        l->len[l->n++] = e->frame ? e->frame->len : 0;
+    }
+}
+
+static void run_logging_wire_losses(const char *text, struct loss_log *log)
+{
+    struct scenario *sc = fx_load(text);
+    struct world *w = world_build(sc, sc->seed, NULL, 0);
+    cr_assert_not_null(w);
+    log->sink = (struct trace_sink){.event = log_wire_loss, .mask = TRACE_MASK(TRACE_DROP)};
+    trace_bus_add_sink(&w->sim.bus, &log->sink);
+    cr_assert_eq(world_run(w, -1), WORLD_OK, "world_run: %s", w->error);
+    world_destroy(w);
+    scenario_free(sc);
+}
+
+Test(world, an_unrelated_host_does_not_change_another_links_losses)
+{
+    static const char base[] =
+        "{\"name\":\"t\",\"seed\":3,\"duration\":\"30s\","
+        "\"hosts\":[{\"name\":\"client\"},{\"name\":\"server\"}%s],"
+        "\"links\":[{\"name\":\"wire\",\"a\":\"client\",\"b\":\"server\",\"delay\":\"10ms\","
+        "\"rate\":\"10Mbps\",\"loss\":0.05}%s],"
+        "\"apps\":[" FX_SERVER ",{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\","
+        "\"connect\":\"server:80\",\"at\":\"0ms\",\"send\":200000,\"close\":\"after_send\"}%s]}";
+    char alone[2048], crowded[2048];
+    snprintf(alone, sizeof alone, base, "", "", "");
+    snprintf(crowded, sizeof crowded, base, ",{\"name\":\"other\"}",
+             ",{\"name\":\"side\",\"a\":\"other\",\"b\":\"server\",\"delay\":\"3ms\","
+             "\"loss\":0.3}",
+             ",{\"id\":\"u\",\"host\":\"other\",\"type\":\"udp_sender\",\"to\":\"server:9\","
+             "\"at\":\"0ms\",\"count\":500,\"size\":100,\"interval\":\"7ms\"}");
+    static struct loss_log a, b;
+    run_logging_wire_losses(alone, &a);
+    run_logging_wire_losses(crowded, &b);
+    cr_assert_gt(a.n, 5, "the lossy link lost too little to compare");
+    cr_assert_eq(a.n, b.n, "%u losses alone, %u with another host", a.n, b.n);
+    for (uint32_t i = 0; i < a.n; i++) {
+        cr_expect_eq(a.t[i], b.t[i], "loss %u at %lld vs %lld", i, (long long)a.t[i],
+                     (long long)b.t[i]);
+        cr_expect_eq(a.len[i], b.len[i]);
+    }
+}
