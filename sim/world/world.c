@@ -141,6 +141,17 @@ static bool build_apps(struct world *w)
     return true;
 }
 
+/* Apps start as the first event of the run, not while the world is built,
+ * so that what they do at once (a listener entering LISTEN) reaches every
+ * sink attached before the run. */
+static void start_apps(void *ctx, sim_time now)
+{
+    (void)now;
+    struct world *w = ctx;
+    if (!build_apps(w))
+        sim_fail(&w->sim, w->error);
+}
+
 /* ---- timed events ------------------------------------------------------- */
 
 static enum app_action app_action_of(enum scn_event_kind k)
@@ -263,7 +274,7 @@ static bool build_all(struct world *w)
     free(ifs);
     for (uint32_t i = 0; ok && i < sc->n_faults; i++)
         link_add_fault(w->links[sc->faults[i].link], sc->faults[i].side, &sc->faults[i].fault);
-    return ok && build_apps(w) && schedule_events(w);
+    return ok && sim_schedule(&w->sim, 0, start_apps, w) && schedule_events(w);
 }
 
 struct world *world_build(const struct scenario *sc, uint64_t seed, char *err, size_t err_size)

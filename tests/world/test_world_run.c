@@ -288,3 +288,31 @@ Test(world, an_unrelated_host_does_not_change_another_links_losses)
         cr_expect_eq(a.len[i], b.len[i]);
     }
 }
+
+struct listen_log {
+    struct trace_sink sink;
+    int listens;
+};
+
+static void log_listen(struct trace_sink *s, const struct trace_event *e)
+{
+    if (e->to && strcmp(e->to, "LISTEN") == 0 && e->conn && strcmp(e->conn, "srv") == 0)
+        ((struct listen_log *)s)->listens++;
+}
+
+/* A sink attached after building sees everything from t=0, the listener's
+ * CLOSED -> LISTEN included. */
+Test(world, a_sink_attached_after_building_sees_the_listener_open)
+{
+    char *text = fx_text(NULL, FX_APPS, "", "");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, sc->seed, NULL, 0);
+    cr_assert_not_null(w);
+    struct listen_log log = {.sink = {.event = log_listen, .mask = TRACE_MASK(TRACE_STATE)}};
+    trace_bus_add_sink(&w->sim.bus, &log.sink);
+    cr_assert_eq(world_run(w, -1), WORLD_OK, "world_run: %s", w->error);
+    cr_expect_eq(log.listens, 1);
+    world_destroy(w);
+    scenario_free(sc);
+}
