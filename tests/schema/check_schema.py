@@ -29,7 +29,7 @@ def main(root: pathlib.Path) -> int:
         checked += 1
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, RecursionError) as e:
             doc, parse_error = None, e
         else:
             parse_error = None
