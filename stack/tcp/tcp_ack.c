@@ -29,6 +29,9 @@ void tcp_rtt_sample(struct tcp_sock *s, sim_time r, sim_time now)
         s->rto = c->min_rto;
     if (s->rto > c->max_rto)
         s->rto = c->max_rto;
+    /* RFC 6298 §5.7: a backed-off RTO is kept until a valid sample (Linux
+     * clears icsk_backoff in tcp_ack_update_rtt likewise). */
+    s->backoff = 0;
     (void)now;
 }
 
@@ -45,8 +48,9 @@ static void set_cwnd(struct tcp_sock *s, uint32_t cwnd, uint32_t ssthresh, sim_t
 void tcp_cc_on_rto(struct tcp_sock *s, sim_time now)
 {
     uint32_t ssthresh = tcp_cong_ssthresh(s);
-    if (s->backoff > 1)
-        ssthresh = s->ssthresh; /* only the first timeout halves (RFC 5681 §3.1) */
+    if (s->retries > 1)
+        ssthresh = s->ssthresh; /* the same segment timing out again: RFC 5681 §3.1
+                                   halves once per loss, like Linux's tcp_enter_loss */
     s->in_recovery = false;
     s->dupacks = 0;
     s->recover = s->snd_max; /* RFC 6582 §3.2 step 4 after a timeout */
@@ -64,6 +68,7 @@ static void on_third_dupack(struct tcp_sock *s, sim_time now)
     uint32_t ssthresh = tcp_cong_ssthresh(s);
     s->recover = s->snd_max;
     s->in_recovery = true;
+    s->partial_acked = false;
     s->retx_cause = "fast";
     tcp_retransmit_first(s, "fast", now);
     if (s->sack_ok) { /* RFC 6675 §5 step 4: cwnd = ssthresh, then NextSeg */
@@ -109,9 +114,10 @@ static void on_new_ack_cc(struct tcp_sock *s, uint32_t ack, uint32_t acked, sim_
         grow_cwnd(s, acked, now);
         return;
     }
-    if (SEQ_GEQ(ack, s->recover)) { /* RFC 6582 step 3 (full ACK): deflate */
+    if (SEQ_GEQ(ack, s->recover)) { /* RFC 6582 §3.2 step 5 (full ACK): deflate */
         s->in_recovery = false;
-        uint32_t f = tcp_flight(s) + s->mss;
+        /* option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
+        uint32_t f = max_u32(tcp_flight(s), s->mss) + s->mss;
         if (s->sack_ok)
             f = s->ssthresh; /* RFC 6675 §5: recovery ends with cwnd = ssthresh */
         set_cwnd(s, s->ssthresh < f ? s->ssthresh : f, s->ssthresh, now);
@@ -119,15 +125,33 @@ static void on_new_ack_cc(struct tcp_sock *s, uint32_t ack, uint32_t acked, sim_
     }
     if (s->sack_ok) { /* RFC 6675 §5 (C): a partial ACK lets NextSeg continue */
         tcp_sack_output(s, now);
-        tcp_rto_restart(s, now);
         return;
     }
-    /* Partial ACK (step 3): resend the next hole, deflate by what was acked. */
+    /* Partial ACK (RFC 6582 §3.2 step 5): resend the first unacknowledged
+     * segment, deflate by what was acked, add back one SMSS when at least
+     * one SMSS was acked. */
     tcp_retransmit_first(s, "fast", now);
     uint32_t cwnd = s->cwnd > acked ? s->cwnd - acked : 0;
     if (acked >= s->mss)
         cwnd += s->mss;
     set_cwnd(s, max_u32(cwnd, s->mss), s->ssthresh, now);
+}
+
+/* RFC 6298 §5.3 restarts the timer on every ACK of new data; during fast
+ * recovery RFC 6582 §3.2 step 5 prefers the "Impatient" variant: only the
+ * first partial ACK restarts it, so a window with many losses ends in an RTO
+ * instead of one hole per RTT. */
+static void rearm_rto_after_ack(struct tcp_sock *s, sim_time now)
+{
+    if (s->snd_una == s->snd_max) {
+        tcp_timer_stop(s, TCP_T_RTO);
+        return;
+    }
+    if (s->in_recovery && !s->sack_ok) { /* RFC 6675 recovery keeps §5.3, like Linux */
+        if (s->partial_acked)
+            return;
+        s->partial_acked = true;
+    }
     tcp_rto_restart(s, now);
 }
 
@@ -153,8 +177,10 @@ static void update_window(struct tcp_sock *s, const struct tcp_seg *seg, uint32_
         s->snd_wl2 = seg->ack;
         if (wnd > s->max_snd_wnd)
             s->max_snd_wnd = wnd;
-        if (wnd)
+        if (wnd && sim_timer_armed(&s->timers[TCP_T_PERSIST].t)) {
             tcp_timer_stop(s, TCP_T_PERSIST);
+            s->backoff = 0; /* the probes were answered (Linux tcp_ack_probe) */
+        }
     }
 }
 
@@ -189,14 +215,10 @@ void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now
     tcp_sack_update(s, &(struct tcp_seg){.n_sack = 0}); /* trim to the new SND.UNA */
     if (SEQ_LT(s->snd_nxt, s->snd_una))
         s->snd_nxt = s->snd_una;
-    s->backoff = 0;
-    s->retries = 0;
+    s->retries = 0; /* the backoff waits for an RTT sample (RFC 6298 §5.7) */
     s->dupacks = 0;
     update_window(s, seg, wnd);
     on_new_ack_cc(s, seg->ack, acked, now);
-    if (s->snd_una == s->snd_max)
-        tcp_timer_stop(s, TCP_T_RTO);
-    else
-        tcp_rto_restart(s, now);
+    rearm_rto_after_ack(s, now);
     tcp_notify_writable(s, now);
 }

@@ -28,9 +28,10 @@ static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim
     s->cwnd = c->initial_window * s->mss;
 }
 
-static void init_send_space(struct tcp_sock *s, sim_time now)
+/* iss 0 = a fresh RFC 6528 ISN (Linux likewise never uses 0 as a chosen ISS). */
+static void init_send_space(struct tcp_sock *s, uint32_t iss, sim_time now)
 {
-    s->iss = tcp_isn(s->th, s->lip, s->lport, s->rip, s->rport, now);
+    s->iss = iss ? iss : tcp_isn(s->th, s->lip, s->lport, s->rip, s->rport, now);
     s->snd_una = s->iss;
     s->snd_nxt = s->iss + 1;
     s->snd_max = s->iss + 1;
@@ -38,8 +39,9 @@ static void init_send_space(struct tcp_sock *s, sim_time now)
     s->ts_offset = s->th->ts_secret ^ s->iss;
 }
 
-/* §3.10.7.2 LISTEN: RST ignored, ACK answered with RST, SYN makes a child. */
-static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, sim_time now)
+/* §3.10.7.2 LISTEN: RST ignored, ACK answered with RST, SYN makes a child
+ * whose ISS is `iss` (0: a fresh one). */
+static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, uint32_t iss, sim_time now)
 {
     struct tcp_host *th = l->th;
     if (seg->flags & TCP_RST)
@@ -50,6 +52,9 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, sim_time
     }
     if (!(seg->flags & TCP_SYN))
         return;
+    /* RFC 5961 §1 / RFC 4987: a bounded number of embryonic children, so a
+     * SYN flood cannot take all memory; the excess is dropped silently (the
+     * peer's SYN retransmission tries again once a child leaves). */
     if (l->n_children >= l->backlog) {
         th->c.drop_backlog_full++;
         tcp_trace_drop(th, seg, "backlog_full", now);
@@ -72,16 +77,33 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, sim_time
     s->irs = seg->seq;
     s->rcv_nxt = seg->seq + 1;
     negotiate_options(s, seg, now);
-    init_send_space(s, now);
+    init_send_space(s, iss, now);
     s->snd_wnd = seg->wnd; /* §2.2 of RFC 7323: the SYN's window is never scaled */
+    s->max_snd_wnd = s->snd_wnd;
     s->snd_wl1 = seg->seq;
     tcp_set_state(s, TCP_SYN_RCVD, "rx SYN", now);
     tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
     tcp_rto_restart(s, now);
 }
 
+/* RFC 5681 §3.1 (and RFC 6928 §2): when the SYN or SYN,ACK was lost, the
+ * window after the handshake is one segment.  RFC 6298 §5.7: with no RTT
+ * sample yet after a handshake timeout, data starts with RTO = 3 s (Linux's
+ * TCP_TIMEOUT_FALLBACK). */
+static void after_lossy_handshake(struct tcp_sock *s)
+{
+    if (s->retries == 0)
+        return;
+    s->cwnd = s->mss;
+    if (s->srtt == 0)
+        s->rto = s->th->cfg.min_rto > 3 * SIM_SEC ? s->th->cfg.min_rto : 3 * SIM_SEC;
+}
+
 static void established_now(struct tcp_sock *s, const char *cause, sim_time now)
 {
+    after_lossy_handshake(s);
+    s->backoff = 0;
+    s->retries = 0;
     tcp_set_state(s, TCP_ESTABLISHED, cause, now);
     tcp_on_established(s, now);
 }
@@ -107,7 +129,8 @@ static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_ti
     s->rcv_nxt = seg->seq + 1;
     negotiate_options(s, seg, now);
     s->snd_wl1 = seg->seq;
-    s->snd_wnd = seg->wnd;
+    s->snd_wnd = seg->wnd; /* RFC 7323 §2.2: never scaled on a SYN */
+    s->max_snd_wnd = s->snd_wnd;
     if (!has_ack) { /* fourth: simultaneous open -> SYN-RECEIVED, resend as SYN,ACK */
         tcp_set_state(s, TCP_SYN_RCVD, "rx SYN", now);
         tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
@@ -120,8 +143,6 @@ static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_ti
                        now);
     s->snd_una = seg->ack;
     s->snd_wl2 = seg->ack;
-    s->backoff = 0;
-    s->retries = 0;
     tcp_timer_stop(s, TCP_T_RTO);
     established_now(s, "rx SYN,ACK", now);
     if (s->state != TCP_ESTABLISHED)
@@ -149,7 +170,10 @@ static bool acceptable(const struct tcp_sock *s, const struct tcp_seg *seg)
            (SEQ_LEQ(s->rcv_nxt, last) && SEQ_LT(last, end));
 }
 
-/* RFC 5961 §7: at most 1000 challenge ACKs per second per host, like Linux. */
+/* RFC 5961 §7: challenge ACKs are limited per host, like Linux's
+ * tcp_challenge_ack_limit (1000 per second).  Linux draws the limit at random
+ * around that value to hide it from off-path attackers; here it is exact so
+ * runs stay deterministic. */
 static void challenge_ack(struct tcp_sock *s, sim_time now)
 {
     struct tcp_host *th = s->th;
@@ -157,7 +181,7 @@ static void challenge_ack(struct tcp_sock *s, sim_time now)
         th->challenge_window = now;
         th->challenge_count = 0;
     }
-    if (th->challenge_count >= 1000) {
+    if (th->challenge_count >= TCP_CHALLENGE_ACK_LIMIT) {
         th->c.challenge_ack_limited++;
         return;
     }
@@ -179,6 +203,12 @@ static bool paws_reject(struct tcp_sock *s, const struct tcp_seg *seg, sim_time 
 /* Reset of a synchronized connection (§3.10.7.4 second check). */
 static void reset_input(struct tcp_sock *s, sim_time now)
 {
+    if (s->state == TCP_TIME_WAIT) {
+        /* RFC 9293 §3.10.7.4 (and Linux with tcp_rfc1337 = 0): a RST ends
+         * TIME-WAIT early; the connection had already closed cleanly. */
+        tcp_finish(s, TCP_OUTCOME_ESTABLISHED, "rx RST", now);
+        return;
+    }
     if (s->state == TCP_SYN_RCVD && s->passive) {
         /* Passive open: the listener stays; like Linux, the embryonic child is
          * discarded (traced SYN_RCVD -> CLOSED, never reported to the app). */
@@ -353,20 +383,16 @@ static bool ack_states(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
         }
         s->snd_una = s->iss + 1;
         s->snd_wnd = (uint32_t)seg->wnd << s->snd_wscale;
+        if (s->snd_wnd > s->max_snd_wnd)
+            s->max_snd_wnd = s->snd_wnd;
         s->snd_wl1 = seg->seq;
         s->snd_wl2 = seg->ack;
-        s->backoff = 0;
-        s->retries = 0;
         tcp_timer_stop(s, TCP_T_RTO);
         if (!s->ts_ok)
             s->rtt_active = false;
         established_now(s, "rx ACK", now);
         if (s->state == TCP_CLOSED)
             return false;
-    }
-    if (SEQ_GT(seg->ack, s->snd_max)) {
-        tcp_send_ack(s, now); /* ACKs something not yet sent */
-        return false;
     }
     tcp_process_ack(s, seg, now);
     if (s->state == TCP_FIN_WAIT_1 && fin_acked(s))
@@ -385,6 +411,72 @@ static bool can_receive_data(enum tcp_state st)
     return st == TCP_ESTABLISHED || st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2;
 }
 
+/* RFC 5961 §5.2: an ACK is acceptable only in
+ * [SND.UNA - MAX.SND.WND, SND.NXT] (SND.NXT here is the highest sequence
+ * sent, snd_max, since snd_nxt goes back after a timeout). */
+static bool ack_acceptable(const struct tcp_sock *s, uint32_t ack)
+{
+    return SEQ_LEQ(ack, s->snd_max) && SEQ_GEQ(ack, s->snd_una - s->max_snd_wnd);
+}
+
+/* A SYN reaching a TIME-WAIT connection may open a new incarnation of it.
+ * RFC 9293 leaves this to RFC 1122 §4.2.2.13 and RFC 6191; like Linux
+ * (tcp_timewait_state_process) a SYN is taken when its sequence number is
+ * above RCV.NXT or, with timestamps, its TSval is newer than TS.Recent, and
+ * a listener owns the port.  The new connection's ISS is SND.NXT + 65537
+ * (Linux's tw_snd_nxt + 65535 + 2) so old duplicates cannot be mistaken. */
+static bool time_wait_reopen(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if ((seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN || paws_reject(s, seg, now))
+        return false;
+    bool newer = SEQ_GT(seg->seq, s->rcv_nxt) ||
+                 (s->ts_ok && seg->has_ts && tcp_seq_diff(seg->tsval, s->ts_recent) > 0);
+    struct tcp_sock *l = tcp_lookup_listener(s->th, s->lport);
+    if (!newer || !l)
+        return false;
+    uint32_t iss = s->snd_nxt + 65535 + 2;
+    tcp_finish(s, TCP_OUTCOME_ESTABLISHED, "rx SYN", now);
+    listen_input(l, seg, iss ? iss : 1, now);
+    return true;
+}
+
+/* RFC 9293 §3.10.7.4 TIME-WAIT: "The only thing that can arrive in this state
+ * is a retransmission of the remote FIN.  Acknowledge it, and restart the 2
+ * MSL timeout."  That FIN sits just below RCV.NXT, so the acceptability test
+ * would only ACK it without restarting the timer. */
+static bool time_wait_fin_again(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if ((seg->flags & (TCP_FIN | TCP_ACK | TCP_SYN | TCP_RST)) != (TCP_FIN | TCP_ACK) ||
+        seg->seq + seg->len + 1 != s->rcv_nxt || paws_reject(s, seg, now))
+        return false;
+    tcp_send_ack(s, now);
+    tcp_enter_time_wait(s, "rx FIN", now);
+    return true;
+}
+
+/* §3.10.7.4 first check, with PAWS (RFC 7323 §5.3) before it.  Returns false
+ * when the segment was dropped (and answered as the RFCs say). */
+static bool sequence_ok(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if (paws_reject(s, seg, now)) { /* RFC 7323 §5.3 R1: drop, ACK */
+        s->th->c.drop_paws++;
+        tcp_trace_drop(s->th, seg, "paws", now);
+        tcp_send_ack(s, now);
+        return false;
+    }
+    if (acceptable(s, seg))
+        return true;
+    s->th->c.drop_out_of_window++;
+    tcp_trace_drop(s->th, seg, "out_of_window", now);
+    if (seg->flags & TCP_RST)
+        return false; /* an unacceptable RST is dropped silently */
+    if (seg->flags & TCP_SYN)
+        challenge_ack(s, now); /* RFC 5961 §4.2: any SYN, whatever its SEQ (Linux too) */
+    else
+        tcp_send_ack(s, now);
+    return false;
+}
+
 /* §3.10.7.4: SYN-RECEIVED through TIME-WAIT. */
 static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
 {
@@ -394,19 +486,11 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
         tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
         return;
     }
-    if (paws_reject(s, seg, now)) {
-        s->th->c.drop_paws++;
-        tcp_trace_drop(s->th, seg, "paws", now);
-        tcp_send_ack(s, now);
+    if (s->state == TCP_TIME_WAIT &&
+        (time_wait_reopen(s, seg, now) || time_wait_fin_again(s, seg, now)))
         return;
-    }
-    if (!acceptable(s, seg)) { /* first check: unacceptable -> ACK (unless RST), drop */
-        s->th->c.drop_out_of_window++;
-        tcp_trace_drop(s->th, seg, "out_of_window", now);
-        if (!(seg->flags & TCP_RST))
-            tcp_send_ack(s, now);
+    if (!sequence_ok(s, seg, now))
         return;
-    }
     if (seg->flags & TCP_RST) { /* second check, RFC 5961 §3.2 */
         if (seg->seq == s->rcv_nxt)
             reset_input(s, now);
@@ -414,23 +498,24 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
             challenge_ack(s, now);
         return;
     }
-    if (seg->flags & TCP_SYN) { /* fourth check, RFC 5961 §4.2: challenge ACK */
+    if (seg->flags & TCP_SYN) { /* fourth check, RFC 5961 §4.2: challenge ACK, never a reset */
         challenge_ack(s, now);
         return;
     }
     if (!(seg->flags & TCP_ACK)) /* fifth check: no ACK -> drop */
         return;
+    if (s->state != TCP_SYN_RCVD && !ack_acceptable(s, seg->ack)) {
+        s->th->c.drop_bad_ack++;
+        tcp_trace_drop(s->th, seg, "bad_ack", now);
+        challenge_ack(s, now); /* RFC 5961 §5.2 */
+        return;
+    }
     if (s->ts_ok && seg->has_ts && SEQ_LEQ(seg->seq, s->rcv_nxt)) { /* RFC 7323 §4.3 */
         s->ts_recent = seg->tsval;
         s->ts_recent_age = now;
     }
-    if (s->state == TCP_TIME_WAIT) { /* a retransmitted FIN restarts 2*MSL */
-        if (seg->flags & TCP_FIN) {
-            tcp_send_ack(s, now);
-            tcp_enter_time_wait(s, "rx FIN", now);
-        }
-        return;
-    }
+    if (s->state == TCP_TIME_WAIT)
+        return; /* nothing else is expected here (the FIN case is above) */
     if (!ack_states(s, seg, now))
         return;
     bool in_order = true;
@@ -452,7 +537,7 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
     if (!s) {
         struct tcp_sock *l = tcp_lookup_listener(th, seg->dport);
         if (l) {
-            listen_input(l, seg, now);
+            listen_input(l, seg, 0, now);
             return;
         }
         /* §3.10.7.1 CLOSED: everything but a RST is answered with a RST. */

@@ -54,19 +54,32 @@ void tcp_send_ack(struct tcp_sock *s, sim_time now)
  * otherwise within the delayed-ACK timeout. */
 void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now)
 {
+    sim_time delay = s->th->cfg.delayed_ack;
     s->unacked_segs += full_seg ? 1 : 0;
-    if (s->th->cfg.delayed_ack == 0 || s->unacked_segs >= 2) {
+    if (delay == 0 || s->unacked_segs >= 2) {
         tcp_send_ack(s, now);
         return;
     }
+    if (delay > TCP_DELACK_MAX)
+        delay = TCP_DELACK_MAX; /* RFC 1122 §4.2.3.2: MUST be less than 0.5 s */
     if (!sim_timer_armed(&s->timers[TCP_T_DELACK].t))
-        tcp_timer_arm(s, TCP_T_DELACK, now + s->th->cfg.delayed_ack);
+        tcp_timer_arm(s, TCP_T_DELACK, now + delay);
+}
+
+/* Karn's rule (RFC 6298 §3): an RTT timed on a segment that is sent again
+ * is ambiguous, so the measurement is abandoned. */
+void tcp_note_retransmit(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *cause,
+                         sim_time now)
+{
+    if (s->rtt_active && SEQ_GEQ(s->rtt_seq, seq) && SEQ_LT(s->rtt_seq, seq + (len ? len : 1)))
+        s->rtt_active = false;
+    tcp_trace_retx(s, seq, len, cause, now);
 }
 
 static void note_sent(struct tcp_sock *s, uint32_t seq, uint32_t end, sim_time now)
 {
     if (SEQ_LT(seq, s->snd_max)) {
-        tcp_trace_retx(s, seq, end - seq, s->retx_cause ? s->retx_cause : "rto", now);
+        tcp_note_retransmit(s, seq, end - seq, s->retx_cause ? s->retx_cause : "rto", now);
     } else if (!s->rtt_active && !s->ts_ok) {
         s->rtt_active = true; /* time one segment per RTT (RFC 6298 §3) */
         s->rtt_seq = seq;
@@ -137,7 +150,7 @@ void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now)
     if (s->state == TCP_SYN_SENT || s->state == TCP_SYN_RCVD) {
         uint8_t flags = TCP_SYN | (s->state == TCP_SYN_RCVD ? TCP_ACK : 0);
         tcp_emit(s, s->iss, flags, 0, now);
-        tcp_trace_retx(s, s->iss, 0, "syn", now);
+        tcp_note_retransmit(s, s->iss, 0, "syn", now);
         return;
     }
     uint32_t outstanding = s->snd_max - s->snd_una;
@@ -147,7 +160,7 @@ void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now)
     uint32_t len = data < s->mss ? data : s->mss;
     bool fin = s->app_closed && len == s->snd.len && SEQ_GT(s->snd_max, fin_seq(s));
     tcp_emit(s, s->snd_una, TCP_ACK | (fin ? TCP_FIN : 0), len, now);
-    tcp_trace_retx(s, s->snd_una, len, fin && !len ? "fin" : cause, now);
+    tcp_note_retransmit(s, s->snd_una, len, fin && !len ? "fin" : cause, now);
     s->high_rxt = s->snd_una + len;
     if (SEQ_LT(s->snd_nxt, s->snd_una + len + fin))
         s->snd_nxt = s->snd_una + len + fin;

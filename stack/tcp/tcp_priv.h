@@ -41,6 +41,9 @@
 #define TCP_TS_OPTLEN 12 /* NOP, NOP, kind 8 len 10 */
 #define TCP_NAME_LEN 32
 #define TCP_OOO_MAX  4 /* out-of-order ranges kept (like the SACK block limit) */
+/* RFC 5961 §7: challenge ACKs per second per host (Linux tcp_challenge_ack_limit) */
+#define TCP_CHALLENGE_ACK_LIMIT 1000
+#define TCP_DELACK_MAX          (500 * SIM_MS) /* RFC 1122 §4.2.3.2 */
 
 enum {
     TCP_FIN = 0x01,
@@ -81,7 +84,7 @@ typedef enum ip4_send_result (*tcp_output_fn)(struct host *h, struct frame *f, u
 
 struct tcp_counters {
     uint64_t segs_in, segs_out, drop_checksum, drop_malformed, drop_no_listener, drop_backlog_full,
-        drop_out_of_window, drop_paws, rst_out, challenge_acks, challenge_ack_limited;
+        drop_out_of_window, drop_paws, drop_bad_ack, rst_out, challenge_acks, challenge_ack_limited;
 };
 
 #define TCP_HASH_SIZE 256 /* connection table buckets (power of two) */
@@ -166,7 +169,7 @@ struct tcp_sock {
 
     /* congestion control (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, dupacks, recover;
-    bool in_recovery;
+    bool in_recovery, partial_acked; /* partial_acked: RFC 6582 impatient timer */
     uint32_t acked_bytes; /* congestion avoidance counter */
     /* CUBIC (RFC 9438) */
     uint32_t cubic_wmax, cubic_origin, cubic_west;
@@ -270,6 +273,9 @@ uint32_t tcp_rcv_offered(const struct tcp_sock *s);
 uint32_t tcp_rcv_window_to_advertise(const struct tcp_sock *s);
 uint32_t tcp_flight(const struct tcp_sock *s);
 void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now);
+/* Every retransmission goes through here: Karn's rule, then the retx trace. */
+void tcp_note_retransmit(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *cause,
+                         sim_time now);
 
 /* tcp_timer.c */
 void tcp_timers_init(struct tcp_sock *s);

@@ -121,7 +121,7 @@ static uint32_t resend_range(struct tcp_sock *s, uint32_t seq, uint32_t len, sim
     if (len > s->mss)
         len = s->mss;
     tcp_emit(s, seq, TCP_ACK, len, now);
-    tcp_trace_retx(s, seq, len, "sack", now);
+    tcp_note_retransmit(s, seq, len, "sack", now);
     return len;
 }
 

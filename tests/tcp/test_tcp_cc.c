@@ -86,7 +86,7 @@ Test(tcp_cc, triple_dupack_fast_retransmit_and_partial_ack)
     cr_expect_eq(s->cwnd, 2500 + 4 * MSS - 2 * MSS + MSS, "deflate by acked, add back one");
     ack_to(s, 5 * MSS);
     cr_expect_not(s->in_recovery);
-    cr_expect_eq(s->cwnd, 1 * MSS, "full ACK: min(ssthresh, FlightSize + SMSS)");
+    cr_expect_eq(s->cwnd, 2 * MSS, "full ACK: min(ssthresh, max(FlightSize, SMSS) + SMSS)");
     drain();
 }
 
