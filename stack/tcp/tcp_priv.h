@@ -36,11 +36,11 @@
 
 #include "../ip4.h"
 
-#define TCP_HLEN     20
-#define TCP_MAX_OPT  40
+#define TCP_HLEN      20
+#define TCP_MAX_OPT   40
 #define TCP_TS_OPTLEN 12 /* NOP, NOP, kind 8 len 10 */
-#define TCP_NAME_LEN 32
-#define TCP_OOO_MAX  4 /* out-of-order ranges kept (like the SACK block limit) */
+#define TCP_NAME_LEN  32
+#define TCP_OOO_MAX   4 /* out-of-order ranges kept (like the SACK block limit) */
 /* RFC 5961 §7: challenge ACKs per second per host (Linux tcp_challenge_ack_limit) */
 #define TCP_CHALLENGE_ACK_LIMIT 1000
 #define TCP_DELACK_MAX          (500 * SIM_MS) /* RFC 1122 §4.2.3.2 */
@@ -170,7 +170,7 @@ struct tcp_sock {
     /* congestion control (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, dupacks, recover;
     bool in_recovery, partial_acked; /* partial_acked: RFC 6582 impatient timer */
-    uint32_t acked_bytes; /* congestion avoidance counter */
+    uint32_t acked_bytes;            /* congestion avoidance counter */
     /* CUBIC (RFC 9438) */
     uint32_t cubic_wmax, cubic_origin, cubic_west;
     uint64_t cubic_k_ms;
