@@ -16,7 +16,8 @@
  *   ("reassembly_timeout"), with ICMP time exceeded code 1 when fragment zero
  *   is among what arrived (RFC 1122 §3.3.2);
  * - at most REASS_MAX datagrams per host are pending; a new one evicts the
- *   oldest ("reassembly_full"); none exceeds 65535 bytes. */
+ *   oldest ("reassembly_full"); none exceeds 65535 bytes, fragment zero's
+ *   header included ("reassembly_oversize"). */
 #include <stdlib.h>
 
 #include "icmp.h"
@@ -386,6 +387,14 @@ void ip4_reass_input(struct host *h, struct host_iface *i, struct frame *f, sim_
         frame_free(h->frames, r->latest);
     r->latest = f;
     r->iface = i->index;
-    if (complete(r))
-        deliver(h, r, i, now);
+    if (!complete(r))
+        return;
+    /* Each fragment was checked against its own header; the datagram gets
+     * fragment zero's, which may be longer (Linux ip_frag_reasm: "Oversized
+     * IP packet"). */
+    if ((uint32_t)(r->hdr[0] & 0x0f) * 4 + r->total > IP4_MAX_LEN) {
+        reass_kill(h, r, "reassembly_oversize");
+        return;
+    }
+    deliver(h, r, i, now);
 }

@@ -263,3 +263,51 @@ Test(frag, largest_datagram_is_reassembled)
     cr_assert_eq(R.n_recv, 1);
     cr_assert(intact(65507));
 }
+
+/* Injects at b a fragment zero of `id` carrying l4[0, 8) behind a 60-byte
+ * header (40 bytes of NOP options). */
+static void inject_first_with_options(uint16_t id, const uint8_t *l4)
+{
+    struct host_iface *to = W.h[1]->ifaces[0];
+    struct frame *f = mk_ip_frame(&W, to, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, l4, 48);
+    uint8_t *ip = f->data + 14;
+    memmove(ip + 60, ip + 20, 8);
+    memset(ip + 20, 1, 40);
+    ip[0] = 0x4f;
+    ip[2] = 0, ip[3] = 68;
+    ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
+    ip[6] = 0x20, ip[7] = 0;
+    set_ip_csum(ip);
+    f->len = 14 + 68;
+    inject(&W, to, f);
+}
+
+Test(frag, reassembled_datagram_longer_than_65535_with_its_header_is_dropped)
+{
+    /* Fragment zero's 60-byte header plus 65515 bytes of data: 65575 bytes,
+     * more than an IPv4 datagram can be (RFC 791).  Each fragment alone is
+     * fine; Linux's ip_frag_reasm refuses the whole ("Oversized IP packet"). */
+    setup_two();
+    static uint8_t l4[65515];
+    for (uint32_t k = 0; k < sizeof(l4); k++)
+        l4[k] = pattern(k);
+    l4[0] = 0x13, l4[1] = 0x88, l4[2] = 0, l4[3] = 9; /* 5000 -> 9 */
+    l4[4] = 0xff, l4[5] = 0xeb, l4[6] = l4[7] = 0;    /* UDP length 65515, no checksum */
+    inject_first_with_options(77, l4);
+    struct host_iface *to = W.h[1]->ifaces[0];
+    for (uint32_t off = 8; off < sizeof(l4); off += 8000) {
+        uint32_t n = sizeof(l4) - off < 8000 ? (uint32_t)sizeof(l4) - off : 8000;
+        struct frame *f =
+            mk_ip_frame(&W, to, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, l4 + off, n);
+        uint8_t *ip = f->data + 14;
+        ip[4] = 0, ip[5] = 77;
+        uint16_t fo = (uint16_t)(off / 8 | (off + n < sizeof(l4) ? 0x2000 : 0));
+        ip[6] = (uint8_t)(fo >> 8), ip[7] = (uint8_t)fo;
+        set_ip_csum(ip);
+        inject(&W, to, f);
+    }
+    run_for(&W, SIM_SEC);
+    cr_expect_eq(R.n_recv, 0, "an oversized datagram is not delivered");
+    cr_expect_eq(W.h[1]->c.reassembled, 0);
+    cr_expect_eq(count_drops(&W, "b", "reassembly_oversize"), 1);
+}
