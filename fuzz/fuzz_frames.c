@@ -56,6 +56,7 @@ struct fz_world {
     struct tcp_sock *listener, *client, *child; /* NULL once closed */
     struct trace_sink sink;
     size_t trace_bytes; /* touched by the sink so that event strings are read */
+    bool print;         /* FUZZ_TRACE set: every event to stderr (to study a reproducer) */
 };
 
 struct cursor {
@@ -165,6 +166,26 @@ static void udp_echo(void *ctx, struct udp_sock *s, uint32_t src, uint16_t sport
 
 static const struct udp_sock_ops udp_echo_ops = {.on_recv = udp_echo};
 
+static void print_event(const struct trace_event *e)
+{
+    fprintf(stderr, "%12lld %-5s %-4s", (long long)e->t, trace_kind_name(e->kind),
+            e->host ? e->host : (e->link ? e->link : "-"));
+    if (e->frame) {
+        const uint8_t *d = e->frame->data;
+        fprintf(stderr, " len %u", e->frame->len);
+        if (e->frame->len >= 54 && d[12] == 8 && d[13] == 0 && d[23] == IP_PROTO_TCP) {
+            const uint8_t *t = d + 14 + (d[14] & 0xf) * 4;
+            fprintf(stderr, " tcp %u>%u seq %u ack %u flags %02x win %u", t[0] << 8 | t[1],
+                    t[2] << 8 | t[3], get32(t + 4), get32(t + 8), t[13], t[14] << 8 | t[15]);
+        }
+    }
+    const char *strs[] = {e->reason, e->conn, e->from, e->to, e->cause, e->what, e->timer};
+    for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+        if (strs[k])
+            fprintf(stderr, " %s", strs[k]);
+    fprintf(stderr, "\n");
+}
+
 /* Reads every string of every event, so that a dangling pointer in an event
  * is caught where it is emitted. */
 static void sink_event(struct trace_sink *sk, const struct trace_event *e)
@@ -178,6 +199,8 @@ static void sink_event(struct trace_sink *sk, const struct trace_event *e)
             w->trace_bytes += strlen(strs[k]);
     if (e->frame)
         w->trace_bytes += e->frame->len;
+    if (w->print)
+        print_event(e);
 }
 
 /* ---- the world ----------------------------------------------------------- */
@@ -193,6 +216,7 @@ static void world_build(struct fz_world *w)
     memset(w, 0, sizeof(*w));
     sim_init(&w->sim, 7);
     w->sim.event_limit = EVENT_CAP;
+    w->print = getenv("FUZZ_TRACE") != NULL;
     w->sink = (struct trace_sink){.event = sink_event, .mask = TRACE_MASK_ALL};
     trace_bus_add_sink(&w->sim.bus, &w->sink);
     w->a = host_create(&w->sim, "a", 0, false);
@@ -402,7 +426,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (k)
             run_until(w, sim_now(&w->sim) + ((50 * SIM_US) << k));
     }
-    run_until(w, sim_now(&w->sim) + 10 * SIM_SEC); /* let timers and retransmissions play out */
+    run_until(w, sim_now(&w->sim) + 2 * SIM_SEC); /* let timers and retransmissions play out */
     world_destroy(w);
     free(w);
     return 0;

@@ -56,6 +56,7 @@ struct fz {
     struct tcp_sock *listener; /* passive open only, until the child is accepted */
     bool checking;             /* the handshake is over: check every segment */
     bool app_closed;
+    bool print; /* FUZZ_TRACE set: every event to stderr (to study a reproducer) */
 
     /* the model */
     uint32_t iss, irs;       /* local and peer initial sequence numbers */
@@ -195,6 +196,10 @@ static struct conn_state *conn_find(struct fz *f, const char *name, enum tcp_sta
 static void on_trace(struct trace_sink *sk, const struct trace_event *e)
 {
     struct fz *f = (struct fz *)((char *)sk - offsetof(struct fz, sink));
+    if (f->print)
+        fprintf(stderr, "%12lld %s %s %s %s %s %s\n", (long long)e->t, trace_kind_name(e->kind),
+                e->conn ? e->conn : "-", e->from ? e->from : "", e->to ? e->to : "",
+                e->cause ? e->cause : "", e->what ? e->what : (e->timer ? e->timer : ""));
     if (e->kind != TRACE_STATE)
         return;
     enum tcp_state from, to;
@@ -626,6 +631,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     uint8_t cfg_byte = take8(&c), peer = take8(&c);
     sim_init(&f->sim, 1);
+    f->print = getenv("FUZZ_TRACE") != NULL;
     f->host = (struct host){.sim = &f->sim, .bus = &f->sim.bus, .frames = &f->sim.frames, .name = "a"};
     rng_seed(&f->host.rng, 1, "host:a");
     f->sink = (struct trace_sink){.event = on_trace, .mask = TRACE_MASK_ALL};
