@@ -36,14 +36,14 @@
 #include "stack/tcp/tcp_priv.h"
 #include "stack/udp.h"
 
-#define IP_A       0x0a000001u /* 10.0.0.1 */
-#define IP_B       0x0a000002u /* 10.0.0.2 */
-#define SRV_PORT   80
-#define ECHO_PORT  7
-#define LINK_MTU   1500u
-#define MAX_FRAME  (LINK_MTU + FRAME_ETH_HLEN)
-#define EVENT_CAP  2000000u /* a two-host world that runs this many events is stuck in a loop */
-#define CLIENT_TX  400u     /* bytes the client sends before the fuzzed frames */
+#define IP_A      0x0a000001u /* 10.0.0.1 */
+#define IP_B      0x0a000002u /* 10.0.0.2 */
+#define SRV_PORT  80
+#define ECHO_PORT 7
+#define LINK_MTU  1500u
+#define MAX_FRAME (LINK_MTU + FRAME_ETH_HLEN)
+#define EVENT_CAP 2000000u /* a two-host world that runs this many events is stuck in a loop */
+#define CLIENT_TX 400u     /* bytes the client sends before the fuzzed frames */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -191,9 +191,8 @@ static void print_event(const struct trace_event *e)
 static void sink_event(struct trace_sink *sk, const struct trace_event *e)
 {
     struct fz_world *w = (struct fz_world *)((char *)sk - offsetof(struct fz_world, sink));
-    const char *strs[] = {e->host, e->ifname, e->link,  e->reason, e->conn,   e->from,
-                          e->to,   e->cause,  e->app,   e->what,   e->detail, e->timer,
-                          e->message};
+    const char *strs[] = {e->host,  e->ifname, e->link, e->reason, e->conn,  e->from,   e->to,
+                          e->cause, e->app,    e->what, e->detail, e->timer, e->message};
     for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
         if (strs[k])
             w->trace_bytes += strlen(strs[k]);
@@ -396,7 +395,8 @@ static struct frame *next_frame(struct fz_world *w, struct cursor *c, uint8_t ct
         len += IP4_HLEN;
     } else if (mode == 3) {
         /* DF and not a fragment: this mode is about TCP */
-        ip_header(ip, src, dst, &(struct ip_fields){.proto = IP_PROTO_TCP, .ttl = 64, .frag = 0x4000});
+        ip_header(ip, src, dst,
+                  &(struct ip_fields){.proto = IP_PROTO_TCP, .ttl = 64, .frag = 0x4000});
         len += IP4_HLEN;
         len += tcp_header(ip + IP4_HLEN, w, to_a, c, MAX_FRAME - len);
     }

@@ -14,6 +14,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A loaded scenario names each host, link and app once, and the lookups by
+ * name find each at its own index. */
+static void check_names(const struct scenario *sc)
+{
+    for (uint32_t k = 0; k < sc->n_hosts; k++)
+        if (scenario_host_index(sc, sc->hosts[k].name) != k)
+            abort();
+    for (uint32_t k = 0; k < sc->n_links; k++)
+        if (scenario_link_index(sc, sc->links[k].name) != k)
+            abort();
+    for (uint32_t k = 0; k < sc->n_apps; k++)
+        if (scenario_app_index(sc, sc->apps[k].id) != k)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > MAX_INPUT)
@@ -36,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fclose(devnull);
         }
     }
+    if (sc)
+        check_names(sc);
     scenario_free(sc);
     scn_diags_free(&d);
     free(text);

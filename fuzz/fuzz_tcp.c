@@ -59,16 +59,16 @@ struct fz {
     bool print; /* FUZZ_TRACE set: every event to stderr (to study a reproducer) */
 
     /* the model */
-    uint32_t iss, irs;       /* local and peer initial sequence numbers */
-    uint64_t app_sent;       /* bytes tcp_send accepted */
-    uint32_t in_send;        /* during tcp_send: the bytes offered (TCP may send at once) */
-    uint64_t sent_end;       /* end of the stream data TCP has sent */
-    uint64_t app_read;       /* bytes tcp_recv returned */
-    uint32_t peer_high;      /* highest sequence number the peer's segments reached */
-    uint32_t local_high;     /* highest sequence number TCP's segments reached */
-    uint32_t last_rcv_nxt;   /* of the socket, kept after it is freed */
+    uint32_t iss, irs;     /* local and peer initial sequence numbers */
+    uint64_t app_sent;     /* bytes tcp_send accepted */
+    uint32_t in_send;      /* during tcp_send: the bytes offered (TCP may send at once) */
+    uint64_t sent_end;     /* end of the stream data TCP has sent */
+    uint64_t app_read;     /* bytes tcp_recv returned */
+    uint32_t peer_high;    /* highest sequence number the peer's segments reached */
+    uint32_t local_high;   /* highest sequence number TCP's segments reached */
+    uint32_t last_rcv_nxt; /* of the socket, kept after it is freed */
     uint32_t last_snd_una;
-    uint32_t tsecr;          /* the last TSval TCP sent */
+    uint32_t tsecr; /* the last TSval TCP sent */
     uint16_t peer_mss;
     bool peer_ts, peer_sack, peer_ws;
 
@@ -295,8 +295,7 @@ static void app_accept_cb(void *ctx, struct tcp_sock *l, struct tcp_sock *c, sim
         f->s = c;
 }
 
-static const struct tcp_sock_ops app_ops = {.on_accept = app_accept_cb,
-                                            .on_closed = app_closed_cb};
+static const struct tcp_sock_ops app_ops = {.on_accept = app_accept_cb, .on_closed = app_closed_cb};
 
 /* ---- what the peer sends ---- */
 
@@ -485,8 +484,8 @@ static void check_socket(struct fz *f)
                   s->snd_max);
     uint32_t limit = f->iss + 1 + (uint32_t)f->app_sent + 1; /* data and FIN */
     if (SEQ_GT(s->snd_max, limit) || SEQ_LT(s->snd_una, f->iss))
-        violation("SND.MAX %u / SND.UNA %u outside [ISS, ISS+2+sent] (%u)", s->snd_max,
-                  s->snd_una, limit);
+        violation("SND.MAX %u / SND.UNA %u outside [ISS, ISS+2+sent] (%u)", s->snd_max, s->snd_una,
+                  limit);
     if (SEQ_GT(s->rcv_nxt, f->peer_high))
         violation("RCV.NXT %u beyond what the peer sent (%u)", s->rcv_nxt, f->peer_high);
     if (tcp_readable(s) > f->th->cfg.rcvbuf)
@@ -570,8 +569,7 @@ static void op_recv(struct fz *f, uint32_t max)
                       (unsigned long long)(f->app_read + k));
     f->app_read += n;
     if (SEQ_GT(f->irs + 1 + (uint32_t)f->app_read, f->peer_high))
-        violation("delivered %llu bytes, more than the peer sent",
-                  (unsigned long long)f->app_read);
+        violation("delivered %llu bytes, more than the peer sent", (unsigned long long)f->app_read);
 }
 
 /* One operation; the opcode byte picks it. */
@@ -632,7 +630,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t cfg_byte = take8(&c), peer = take8(&c);
     sim_init(&f->sim, 1);
     f->print = getenv("FUZZ_TRACE") != NULL;
-    f->host = (struct host){.sim = &f->sim, .bus = &f->sim.bus, .frames = &f->sim.frames, .name = "a"};
+    f->host =
+        (struct host){.sim = &f->sim, .bus = &f->sim.bus, .frames = &f->sim.frames, .name = "a"};
     rng_seed(&f->host.rng, 1, "host:a");
     f->sink = (struct trace_sink){.event = on_trace, .mask = TRACE_MASK_ALL};
     trace_bus_add_sink(&f->sim.bus, &f->sink);
