@@ -134,7 +134,8 @@ void icmp_send_error(struct host *h, const uint8_t *offending_ip, uint32_t len, 
 void icmp_error_about_rx(struct host *h, const struct ip4_rx_info *ip, const uint8_t *l4,
                          uint32_t len, uint8_t type, uint8_t code)
 {
-    if (!ip->hdr)
+    /* RFC 1122 §3.2.2: never about a datagram sent as a link-layer broadcast. */
+    if (!ip->hdr || eth_is_broadcast(ip->frame))
         return;
     uint32_t hlen = (uint32_t)(ip->hdr[0] & 0x0f) * 4;
     uint32_t n = len < 8 ? len : 8;

@@ -391,7 +391,10 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
         local_input(h, i, f, now);
         return;
     }
-    if (!h->forward || is_multicast(dst) || dst == 0) {
+    /* Only frames sent to our own MAC are forwarded: a link-layer broadcast
+     * is for the hosts of this link alone (RFC 1812 §5.3.4; Linux's
+     * ip_forward drops what did not arrive as PACKET_HOST). */
+    if (!h->forward || is_multicast(dst) || dst == 0 || eth_is_broadcast(f)) {
         h->c.drop_not_mine++;
         host_drop(h, f, i->index, "not_for_us");
         return;

@@ -55,6 +55,14 @@ static inline uint32_t prefix_mask(uint8_t len)
     return len == 0 ? 0 : len >= 32 ? 0xffffffffu : ~((1u << (32 - len)) - 1);
 }
 
+/* True when the frame was sent to the Ethernet broadcast address (its
+ * Ethernet header is still in place on input). */
+static inline bool eth_is_broadcast(const struct frame *f)
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    return f && f->len >= 6 && memcmp(f->data, bcast, 6) == 0;
+}
+
 /* ---- host.c ---- */
 
 /* A frame of len bytes with a fresh trace id; NULL when the pool is exhausted. */

@@ -169,6 +169,21 @@ Test(icmp, no_error_about_a_broadcast)
     cr_assert_eq(W.h[1]->c.icmp_out, 0);
 }
 
+/* RFC 1122 §3.2.2: no error about a datagram sent as a link-layer broadcast,
+ * even to a unicast IP address. */
+Test(icmp, no_error_about_a_link_layer_broadcast)
+{
+    world_two(&W);
+    uint8_t udp[8] = {0x13, 0x88, 0, 9, 0, 8, 0, 0}; /* no checksum */
+    struct host_iface *b = W.h[1]->ifaces[0];
+    struct frame *f = mk_ip_frame(&W, b, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 64, udp, 8);
+    memset(f->data, 0xff, 6);
+    inject(&W, b, f);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(count_drops(&W, "b", "no_port"), 1);
+    cr_assert_eq(W.h[1]->c.icmp_out, 0);
+}
+
 Test(icmp, errors_are_rate_limited_by_a_token_bucket)
 {
     world_two(&W);

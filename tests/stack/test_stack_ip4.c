@@ -176,6 +176,21 @@ Test(ip4, host_not_forwarding_drops_packets_for_others)
     cr_assert_eq(W.w[0].n_cap, 0, "nothing sent back");
 }
 
+/* A router forwards only frames addressed to its own MAC (Linux's ip_forward
+ * drops every packet that did not arrive as PACKET_HOST). */
+Test(ip4, router_does_not_forward_a_link_layer_broadcast)
+{
+    world_three(&W, 1500);
+    struct host_iface *r1 = W.h[1]->ifaces[0];
+    struct frame *f = mk_ip_frame(&W, r1, IP(10, 0, 1, 1), IP(10, 0, 2, 1), 17, 64, NULL, 0);
+    memset(f->data, 0xff, 6);
+    inject(&W, r1, f);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(count_drops(&W, "r", "not_for_us"), 1);
+    cr_assert_eq(W.h[1]->c.ip_forwarded, 0);
+    cr_assert_eq(W.w[1].n_cap, 0, "nothing sent toward b");
+}
+
 Test(ip4, local_output_without_route_fails)
 {
     world_two(&W);
