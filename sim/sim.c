@@ -16,7 +16,14 @@
  * Entries live in 512-byte chunks from a pool; a timer points at its entry, and
  * the entry's chunk (found by alignment) names its slot, so cancelling is O(1):
  * the entry is marked dead in place.  Dead entries go when their slot empties, or
- * all together once they outnumber the live ones by DEAD_SLACK. */
+ * all together once they outnumber the live ones by DEAD_SLACK.
+ *
+ * A cascade must tell each moved timer where its entry went, and with many timers
+ * that write is a cache miss per entry.  Entries moved into level 0 skip it: their
+ * old place, in a chunk kept aside, forwards to the new one.  Level 0 empties
+ * before the next cascade (a cascade needs every lower level empty), and by then
+ * each of those timers has fired or been cancelled or re-armed, so no timer points
+ * into the kept chunks any more and the cascade frees them. */
 #include "sim.h"
 
 #include <assert.h>
@@ -24,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WHEEL_BITS   8
+#ifndef WHEEL_BITS
+#define WHEEL_BITS 12
+#endif
 #define WHEEL_SLOTS  (1u << WHEEL_BITS)
 #define WHEEL_LEVELS ((63 + WHEEL_BITS - 1) / WHEEL_BITS) /* deadlines are < 2^63 */
 #define WHEEL_WORDS  (WHEEL_SLOTS / 64)
@@ -37,7 +46,10 @@
 
 struct sim_qent {
     uint64_t when;
-    struct sim_timer *t; /* NULL once cancelled */
+    union {
+        struct sim_timer *t; /* in a slot: the timer; NULL once cancelled */
+        uintptr_t moved;     /* in a kept chunk: the new place, tagged with 1 */
+    };
 };
 
 struct sim_qchunk {
@@ -48,7 +60,7 @@ struct sim_qchunk {
 };
 
 static_assert(sizeof(struct sim_qchunk) == CHUNK_BYTES, "chunks are found by alignment");
-static_assert(WHEEL_SLOTS % 64 == 0, "slot bitmaps are whole words");
+static_assert(WHEEL_BITS >= 6 && WHEEL_BITS <= 12, "a level's bitmap is 1 to 64 words");
 
 /* A FIFO of entries; `held` counts the live and dead ones from head_pos on. */
 struct sim_qslot {
@@ -77,6 +89,24 @@ struct sim_oneshot_block {
 static struct sim_qchunk *chunk_of(struct sim_qent *e)
 {
     return (struct sim_qchunk *)((uintptr_t)e & ~(uintptr_t)(CHUNK_BYTES - 1));
+}
+
+/* The entry a timer's link leads to, through a forwarding entry if it has one. */
+static struct sim_qent *ent_resolve(struct sim_qent *e)
+{
+    if (e->moved & 1)
+        e = (struct sim_qent *)(e->moved & ~(uintptr_t)1);
+    return e;
+}
+
+/* Points whatever links to the entry that moved from `from` at `to`. */
+static void relink(struct sim_qent *from, struct sim_qent *to)
+{
+    struct sim_timer *t = to->t;
+    if (t->ent == from)
+        t->ent = to;
+    else
+        t->ent->moved = (uintptr_t)to | 1; /* the forwarding entry */
 }
 
 static bool pool_grow(struct sim_queue *q)
@@ -128,30 +158,38 @@ static void chunk_give(struct sim_queue *q, struct sim_qchunk *c)
 
 /* ---- slots ---- */
 
+/* Slot bitmaps: per level WHEEL_WORDS words, then per level a summary word whose
+ * bit i says word i is non-zero. */
+static uint64_t *summary_of(struct sim_queue *q, unsigned level)
+{
+    return &q->bits[WHEEL_LEVELS * WHEEL_WORDS + level];
+}
+
 static void bit_set(struct sim_queue *q, uint32_t id)
 {
-    q->bits[id / 64] |= (uint64_t)1 << (id % 64);
-    q->level_mask |= 1u << (id / WHEEL_SLOTS);
+    unsigned level = id / WHEEL_SLOTS, word = id / 64;
+    q->bits[word] |= (uint64_t)1 << (id % 64);
+    *summary_of(q, level) |= (uint64_t)1 << (word % WHEEL_WORDS);
+    q->level_mask |= 1u << level;
 }
 
 static void bit_clear(struct sim_queue *q, uint32_t id)
 {
-    q->bits[id / 64] &= ~((uint64_t)1 << (id % 64));
-    const uint64_t *w = &q->bits[id / WHEEL_SLOTS * WHEEL_WORDS];
-    for (unsigned i = 0; i < WHEEL_WORDS; i++)
-        if (w[i])
-            return;
-    q->level_mask &= ~(1u << (id / WHEEL_SLOTS));
+    unsigned level = id / WHEEL_SLOTS, word = id / 64;
+    if ((q->bits[word] &= ~((uint64_t)1 << (id % 64))))
+        return;
+    uint64_t *sum = summary_of(q, level);
+    if ((*sum &= ~((uint64_t)1 << (word % WHEEL_WORDS))))
+        return;
+    q->level_mask &= ~(1u << level);
 }
 
 /* The first slot holding live entries at `level` (which has some). */
-static uint32_t first_slot(const struct sim_queue *q, unsigned level)
+static uint32_t first_slot(struct sim_queue *q, unsigned level)
 {
-    const uint64_t *w = &q->bits[level * WHEEL_WORDS];
-    unsigned i = 0;
-    while (!w[i])
-        i++;
-    return level * WHEEL_SLOTS + i * 64 + (uint32_t)__builtin_ctzll(w[i]);
+    unsigned w = (unsigned)__builtin_ctzll(*summary_of(q, level));
+    uint64_t bits = q->bits[level * WHEEL_WORDS + w];
+    return level * WHEEL_SLOTS + w * 64 + (uint32_t)__builtin_ctzll(bits);
 }
 
 static unsigned level_of(uint64_t when, uint64_t cur)
@@ -240,8 +278,10 @@ static void slot_compact(struct sim_queue *q, uint32_t id)
                 wc = wc->next;
                 wp = 0;
             }
-            wc->e[wp] = e;
-            e.t->ent = &wc->e[wp];
+            if (&wc->e[wp] != &c->e[i]) {
+                wc->e[wp] = e;
+                relink(&c->e[i], &wc->e[wp]);
+            }
             wp++;
         }
     }
@@ -282,6 +322,39 @@ static void entry_kill(struct sim_queue *q, struct sim_qent *e)
     }
 }
 
+/* Frees the chunks kept for forwarding; level 0 must be empty. */
+static void kept_release(struct sim_queue *q)
+{
+    while (q->kept) {
+        struct sim_qchunk *c = q->kept;
+        q->kept = c->next;
+        chunk_give(q, c);
+    }
+}
+
+/* Moves the live entries of one chunk of a cascading slot to the lower levels;
+ * returns whether any went to level 0 and left a forwarding entry behind. */
+static bool cascade_chunk(struct sim_queue *q, struct sim_qchunk *c, uint32_t from, uint32_t end)
+{
+    bool forwarded = false;
+    for (uint32_t i = from; i < end; i++) {
+        if (i + PREFETCH_AHEAD < end)
+            __builtin_prefetch(c->e[i + PREFETCH_AHEAD].t, 1);
+        struct sim_qent *e = &c->e[i];
+        if (!e->t)
+            continue;
+        uint32_t id = slot_for(e->when, q->cur);
+        struct sim_qent *to = slot_append(q, id, e->when, e->t);
+        if (id < WHEEL_SLOTS) {
+            e->moved = (uintptr_t)to | 1;
+            forwarded = true;
+        } else {
+            to->t->ent = to;
+        }
+    }
+    return forwarded;
+}
+
 /* Spreads a slot over the lower levels after moving the wheel to its start. */
 static void cascade(struct sim_queue *q, uint32_t id)
 {
@@ -292,27 +365,24 @@ static void cascade(struct sim_queue *q, uint32_t id)
     q->slots[id] = (struct sim_qslot){0};
     bit_clear(q, id);
     for (struct sim_qchunk *c = src.head, *next; c; c = next) {
-        uint32_t end = chunk_end(&src, c);
-        for (uint32_t i = c == src.head ? src.head_pos : 0; i < end; i++) {
-            if (i + PREFETCH_AHEAD < end)
-                __builtin_prefetch(c->e[i + PREFETCH_AHEAD].t, 1);
-            struct sim_qent e = c->e[i];
-            if (e.t)
-                e.t->ent = slot_append(q, slot_for(e.when, q->cur), e.when, e.t);
-        }
         next = c->next;
-        chunk_give(q, c);
+        if (cascade_chunk(q, c, c == src.head ? src.head_pos : 0, chunk_end(&src, c))) {
+            c->next = q->kept;
+            q->kept = c;
+        } else {
+            chunk_give(q, c);
+        }
     }
 }
 
-/* Chunks a cascade may need beyond those it frees as it goes: a first chunk for
- * each slot of the (empty) levels below, and one being filled while the source
- * chunk it drains is still held; never more than one per entry moved. */
+/* Chunks a cascade may need: those the moved entries fill, and a first chunk for
+ * each slot of the (empty) levels below, but never more than one per entry. */
 static uint32_t cascade_reserve(const struct sim_queue *q, uint32_t id)
 {
-    uint32_t below = id / WHEEL_SLOTS * WHEEL_SLOTS + 2;
+    uint32_t below = id / WHEEL_SLOTS * WHEEL_SLOTS;
     uint32_t live = q->slots[id].live;
-    return live < below ? live : below;
+    uint32_t most = live / (uint32_t)CHUNK_ENTS + below + 1;
+    return live < most ? live : most;
 }
 
 static uint64_t slot_earliest(const struct sim_qslot *sl)
@@ -346,6 +416,7 @@ static uint32_t queue_due(struct sim *s, uint64_t until, bool keep_clock)
                 return UINT32_MAX;
             keep_clock = false; /* an event will run, and the clock will pass start */
         }
+        kept_release(q);
         if (!pool_reserve(q, cascade_reserve(q, id))) {
             sim_fail(s, "out of memory growing the event queue");
             return UINT32_MAX;
@@ -390,7 +461,7 @@ static bool queue_init(struct sim *s)
 {
     struct sim_queue *q = &s->q;
     q->slots = calloc(WHEEL_LEVELS * WHEEL_SLOTS, sizeof *q->slots);
-    q->bits = calloc(WHEEL_LEVELS * WHEEL_WORDS, sizeof *q->bits);
+    q->bits = calloc(WHEEL_LEVELS * (WHEEL_WORDS + 1), sizeof *q->bits);
     if (q->slots && q->bits)
         return true;
     free(q->slots);
@@ -435,7 +506,7 @@ void sim_timer_arm(struct sim *s, struct sim_timer *t, sim_time when)
         return;
     }
     if (t->ent)
-        entry_kill(q, t->ent);
+        entry_kill(q, ent_resolve(t->ent));
     t->when = when;
     t->ent = slot_append(q, slot_for((uint64_t)when, q->cur), (uint64_t)when, t);
 }
@@ -444,7 +515,7 @@ void sim_timer_cancel(struct sim *s, struct sim_timer *t)
 {
     if (!t->ent)
         return;
-    entry_kill(&s->q, t->ent);
+    entry_kill(&s->q, ent_resolve(t->ent));
     t->ent = NULL;
 }
 

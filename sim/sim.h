@@ -30,7 +30,8 @@ struct sim_queue {
     struct sim_qslot *slots; /* all levels' slots; allocated on first use */
     uint64_t *bits;          /* per level, which slots hold live entries */
     struct sim_qchunk *free_chunks;
-    void **blocks; /* chunk memory, freed by sim_destroy */
+    struct sim_qchunk *kept; /* moved-from chunks forwarding to level 0 */
+    void **blocks;           /* chunk memory, freed by sim_destroy */
     uint32_t nblocks, blocks_cap;
 };
 

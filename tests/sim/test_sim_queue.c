@@ -513,3 +513,58 @@ Test(sim_queue, cancelled_entries_stay_within_a_bound_of_the_live_ones)
     sim_destroy(&s);
     free(t);
 }
+
+struct ordinal {
+    struct sim_timer timer;
+    int id;
+    int *log;
+    int *n;
+};
+
+static void log_ordinal(void *ctx, sim_time now)
+{
+    (void)now;
+    struct ordinal *o = ctx;
+    o->log[(*o->n)++] = o->id;
+}
+
+Test(sim_queue, squeezing_out_cancelled_entries_keeps_the_order_at_an_instant)
+{
+    /* Thousands of timers share one instant and are re-armed and cancelled there
+     * until the dead entries are squeezed out: the survivors still run in the
+     * order of their last arming. */
+    enum { N = 3000 };
+    const sim_time T = SIM_SEC + 5;
+    struct sim s;
+    sim_init(&s, 1);
+    struct ordinal *t = calloc(N, sizeof *t);
+    int *log = calloc(N, sizeof *log), n = 0;
+    int *expect = calloc(N, sizeof *expect), m = 0;
+    cr_assert(t && log && expect);
+    for (int i = 0; i < N; i++) {
+        t[i] = (struct ordinal){.id = i, .log = log, .n = &n};
+        sim_timer_init(&t[i].timer, log_ordinal, &t[i]);
+        sim_timer_arm(&s, &t[i].timer, T);
+    }
+    sim_run(&s, T - 1); /* the timers now wait in the slot of instant T */
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < N; i += 2)
+            sim_timer_arm(&s, &t[i].timer, T);
+    for (int i = 3; i < N; i += 6)
+        sim_timer_cancel(&s, &t[i].timer);
+    cr_assert_leq(sim_queue_entries(&s), 2 * (size_t)sim_pending(&s) + 4096);
+    for (int i = 1; i < N; i += 2)
+        if (i % 6 != 3)
+            expect[m++] = i;
+    for (int i = 0; i < N; i += 2)
+        expect[m++] = i;
+    cr_assert_eq(sim_pending(&s), (uint32_t)m);
+    sim_run(&s, SIM_TIME_NEVER);
+    cr_assert_eq(n, m);
+    for (int i = 0; i < m; i++)
+        cr_assert_eq(log[i], expect[i], "position %d: got %d, expected %d", i, log[i], expect[i]);
+    sim_destroy(&s);
+    free(t);
+    free(log);
+    free(expect);
+}
