@@ -111,9 +111,45 @@ static bool whole_number(const cJSON *n, uint64_t *v)
     return true;
 }
 
+/* A number as the file writes it ("1e400", "70000"), for messages: the
+ * double cJSON made of it may have overflowed to inf or lost digits. */
+static const char *number_literal(const struct ld *l, const cJSON *n, char *buf, size_t cap)
+{
+    uint32_t off;
+    if (l->pos.text && jpos_offset(&l->pos, n, false, &off)) {
+        const char *t = l->pos.text + off;
+        size_t k = 0;
+        while (t[k] && strchr("0123456789+-.eE", t[k]))
+            k++;
+        if (k > 0 && k < cap) {
+            memcpy(buf, t, k);
+            buf[k] = '\0';
+            return buf;
+        }
+    }
+    snprintf(buf, cap, "%.17g", n->valuedouble);
+    return buf;
+}
+
+/* A number for a suggestion ("10000000", "1.5"): integers in full, never
+ * in exponent form; a plain decimal as written. */
+static const char *number_for_suggestion(const struct ld *l, const cJSON *n, char *buf, size_t cap)
+{
+    uint64_t v;
+    if (whole_number(n, &v)) {
+        snprintf(buf, cap, "%llu", (unsigned long long)v);
+        return buf;
+    }
+    number_literal(l, n, buf, cap);
+    if (strpbrk(buf, "eE"))
+        snprintf(buf, cap, "%.17g", n->valuedouble);
+    return buf;
+}
+
 bool ld_uint_node(struct ld *l, const cJSON *n, uint64_t min, uint64_t max, uint64_t *out)
 {
     uint64_t v;
+    char lit[48];
     if (!cJSON_IsNumber(n)) {
         ld_err(l, n, "expected a whole number, not %s", type_name(n));
         return false;
@@ -123,12 +159,12 @@ bool ld_uint_node(struct ld *l, const cJSON *n, uint64_t min, uint64_t max, uint
         return false;
     }
     if (n->valuedouble != floor(n->valuedouble)) {
-        ld_err(l, n, "expected a whole number, not %g", n->valuedouble);
+        ld_err(l, n, "expected a whole number, not %s", number_literal(l, n, lit, sizeof lit));
         return false;
     }
     if (!whole_number(n, &v) || v < min || v > max) {
-        ld_err(l, n, "%.17g is out of range [%llu, %llu]", n->valuedouble, (unsigned long long)min,
-               (unsigned long long)max);
+        ld_err(l, n, "%s is out of range [%llu, %llu]", number_literal(l, n, lit, sizeof lit),
+               (unsigned long long)min, (unsigned long long)max);
         return false;
     }
     *out = v;
@@ -147,22 +183,67 @@ bool ld_uint(struct ld *l, const cJSON *obj, const char *key, uint64_t min, uint
     return ok;
 }
 
+/* "invalid time "10MS": did you mean "10ms"? (units are case-sensitive)"
+ * when only the case of the unit is wrong, else the generic message. */
+static void bad_unit_syntax(struct ld *l, const cJSON *n, const char *what,
+                            enum scn_unit_kind kind, const char *expected)
+{
+    const char *s = n->valuestring;
+    const char *fix = scn_unit_fix(s, kind);
+    if (fix) {
+        size_t digits = strspn(s, "0123456789.");
+        ld_err(l, n, "invalid %s \"%s\": did you mean \"%.*s%s\"? (units are case-sensitive)",
+               what, s, (int)digits, s, fix);
+        return;
+    }
+    ld_err(l, n, "invalid %s \"%s\": %s", what, s, expected);
+}
+
+static void time_error(struct ld *l, const cJSON *n, enum scn_unit_status st)
+{
+    const char *s = n->valuestring;
+    sim_time ignored;
+    if (s[0] == '-') {
+        enum scn_unit_status rest = scn_parse_time_status(s + 1, &ignored);
+        if (rest == SCN_UNIT_OK || rest == SCN_UNIT_TOO_LARGE) {
+            ld_err(l, n, "a time cannot be negative: \"%s\"", s);
+            return;
+        }
+    }
+    switch (st) {
+    case SCN_UNIT_NO_UNIT:
+        ld_err(l, n, "a time needs a unit: bare numbers are rejected: write \"%sms\"", s);
+        return;
+    case SCN_UNIT_NOT_WHOLE:
+        ld_err(l, n, "time \"%s\" is not a whole number of nanoseconds", s);
+        return;
+    case SCN_UNIT_TOO_LARGE:
+        /* INT64_MAX - 1 ns, a little over 2562047 hours (292 years) */
+        ld_err(l, n, "time is too large (at most 2562047h): \"%s\"", s);
+        return;
+    default:
+        bad_unit_syntax(l, n, "time", SCN_UNIT_TIME,
+                        "expected a number and a unit (ns, us, ms, s, min, h) with no space, "
+                        "e.g. \"1.5s\"");
+        return;
+    }
+}
+
 bool ld_time_node(struct ld *l, const cJSON *n, sim_time *out)
 {
     if (cJSON_IsNumber(n)) {
-        ld_err(l, n, "a time needs a unit: bare numbers are rejected: write \"%gms\"",
-               n->valuedouble);
+        char num[48];
+        ld_err(l, n, "a time needs a unit: bare numbers are rejected: write \"%sms\"",
+               number_for_suggestion(l, n, num, sizeof num));
         return false;
     }
     if (!cJSON_IsString(n)) {
         ld_err(l, n, "expected a time such as \"10ms\", not %s", type_name(n));
         return false;
     }
-    if (!scn_parse_time(n->valuestring, out)) {
-        ld_err(l, n,
-               "invalid time \"%s\": expected a number and a unit (ns, us, ms, s, min, h) "
-               "with no space, e.g. \"1.5s\"",
-               n->valuestring);
+    enum scn_unit_status st = scn_parse_time_status(n->valuestring, out);
+    if (st != SCN_UNIT_OK) {
+        time_error(l, n, st);
         return false;
     }
     return true;
@@ -179,23 +260,121 @@ bool ld_time(struct ld *l, const cJSON *obj, const char *key, sim_time *out)
     return ok;
 }
 
+/* A bare number of a rate means bits per second; when it is a round number
+ * of a larger unit, that spelling is offered too. */
+static void rate_number_error(struct ld *l, const cJSON *n)
+{
+    static const struct {
+        const char *name;
+        uint64_t mult;
+    } larger[] = {{"Tbps", 1000000000000ull}, {"Gbps", 1000000000}, {"Mbps", 1000000},
+                  {"kbps", 1000}};
+    char num[48];
+    number_for_suggestion(l, n, num, sizeof num);
+    uint64_t v;
+    if (whole_number(n, &v) && v > 0)
+        for (size_t i = 0; i < sizeof larger / sizeof larger[0]; i++)
+            if (v % larger[i].mult == 0) {
+                ld_err(l, n,
+                       "a rate needs a unit: bare numbers are rejected: write \"%sbps\" (bits "
+                       "per second), i.e. \"%llu%s\"",
+                       num, (unsigned long long)(v / larger[i].mult), larger[i].name);
+                return;
+            }
+    ld_err(l, n, "a rate needs a unit: bare numbers are rejected: write \"%sbps\" (bits per second)",
+           num);
+}
+
+/* "10MBps": bytes per second where rates are in bits; the same rate in bits
+ * is offered ("80Mbps").  False if s is not such a rate. */
+static bool rate_in_bytes(struct ld *l, const cJSON *n)
+{
+    const char *s = n->valuestring;
+    size_t len = strlen(s);
+    if (len < 4 || len >= 64 || strcmp(s + len - 3, "Bps") != 0)
+        return false;
+    char bits[64];
+    memcpy(bits, s, len + 1);
+    bits[len - 3] = 'b';
+    uint64_t bps;
+    if (scn_parse_rate_status(bits, &bps) != SCN_UNIT_OK || bps > UINT64_MAX / 8)
+        return false;
+    static const struct {
+        const char *name;
+        uint64_t mult;
+    } units[] = {{"Gbps", 1000000000}, {"Mbps", 1000000}, {"kbps", 1000}, {"bps", 1}};
+    bps *= 8;
+    size_t i = 0;
+    while (bps % units[i].mult != 0)
+        i++;
+    ld_err(l, n,
+           "invalid rate \"%s\": rates are in bits per second (\"b\"), not bytes (\"B\"): "
+           "write \"%llu%s\"",
+           s, (unsigned long long)(bps / units[i].mult), units[i].name);
+    return true;
+}
+
+static void rate_error(struct ld *l, const cJSON *n, enum scn_unit_status st)
+{
+    const char *s = n->valuestring;
+    if (rate_in_bytes(l, n))
+        return;
+    switch (st) {
+    case SCN_UNIT_NO_UNIT:
+        ld_err(l, n, "a rate needs a unit: bare numbers are rejected: write \"%sMbps\"", s);
+        return;
+    case SCN_UNIT_NOT_WHOLE:
+        ld_err(l, n, "rate \"%s\" is not a whole number of bits per second", s);
+        return;
+    case SCN_UNIT_TOO_LARGE:
+        ld_err(l, n, "rate is too large (at most 18446744Tbps): \"%s\"", s);
+        return;
+    default:
+        bad_unit_syntax(l, n, "rate", SCN_UNIT_RATE,
+                        "expected e.g. \"10Mbps\", \"1Gbps\", \"64kbps\"");
+        return;
+    }
+}
+
 bool ld_rate(struct ld *l, const cJSON *obj, const char *key, uint64_t *out)
 {
     const cJSON *n = ld_get(obj, key);
     if (!n)
         return false;
+    size_t mark = ld_push_key(l, key);
+    bool ok = false;
     if (cJSON_IsNumber(n)) {
-        FIELD_ERR(l, n, "a rate needs a unit: bare numbers are rejected: write \"%gMbps\"",
-                  n->valuedouble);
-        return false;
+        rate_number_error(l, n);
+    } else if (!cJSON_IsString(n)) {
+        ld_err(l, n, "invalid rate: expected e.g. \"10Mbps\", \"1Gbps\", \"64kbps\"");
+    } else {
+        enum scn_unit_status st = scn_parse_rate_status(n->valuestring, out);
+        if (st != SCN_UNIT_OK)
+            rate_error(l, n, st);
+        ok = st == SCN_UNIT_OK;
     }
-    if (!cJSON_IsString(n) || !scn_parse_rate(n->valuestring, out)) {
-        FIELD_ERR(l, n, "invalid rate%s%s%s: expected e.g. \"10Mbps\", \"1Gbps\", \"64kbps\"",
-                  cJSON_IsString(n) ? " \"" : "", cJSON_IsString(n) ? n->valuestring : "",
-                  cJSON_IsString(n) ? "\"" : "");
-        return false;
+    ld_pop(l, mark);
+    return ok;
+}
+
+static void size_error(struct ld *l, const cJSON *n, enum scn_unit_status st)
+{
+    const char *s = n->valuestring;
+    switch (st) {
+    case SCN_UNIT_NO_UNIT:
+        ld_err(l, n, "a size in a string needs a unit: write \"%sB\", or the number %s", s, s);
+        return;
+    case SCN_UNIT_NOT_WHOLE:
+        ld_err(l, n, "size \"%s\" is not a whole number of bytes", s);
+        return;
+    case SCN_UNIT_TOO_LARGE:
+        ld_err(l, n, "size is too large: \"%s\"", s);
+        return;
+    default:
+        bad_unit_syntax(l, n, "size", SCN_UNIT_SIZE,
+                        "expected a number of bytes or e.g. \"1500B\", \"64KiB\", \"100MB\"");
+        return;
     }
-    return true;
 }
 
 bool ld_size_node(struct ld *l, const cJSON *n, uint64_t max, uint64_t *out)
@@ -205,11 +384,9 @@ bool ld_size_node(struct ld *l, const cJSON *n, uint64_t max, uint64_t *out)
         if (!ld_uint_node(l, n, 0, UINT64_MAX, &v))
             return false;
     } else if (cJSON_IsString(n)) {
-        if (!scn_parse_size(n->valuestring, &v)) {
-            ld_err(l, n,
-                   "invalid size \"%s\": expected a number of bytes or e.g. \"1500B\", "
-                   "\"64KiB\", \"100MB\"",
-                   n->valuestring);
+        enum scn_unit_status st = scn_parse_size_status(n->valuestring, &v);
+        if (st != SCN_UNIT_OK) {
+            size_error(l, n, st);
             return false;
         }
     } else {

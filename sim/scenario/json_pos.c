@@ -5,9 +5,13 @@
  *  - walking a parsed text and its cJSON tree in step (members and elements
  *    appear in the tree in text order, duplicates included), recording where
  *    each node's key and value start.
- * The scanner accepts what cJSON accepts (numbers are runs of number
- * characters, strings are not checked for control characters), so the walk
- * never disagrees with the tree on a text cJSON parsed. */
+ * The scanner follows RFC 8259 more strictly than cJSON, which it runs
+ * before: cJSON takes raw control characters inside strings, "\u0000"
+ * (which ends its C strings early, silently truncating a name) and numbers
+ * with leading zeros ("01"), all of which the scanner refuses with their
+ * position.  Every text the scanner accepts, cJSON parses into the same
+ * tree, so the walk never disagrees with it. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,48 +71,127 @@ static bool is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* "\u0000": RFC 8259 §7 allows it, but a name cannot hold a NUL, and cJSON
+ * would cut the string there without a word. */
+static bool is_escaped_nul(const char *t)
+{
+    return t[0] == '0' && t[1] == '0' && t[2] == '0' && t[3] == '0';
+}
+
+static bool scan_escape(struct scan *s)
+{
+    char e = s->t[s->i + 1];
+    if (e == 'u') {
+        for (size_t k = 2; k < 6; k++)
+            if (s->i + k >= s->len || !is_hex(s->t[s->i + k])) {
+                s->i += k;
+                return fail(s, "expected 4 hex digits after \\u");
+            }
+        if (is_escaped_nul(s->t + s->i + 2))
+            return fail(s, "\\u0000 (a NUL character) is not allowed in a string");
+        s->i += 6;
+        return true;
+    }
+    if (!strchr("\"\\/bfnrt", e) || e == '\0') {
+        s->i++;
+        return fail(s, "invalid escape in string");
+    }
+    s->i += 2;
+    return true;
+}
+
+/* RFC 8259 §7: characters below U+0020 must be escaped inside strings. */
+static bool control_character(struct scan *s, unsigned char c)
+{
+    char msg[96];
+    if (c == '\n')
+        snprintf(msg, sizeof msg, "a string cannot span lines: write \\n for a newline (or a "
+                                  "closing '\"' is missing)");
+    else if (c == '\t')
+        snprintf(msg, sizeof msg, "raw tab character in a string: write \\t");
+    else
+        snprintf(msg, sizeof msg, "raw control character 0x%02x in a string: write \\u%04x", c, c);
+    return fail(s, msg);
+}
+
+/* A raw control character does not stop the scan: if the string never
+ * closes, the opening quote is the useful place to point at; if it does,
+ * the first control character is. */
 static bool scan_string(struct scan *s)
 {
+    size_t open = s->i, first_ctrl = SIZE_MAX;
     s->i++; /* the opening quote */
     while (s->i < s->len) {
-        char c = s->t[s->i];
+        unsigned char c = (unsigned char)s->t[s->i];
         if (c == '"') {
+            if (first_ctrl != SIZE_MAX) {
+                s->i = first_ctrl;
+                return control_character(s, (unsigned char)s->t[first_ctrl]);
+            }
             s->i++;
             return true;
         }
+        if (c < 0x20 && first_ctrl == SIZE_MAX)
+            first_ctrl = s->i;
         if (c == '\\') {
             if (s->i + 1 >= s->len)
                 break;
-            char e = s->t[s->i + 1];
-            if (e == 'u') {
-                for (size_t k = 2; k < 6; k++)
-                    if (s->i + k >= s->len || !is_hex(s->t[s->i + k])) {
-                        s->i += k;
-                        return fail(s, "expected 4 hex digits after \\u");
-                    }
-                s->i += 6;
-                continue;
-            }
-            if (!strchr("\"\\/bfnrt", e) || e == '\0') {
-                s->i++;
-                return fail(s, "invalid escape in string");
-            }
-            s->i += 2;
+            if (!scan_escape(s))
+                return false;
             continue;
         }
         s->i++;
     }
-    return fail(s, "unterminated string: expected '\"'");
+    s->i = open; /* the end of the file says little: point at the string's start */
+    return fail(s, "unterminated string: no closing '\"' for this opening quote");
 }
 
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool at_digit(const struct scan *s)
+{
+    return s->i < s->len && is_digit(s->t[s->i]);
+}
+
+static void skip_digits(struct scan *s)
+{
+    while (at_digit(s))
+        s->i++;
+}
+
+/* RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
 static bool scan_number(struct scan *s)
 {
     size_t start = s->i;
-    while (s->i < s->len && strchr("0123456789+-.eE", s->t[s->i]) && s->t[s->i])
+    if (at(s, '-'))
         s->i++;
-    if (s->i == start || !(s->t[s->i - 1] >= '0' && s->t[s->i - 1] <= '9')) {
-        s->i = start;
-        return fail(s, "expected a number");
+    if (!at_digit(s))
+        return fail(s, "expected a digit in the number");
+    if (at(s, '0')) {
+        s->i++;
+        if (at_digit(s)) {
+            s->i = start;
+            return fail(s, "leading zeros are not allowed in numbers (RFC 8259 §6)");
+        }
+    } else {
+        skip_digits(s);
+    }
+    if (at(s, '.')) {
+        s->i++;
+        if (!at_digit(s))
+            return fail(s, "expected a digit after the decimal point");
+        skip_digits(s);
+    }
+    if (at(s, 'e') || at(s, 'E')) {
+        s->i++;
+        if (at(s, '+') || at(s, '-'))
+            s->i++;
+        if (!at_digit(s))
+            return fail(s, "expected a digit in the exponent");
+        skip_digits(s);
     }
     return true;
 }

@@ -87,6 +87,25 @@ void ld_err_at(struct ld *l, const cJSON *node, const char *key, const char *fmt
 uint32_t scn_edit_distance(const char *a, const char *b);
 const char *scn_closest(const char *s, const char *const *names, uint32_t n);
 
+/* ---- Units (units.c) -------------------------------------------------- */
+
+/* What is wrong with a time, rate or size string, for the message. */
+enum scn_unit_status {
+    SCN_UNIT_OK,
+    SCN_UNIT_SYNTAX,    /* not "<number><unit>" with a known unit */
+    SCN_UNIT_NO_UNIT,   /* a number alone: "10" */
+    SCN_UNIT_NOT_WHOLE, /* not a whole number of the base unit: "1.5ns" */
+    SCN_UNIT_TOO_LARGE, /* over the largest value */
+};
+enum scn_unit_kind { SCN_UNIT_TIME, SCN_UNIT_RATE, SCN_UNIT_SIZE };
+
+enum scn_unit_status scn_parse_time_status(const char *s, sim_time *out);
+enum scn_unit_status scn_parse_rate_status(const char *s, uint64_t *out_bps);
+enum scn_unit_status scn_parse_size_status(const char *s, uint64_t *out_bytes);
+/* The known unit that the unit of "<number><unit>" differs from only in
+ * case ("10MS" -> "ms"), or NULL. */
+const char *scn_unit_fix(const char *s, enum scn_unit_kind kind);
+
 /* ---- Typed field readers (fields.c) -------------------------------------
  * Each reads obj[key] if present; returns false when absent or invalid
  * (invalid is reported).  `*present` (when given) tells the two apart. */

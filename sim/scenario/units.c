@@ -6,6 +6,7 @@
  * overflows. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "scn_internal.h"
 
@@ -17,25 +18,28 @@ struct unit {
 };
 
 /* Parses "<digits>[.<digits>]<unit>" exactly; the value must be a whole
- * multiple of the base unit and at most `max`. */
-static bool parse_with_unit(const char *s, const struct unit *units, uint64_t max, uint64_t *out)
+ * multiple of the base unit and at most `max`.  The status tells a caller
+ * reporting the error what exactly is wrong. */
+static enum scn_unit_status parse_with_unit(const char *s, const struct unit *units, uint64_t max,
+                                            uint64_t *out)
 {
     if (!s || *s < '0' || *s > '9')
-        return false;
+        return SCN_UNIT_SYNTAX;
     u128 ip = 0, fp = 0, scale = 1;
+    bool too_large = false;
     const char *p = s;
     for (; *p >= '0' && *p <= '9'; p++) {
-        ip = ip * 10 + (u128)(*p - '0');
-        if (ip > (u128)UINT64_MAX)
-            return false;
+        if (!too_large)
+            ip = ip * 10 + (u128)(*p - '0');
+        too_large |= ip > (u128)UINT64_MAX; /* keep reading: the unit may be wrong too */
     }
     if (*p == '.') {
         p++;
         if (*p < '0' || *p > '9')
-            return false;
+            return SCN_UNIT_SYNTAX;
         for (; *p >= '0' && *p <= '9'; p++) {
             if (scale >= (u128)10000000000000000000u) /* 19 fraction digits at most */
-                return false;
+                return SCN_UNIT_SYNTAX;
             fp = fp * 10 + (u128)(*p - '0');
             scale *= 10;
         }
@@ -43,17 +47,39 @@ static bool parse_with_unit(const char *s, const struct unit *units, uint64_t ma
     for (const struct unit *u = units; u->name; u++) {
         if (strcmp(p, u->name) != 0)
             continue;
+        if (too_large)
+            return SCN_UNIT_TOO_LARGE;
         u128 whole = ip * u->mult;
         u128 frac = fp * u->mult;
         if (frac % scale != 0)
-            return false; /* not a whole number of the base unit */
+            return SCN_UNIT_NOT_WHOLE;
         u128 v = whole + frac / scale;
         if (v > (u128)max)
-            return false;
+            return SCN_UNIT_TOO_LARGE;
         *out = (uint64_t)v;
-        return true;
+        return SCN_UNIT_OK;
     }
-    return false;
+    return *p ? SCN_UNIT_SYNTAX : SCN_UNIT_NO_UNIT;
+}
+
+/* The unit that `written` was probably meant to be: the same letters in
+ * another case ("MS" for "ms", "Kib" for "KiB"), or NULL. */
+static const char *unit_in_other_case(const char *written, const struct unit *units)
+{
+    if (!*written)
+        return NULL;
+    for (const struct unit *u = units; u->name; u++)
+        if (strcasecmp(written, u->name) == 0)
+            return u->name;
+    return NULL;
+}
+
+/* The unit part of "<number><unit>" (after the digits and fraction). */
+static const char *unit_part(const char *s)
+{
+    while ((*s >= '0' && *s <= '9') || *s == '.')
+        s++;
+    return s;
 }
 
 static const struct unit time_units[] = {
@@ -62,13 +88,18 @@ static const struct unit time_units[] = {
     {NULL, 0},
 };
 
-bool scn_parse_time(const char *s, sim_time *out)
+enum scn_unit_status scn_parse_time_status(const char *s, sim_time *out)
 {
     uint64_t v;
-    if (!parse_with_unit(s, time_units, (uint64_t)INT64_MAX - 1, &v))
-        return false;
-    *out = (sim_time)v;
-    return true;
+    enum scn_unit_status st = parse_with_unit(s, time_units, (uint64_t)INT64_MAX - 1, &v);
+    if (st == SCN_UNIT_OK)
+        *out = (sim_time)v;
+    return st;
+}
+
+bool scn_parse_time(const char *s, sim_time *out)
+{
+    return scn_parse_time_status(s, out) == SCN_UNIT_OK;
 }
 
 static const struct unit rate_units[] = {
@@ -77,9 +108,14 @@ static const struct unit rate_units[] = {
     {NULL, 0},
 };
 
-bool scn_parse_rate(const char *s, uint64_t *out_bps)
+enum scn_unit_status scn_parse_rate_status(const char *s, uint64_t *out_bps)
 {
     return parse_with_unit(s, rate_units, UINT64_MAX, out_bps);
+}
+
+bool scn_parse_rate(const char *s, uint64_t *out_bps)
+{
+    return scn_parse_rate_status(s, out_bps) == SCN_UNIT_OK;
 }
 
 static const struct unit size_units[] = {
@@ -96,9 +132,22 @@ static const struct unit size_units[] = {
     {NULL, 0},
 };
 
-bool scn_parse_size(const char *s, uint64_t *out_bytes)
+enum scn_unit_status scn_parse_size_status(const char *s, uint64_t *out_bytes)
 {
     return parse_with_unit(s, size_units, UINT64_MAX, out_bytes);
+}
+
+bool scn_parse_size(const char *s, uint64_t *out_bytes)
+{
+    return scn_parse_size_status(s, out_bytes) == SCN_UNIT_OK;
+}
+
+const char *scn_unit_fix(const char *s, enum scn_unit_kind kind)
+{
+    const struct unit *units = kind == SCN_UNIT_TIME   ? time_units
+                               : kind == SCN_UNIT_RATE ? rate_units
+                                                       : size_units;
+    return unit_in_other_case(unit_part(s), units);
 }
 
 /* Integer part and fraction of t/unit, without trailing zeros. */

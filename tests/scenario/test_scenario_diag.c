@@ -88,7 +88,7 @@ Test(jpos, syntax_errors_say_what_was_expected)
     syntax_error_at("{\"a\": 1 \"b\": 2}", 8, "expected ',' or '}'");
     syntax_error_at("[1 2]", 3, "expected ',' or ']'");
     syntax_error_at("{\"a\": 1,}", 8, "member name");
-    syntax_error_at("\"abc", 4, "unterminated string");
+    syntax_error_at("\"abc", 0, "unterminated string");
     syntax_error_at("[1] x", 4, "end of the file");
     syntax_error_at("[tru]", 1, "expected a value");
     syntax_error_at("", 0, "end of file");
