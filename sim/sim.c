@@ -42,7 +42,9 @@
 #define CHUNK_ENTS       ((CHUNK_BYTES - 16) / sizeof(struct sim_qent))
 #define CHUNKS_PER_BLOCK 64
 #define DEAD_SLACK       1024
-#define PREFETCH_AHEAD   4
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 4
+#endif
 
 struct sim_qent {
     uint64_t when;
@@ -366,6 +368,9 @@ static void cascade(struct sim_queue *q, uint32_t id)
     bit_clear(q, id);
     for (struct sim_qchunk *c = src.head, *next; c; c = next) {
         next = c->next;
+        if (next)
+            for (unsigned b = 0; b < CHUNK_BYTES; b += 64)
+                __builtin_prefetch((const char *)next + b);
         if (cascade_chunk(q, c, c == src.head ? src.head_pos : 0, chunk_end(&src, c))) {
             c->next = q->kept;
             q->kept = c;
@@ -449,6 +454,7 @@ static struct sim_qent slot_pop(struct sim_queue *q, uint32_t id)
         q->dead -= sl->held;
         slot_release(q, id);
     } else {
+        /* Timers are spread all over memory: fetch the one due a few turns on. */
         uint32_t ahead = sl->head_pos + PREFETCH_AHEAD;
         if (ahead < chunk_end(sl, sl->head))
             __builtin_prefetch(sl->head->e[ahead].t, 1);
