@@ -160,6 +160,26 @@ static inline void send_seg(struct fixture *fx, struct seg s)
     tcp_input_seg(fx->th, &parsed, fx->sim.now);
 }
 
+/* Like send_seg, from another remote port (a second client). */
+static inline void send_seg_from(struct fixture *fx, uint16_t rport, struct seg s)
+{
+    uint8_t b[9216];
+    cr_assert(s.len <= sizeof(b) - 60, "segment too large for the test buffer");
+    uint32_t n = seg_build(b, &s);
+    put16(b, rport);
+    put16(b + 16, 0);
+    put16(b + 16, tcp_checksum(REMOTE_IP, LOCAL_IP, b, n));
+    struct tcp_seg parsed;
+    bool bad;
+    cr_assert(tcp_parse(&parsed, REMOTE_IP, LOCAL_IP, b, n, &bad));
+    tcp_input_seg(fx->th, &parsed, fx->sim.now);
+}
+
+static inline void drop_output(struct fixture *fx)
+{
+    frame_queue_clear(&fx->sim.frames, &fx->out);
+}
+
 /* Pops the next captured segment into *out (payload copied to buf). */
 static inline bool next_seg(struct fixture *fx, struct tcp_seg *out, uint8_t *buf)
 {
@@ -266,6 +286,90 @@ static inline struct tcp_sock *sock_established(struct fixture *fx)
     struct tcp_seg ack;
     cr_assert(next_seg(fx, &ack, NULL));
     cr_assert_eq(s->state, TCP_ESTABLISHED);
+    return s;
+}
+
+/* ---- the closing states, reached from an active open (ISS = s->iss,
+ * the peer's next sequence number RISN + 1) ---- */
+
+static inline struct tcp_sock *to_fin_wait_1(struct fixture *fx)
+{
+    struct tcp_sock *s = sock_established(fx);
+    tcp_close(s);
+    expect_seg(fx,
+               (struct seg){.flags = TCP_FIN | TCP_ACK, .seq = s->iss + 1, .ack = REMOTE_ISN + 1});
+    cr_assert_eq(s->state, TCP_FIN_WAIT_1);
+    return s;
+}
+
+static inline struct tcp_sock *to_fin_wait_2(struct fixture *fx)
+{
+    struct tcp_sock *s = to_fin_wait_1(fx);
+    send_seg(fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 2});
+    cr_assert_eq(s->state, TCP_FIN_WAIT_2);
+    return s;
+}
+
+static inline struct tcp_sock *to_time_wait(struct fixture *fx)
+{
+    struct tcp_sock *s = to_fin_wait_2(fx);
+    send_seg(fx,
+             (struct seg){.flags = TCP_FIN | TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 2});
+    expect_seg(fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 2, .ack = REMOTE_ISN + 2});
+    cr_assert_eq(s->state, TCP_TIME_WAIT);
+    return s;
+}
+
+static inline struct tcp_sock *to_closing(struct fixture *fx)
+{
+    struct tcp_sock *s = to_fin_wait_1(fx);
+    send_seg(fx,
+             (struct seg){.flags = TCP_FIN | TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 1});
+    expect_seg(fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 2, .ack = REMOTE_ISN + 2});
+    cr_assert_eq(s->state, TCP_CLOSING);
+    return s;
+}
+
+static inline struct tcp_sock *to_close_wait(struct fixture *fx)
+{
+    struct tcp_sock *s = sock_established(fx);
+    send_seg(fx,
+             (struct seg){.flags = TCP_FIN | TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 1});
+    expect_seg(fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = REMOTE_ISN + 2});
+    cr_assert_eq(s->state, TCP_CLOSE_WAIT);
+    return s;
+}
+
+static inline struct tcp_sock *to_last_ack(struct fixture *fx)
+{
+    struct tcp_sock *s = to_close_wait(fx);
+    tcp_close(s);
+    expect_seg(fx,
+               (struct seg){.flags = TCP_FIN | TCP_ACK, .seq = s->iss + 1, .ack = REMOTE_ISN + 2});
+    cr_assert_eq(s->state, TCP_LAST_ACK);
+    return s;
+}
+
+/* Passive open: a listener and a child in SYN_RCVD (its SYN,ACK consumed). */
+static inline struct tcp_sock *to_syn_rcvd(struct fixture *fx)
+{
+    cr_assert(sock_listen(fx));
+    send_seg(fx, (struct seg){.flags = TCP_SYN, .seq = REMOTE_ISN, .mss = 1460});
+    struct tcp_seg sa;
+    cr_assert(next_seg(fx, &sa, NULL));
+    struct tcp_sock *c = tcp_lookup(fx->th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT);
+    cr_assert(c);
+    cr_assert_eq(c->state, TCP_SYN_RCVD);
+    return c;
+}
+
+/* Simultaneous open: our SYN crossed the peer's; SYN_RCVD, SYN,ACK consumed. */
+static inline struct tcp_sock *to_syn_rcvd_active(struct fixture *fx)
+{
+    struct tcp_sock *s = sock_syn_sent(fx);
+    send_seg(fx, (struct seg){.flags = TCP_SYN, .seq = REMOTE_ISN, .mss = 1460});
+    expect_seg(fx, (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = s->iss, .ack = REMOTE_ISN + 1});
+    cr_assert_eq(s->state, TCP_SYN_RCVD);
     return s;
 }
 

@@ -238,11 +238,10 @@ Test(tcp_timer, established_zero_window_probe_answered_with_zero_window)
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
     uint8_t buf[100];
     cr_assert_eq(tcp_recv(s, buf, sizeof buf), 100);
-    send_seg(&fx, (struct seg){.flags = TCP_ACK,
-                               .seq = RISN + 4001,
-                               .ack = s->iss + 1,
-                               .data = payload,
-                               .len = 1});
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 4001, .ack = s->iss + 1, .data = payload, .len = 1});
     struct tcp_seg a =
         expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 4001});
     cr_expect_eq(a.wnd, 0);
