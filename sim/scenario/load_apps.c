@@ -66,9 +66,13 @@ static bool ld_target(struct ld *l, const cJSON *obj, const char *key, bool with
     if (with_port) {
         char *end;
         unsigned long p = colon ? strtoul(colon + 1, &end, 10) : 0;
-        if (!colon || colon == s || colon[1] < '0' || colon[1] > '9' || *end || p < 1 ||
-            p > 65535 || (size_t)(colon - s) >= sizeof name) {
+        bool digits = colon && colon[1] >= '0' && colon[1] <= '9' && *end == '\0';
+        if (!colon || colon == s || !digits || (size_t)(colon - s) >= sizeof name) {
             ld_err_at(l, n, key, "expected \"host:port\" (e.g. \"server:80\"), not \"%s\"", s);
+            return false;
+        }
+        if (p < 1 || p > 65535 || strlen(colon + 1) > 5) {
+            ld_err_at(l, n, key, "port %s is out of range [1, 65535]", colon + 1);
             return false;
         }
         memcpy(name, s, (size_t)(colon - s));
@@ -83,7 +87,12 @@ static bool ld_target(struct ld *l, const cJSON *obj, const char *key, bool with
     }
     uint32_t peer;
     if (!scn_resolve(l, a->host, name, ip, &peer)) {
-        ld_err_unknown_host(l, n, key, name);
+        uint32_t h = scenario_host_index(l->sc, name);
+        if (h != UINT32_MAX) /* the host exists but has no address to reach */
+            ld_err_at(l, n, key, "no route from host \"%s\" to \"%s\" (host \"%s\" has no link)",
+                      l->sc->hosts[a->host].name, name, name);
+        else
+            ld_err_unknown_host(l, n, key, name);
         return false;
     }
     a->peer_host = peer;

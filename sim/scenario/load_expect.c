@@ -308,6 +308,39 @@ static bool ld_expect_body(struct ld *l, const cJSON *obj, struct scn_expect *e)
     return false;
 }
 
+static bool known_expect_field(const char *name)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        for (const char *const *f = kinds[i].fields; *f; f++)
+            if (strcmp(name, *f) == 0)
+                return true;
+    return false;
+}
+
+/* With no field naming the kind, a misspelt one is the likely cause: each
+ * member no expectation knows is reported, with the kind it is closest to.
+ * True if one of them was taken for a misspelt kind. */
+static bool unknown_expect_fields(struct ld *l, const cJSON *obj)
+{
+    const char *keys[N_KINDS];
+    for (size_t i = 0; i < N_KINDS; i++)
+        keys[i] = kinds[i].key;
+    bool kind_suggested = false;
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        if (known_expect_field(c->string))
+            continue;
+        const char *near = scn_closest(c->string, keys, N_KINDS);
+        size_t mark = ld_push_key(l, c->string);
+        if (near)
+            ld_err_key(l, c, "unknown field \"%s\" (did you mean \"%s\"?)", c->string, near);
+        else
+            ld_err_key(l, c, "unknown field \"%s\"", c->string);
+        ld_pop(l, mark);
+        kind_suggested |= near != NULL;
+    }
+    return kind_suggested;
+}
+
 static bool ld_expect(struct ld *l, const cJSON *obj, struct scn_expect *e)
 {
     if (!cJSON_IsObject(obj)) {
@@ -319,6 +352,8 @@ static bool ld_expect(struct ld *l, const cJSON *obj, struct scn_expect *e)
         if (ld_get(obj, kinds[i].key))
             k = &kinds[i];
     if (!k) {
+        if (unknown_expect_fields(l, obj))
+            return false;
         ld_err(l, obj,
                "an expectation needs one of \"states\", \"state\", \"received\", \"count\", "
                "\"retransmits\", \"outcome\", \"replies\", \"rtt\", \"cwnd\", \"trace_sha256\"");

@@ -61,6 +61,33 @@ bool scn_parse_ip(const char *s, uint32_t *ip, int *prefix)
     return true;
 }
 
+/* Why "a.b.c.d/len" is not a valid address with a prefix: the specific
+ * reason when there is one ("prefix length /33 is over 32"), else NULL. */
+static const char *prefix_problem(const char *s, char *buf, size_t cap)
+{
+    const char *slash = strchr(s, '/');
+    char addr[32];
+    uint32_t ip;
+    if (!slash) {
+        if (scn_parse_ip(s, &ip, NULL))
+            return "the prefix length is missing: write e.g. \"/24\" after the address";
+        return NULL;
+    }
+    if ((size_t)(slash - s) >= sizeof addr)
+        return NULL;
+    memcpy(addr, s, (size_t)(slash - s));
+    addr[slash - s] = '\0';
+    const char *p = slash + 1;
+    size_t digits = strspn(p, "0123456789");
+    if (!scn_parse_ip(addr, &ip, NULL) || digits == 0 || p[digits] != '\0')
+        return NULL;
+    if (digits > 2 || strtoul(p, NULL, 10) > 32) {
+        snprintf(buf, cap, "prefix length /%s is over 32", p);
+        return buf;
+    }
+    return NULL;
+}
+
 static const char *ip_str(uint32_t ip, char buf[16])
 {
     return dec_ip_str(ip, buf);
@@ -301,7 +328,12 @@ static void ld_iface(struct ld *l, uint32_t h, uint32_t idx, const cJSON *obj, s
     uint32_t ip;
     int prefix;
     if (!scn_parse_ip(s, &ip, &prefix)) {
-        ld_err_at(l, ipn, "ip", "invalid address \"%s\": expected e.g. \"10.0.1.1/24\"", s);
+        char why[64];
+        const char *problem = prefix_problem(s, why, sizeof why);
+        if (problem)
+            ld_err_at(l, ipn, "ip", "invalid address \"%s\": %s", s, problem);
+        else
+            ld_err_at(l, ipn, "ip", "invalid address \"%s\": expected e.g. \"10.0.1.1/24\"", s);
         return;
     }
     if (prefix < 1 || prefix > 30) {
@@ -474,9 +506,16 @@ static bool ld_route(struct ld *l, uint32_t h, const cJSON *obj, struct scn_rout
     uint32_t dest = 0, via;
     if (strcmp(d, "default") != 0) {
         if (!scn_parse_ip(d, &dest, &prefix)) {
-            ld_err_at(l, ld_get(obj, "dest"), "dest",
-                      "invalid destination \"%s\": expected e.g. \"10.0.2.0/24\" or \"default\"",
-                      d);
+            char why[64];
+            const char *problem = prefix_problem(d, why, sizeof why);
+            if (problem)
+                ld_err_at(l, ld_get(obj, "dest"), "dest", "invalid destination \"%s\": %s", d,
+                          problem);
+            else
+                ld_err_at(l, ld_get(obj, "dest"), "dest",
+                          "invalid destination \"%s\": expected e.g. \"10.0.2.0/24\" or "
+                          "\"default\"",
+                          d);
             ok = false;
         } else if (dest & ~mask_of(prefix)) {
             ld_err_at(l, ld_get(obj, "dest"), "dest",

@@ -119,8 +119,37 @@ static cJSON *parse_json(struct ld *l, const char *text, size_t len)
     return NULL;
 }
 
+/* Sorts d->v[from..] by line, then column, keeping the order in which
+ * errors were found among equals (insertion sort: stable, and the list is
+ * short, at most the diagnostics limit). */
+static void sort_by_position(struct scn_diags *d, uint32_t from)
+{
+    for (uint32_t i = from + 1; i < d->n; i++) {
+        struct scn_diag g = d->v[i];
+        uint32_t j = i;
+        while (j > from && (d->v[j - 1].line > g.line ||
+                            (d->v[j - 1].line == g.line && d->v[j - 1].col > g.col))) {
+            d->v[j] = d->v[j - 1];
+            j--;
+        }
+        d->v[j] = g;
+    }
+}
+
+static struct scenario *load_text(const char *file, const char *text, size_t len,
+                                  struct scn_diags *d);
+
 struct scenario *scenario_load_text(const char *file, const char *text, size_t len,
                                     struct scn_diags *d)
+{
+    uint32_t first = d->n;
+    struct scenario *sc = load_text(file, text, len, d);
+    sort_by_position(d, first);
+    return sc;
+}
+
+static struct scenario *load_text(const char *file, const char *text, size_t len,
+                                  struct scn_diags *d)
 {
     struct ld l = {.file = file ? file : "<scenario>", .d = d};
     if (len > SCN_MAX_FILE_BYTES) {
@@ -151,9 +180,10 @@ struct scenario *scenario_load_text(const char *file, const char *text, size_t l
     uint32_t before = l.errors;
     ld_hosts(&l, root, defaults);
     ld_links(&l, root, defaults);
-    if (l.errors == before) {
+    bool net_ok = false, faults_done = l.errors == before;
+    if (faults_done) {
         ld_network(&l, root);
-        bool net_ok = l.errors == before;
+        net_ok = l.errors == before;
         if (net_ok)
             ld_apps(&l, root);
         ld_faults(&l, root);
@@ -162,6 +192,8 @@ struct scenario *scenario_load_text(const char *file, const char *text, size_t l
             ld_expects(&l, root);
         }
     }
+    if (!net_ok)
+        ld_refs_only(&l, root, !faults_done);
 out:
     cJSON_Delete(root);
     jpos_free(&l.pos);

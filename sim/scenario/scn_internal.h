@@ -216,5 +216,10 @@ uint32_t ld_ref_app(struct ld *l, const cJSON *obj, const char *key);
 /* A connection name: a tcp_client id, a tcp_server id, or "<server>#k";
  * stores the app index in *app. */
 bool ld_ref_conn(struct ld *l, const cJSON *obj, const char *key, uint32_t *app, const char **conn);
+/* When apps, events and expectations cannot be loaded (the hosts, links or
+ * network did not): reports only their references to names no host, link
+ * or app of the file has; those of faults too when `faults` (which were not
+ * loaded either). */
+void ld_refs_only(struct ld *l, const cJSON *root, bool faults);
 
 #endif

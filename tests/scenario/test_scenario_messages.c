@@ -169,3 +169,134 @@ Test(messages, malformed_numbers_are_refused)
     assert_error("{\"hosts\": [{\"name\": \"a\"}], \"seed\": 1.}", "after the decimal point");
     assert_error("{\"hosts\": [{\"name\": \"a\"}], \"seed\": 1e}", "in the exponent");
 }
+
+/* ---- Names, addresses and ports ---------------------------------------- */
+
+Test(messages, connect_to_a_host_without_a_link_says_so)
+{
+    char *msg = load_err("{\"hosts\": [{\"name\": \"client\"}, {\"name\": \"server\"}],\n"
+                         "\"apps\": [{\"id\": \"c1\", \"host\": \"client\", \"type\": "
+                         "\"tcp_client\", \"connect\": \"server:80\"}]}");
+    cr_assert(strstr(msg, "apps[0].connect: no route from host \"client\" to \"server\" (host "
+                          "\"server\" has no link)"),
+              "%s", msg);
+    cr_assert_null(strstr(msg, "did you mean \"server\""), "%s", msg);
+    free(msg);
+}
+
+Test(messages, connect_port_out_of_range)
+{
+    assert_error("{" TWO_HOSTS ",\n\"apps\": [{\"id\": \"c1\", \"host\": \"client\", \"type\": "
+                 "\"tcp_client\", \"connect\": \"server:70000\"}]}",
+                 "apps[0].connect: port 70000 is out of range [1, 65535]");
+}
+
+Test(messages, connect_port_zero)
+{
+    assert_error("{" TWO_HOSTS ",\n\"apps\": [{\"id\": \"c1\", \"host\": \"client\", \"type\": "
+                 "\"tcp_client\", \"connect\": \"server:0\"}]}",
+                 "apps[0].connect: port 0 is out of range [1, 65535]");
+}
+
+Test(messages, interface_prefix_over_32)
+{
+    assert_error("{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"wire\", \"ip\": "
+                 "\"10.0.0.1/33\"}]}, {\"name\": \"b\"}],\n"
+                 "\"links\": [{\"name\": \"wire\", \"a\": \"a\", \"b\": \"b\"}]}",
+                 "hosts[0].interfaces[0].ip: invalid address \"10.0.0.1/33\": prefix length /33 "
+                 "is over 32");
+}
+
+Test(messages, interface_without_prefix)
+{
+    assert_error("{\"hosts\": [{\"name\": \"a\", \"interfaces\": [{\"link\": \"wire\", \"ip\": "
+                 "\"10.0.0.1\"}]}, {\"name\": \"b\"}],\n"
+                 "\"links\": [{\"name\": \"wire\", \"a\": \"a\", \"b\": \"b\"}]}",
+                 "the prefix length is missing");
+}
+
+/* ---- Expectations ------------------------------------------------------- */
+
+Test(messages, misspelt_expectation_kind_is_named_with_a_suggestion)
+{
+    char *msg = load_err("{" TWO_HOSTS ",\n" SERVER_AND_CLIENT
+                         ",\n\"expect\": [{\"conn\": \"c1\", \"outcom\": \"established\"}]}");
+    cr_assert(strstr(msg, "expect[0].outcom: unknown field \"outcom\" (did you mean "
+                          "\"outcome\"?)"),
+              "%s", msg);
+    cr_assert_null(strstr(msg, "needs one of"), "%s", msg);
+    free(msg);
+}
+
+Test(messages, expectation_with_no_kind_and_nothing_close_lists_the_kinds)
+{
+    assert_error("{" TWO_HOSTS ",\n" SERVER_AND_CLIENT ",\n\"expect\": [{\"conn\": \"c1\"}]}",
+                 "expect[0]: an expectation needs one of");
+}
+
+/* ---- Every independent error, in the order of the file ----------------- */
+
+static const char several_errors[] =
+    "{\n"
+    "\"hosts\": [{\"name\": \"client\"}, {\"name\": \"server\"}, {\"name\": \"client\"}],\n"
+    "\"links\": [{\"name\": \"wire\", \"a\": \"client\", \"b\": \"sever\"}],\n"
+    "\"apps\": [{\"id\": \"c1\", \"host\": \"clinet\", \"type\": \"tcp_client\", \"connect\": "
+    "\"srever:80\"}],\n"
+    "\"faults\": [{\"link\": \"wrie\", \"from\": \"client\", \"drop\": {\"nth\": 1}}],\n"
+    "\"events\": [{\"at\": \"1s\", \"link\": \"wir\", \"do\": \"down\"}],\n"
+    "\"expect\": [{\"conn\": \"c2\", \"outcome\": \"established\"}]\n"
+    "}";
+
+Test(messages, references_are_checked_after_a_duplicate_host)
+{
+    char *msg = load_err(several_errors);
+    const char *want[] = {
+        "hosts[2].name: duplicate host name \"client\"",
+        "links[0].b: unknown host \"sever\" (did you mean \"server\"?)",
+        "apps[0].host: unknown host \"clinet\" (did you mean \"client\"?)",
+        "apps[0].connect: unknown host \"srever\"",
+        "faults[0].link: unknown link \"wrie\" (did you mean \"wire\"?)",
+        "events[0].link: unknown link \"wir\" (did you mean \"wire\"?)",
+        "expect[0].conn: unknown app \"c2\" (did you mean \"c1\"?)",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_expect(strstr(msg, want[i]), "\"%s\" not in:\n%s", want[i], msg);
+    free(msg);
+}
+
+Test(messages, a_reference_to_a_host_refused_for_another_reason_is_not_an_error)
+{
+    char *msg = load_err("{\"hosts\": [{\"name\": \"a b\"}, {\"name\": \"c\"}],\n"
+                         "\"apps\": [{\"id\": \"p\", \"host\": \"a b\", \"type\": \"ping\", \"to\": "
+                         "\"c\"}]}");
+    cr_assert(strstr(msg, "hosts[0].name: host name \"a b\""), "%s", msg);
+    cr_assert_null(strstr(msg, "unknown host"), "%s", msg);
+    free(msg);
+}
+
+/* Line numbers of every diagnostic line of msg, in order. */
+static int lines_of(const char *msg, int *out, int max)
+{
+    int n = 0;
+    for (const char *p = msg; p && *p && n < max; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        int line, col;
+        if (sscanf(p, "t.json:%d:%d:", &line, &col) == 2)
+            out[n++] = line * 1000 + col;
+    }
+    return n;
+}
+
+Test(messages, diagnostics_are_sorted_by_position)
+{
+    /* found in the order loss (range), mtu (range), delay (unit) by the link
+     * reader, but written delay, mtu, loss */
+    char *msg = load_err("{\"hosts\": [{\"name\": \"a\"}, {\"name\": \"b\"}],\n"
+                         "\"links\": [{\"a\": \"a\", \"b\": \"b\",\n\"delay\": \"5 ms\",\n"
+                         "\"mtu\": 10,\n\"loss\": 2}],\n\"duration\": 10}");
+    int pos[8];
+    int n = lines_of(msg, pos, 8);
+    cr_assert_eq(n, 4, "%s", msg);
+    for (int i = 1; i < n; i++)
+        cr_assert_lt(pos[i - 1], pos[i], "not sorted:\n%s", msg);
+    free(msg);
+}
