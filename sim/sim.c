@@ -14,8 +14,8 @@
  * (SPEC section 2) with no sequence number stored anywhere.
  *
  * Entries live in 512-byte chunks from a pool; a timer points at its entry, and
- * the entry's chunk (found by alignment) names its slot, so cancelling is O(1):
- * the entry is marked dead in place.  Dead entries go when their slot empties, or
+ * the entry's slot follows from the timer's deadline, so cancelling is O(1): the
+ * entry is marked dead in place.  Dead entries go when their slot empties, or
  * all together once they outnumber the live ones by DEAD_SLACK.
  *
  * A cascade must tell each moved timer where its entry went, and with many timers
@@ -56,12 +56,12 @@ struct sim_qent {
 
 struct sim_qchunk {
     struct sim_qchunk *next;
-    uint32_t slot; /* level * WHEEL_SLOTS + index */
-    uint32_t unused;
+    uint64_t unused; /* keeps the entries on 16-byte boundaries */
     struct sim_qent e[CHUNK_ENTS];
 };
 
-static_assert(sizeof(struct sim_qchunk) == CHUNK_BYTES, "chunks are found by alignment");
+static_assert(sizeof(struct sim_qchunk) == CHUNK_BYTES, "entries fill a chunk exactly");
+static_assert(sizeof(struct sim_timer) <= 32, "a timer is embedded in every connection");
 static_assert(WHEEL_BITS >= 6 && WHEEL_BITS <= 12, "a level's bitmap is 1 to 64 words");
 
 /* A FIFO of entries; `held` counts the live and dead ones from head_pos on. */
@@ -87,11 +87,6 @@ struct sim_oneshot_block {
 };
 
 /* ---- chunk pool ---- */
-
-static struct sim_qchunk *chunk_of(struct sim_qent *e)
-{
-    return (struct sim_qchunk *)((uintptr_t)e & ~(uintptr_t)(CHUNK_BYTES - 1));
-}
 
 /* The entry a timer's link leads to, through a forwarding entry if it has one. */
 static struct sim_qent *ent_resolve(struct sim_qent *e)
@@ -226,7 +221,6 @@ static struct sim_qent *slot_append(struct sim_queue *q, uint32_t id, uint64_t w
     if (!sl->tail || sl->tail_len == CHUNK_ENTS) {
         struct sim_qchunk *c = chunk_take(q);
         c->next = NULL;
-        c->slot = id;
         if (sl->tail)
             sl->tail->next = c;
         else {
@@ -273,6 +267,8 @@ static void slot_compact(struct sim_queue *q, uint32_t id)
     for (struct sim_qchunk *c = sl->head; c; c = c->next) {
         uint32_t end = chunk_end(sl, c);
         for (uint32_t i = c == sl->head ? sl->head_pos : 0; i < end; i++) {
+            if (i + PREFETCH_AHEAD < end)
+                __builtin_prefetch(c->e[i + PREFETCH_AHEAD].t, 1);
             struct sim_qent e = c->e[i];
             if (!e.t)
                 continue;
@@ -308,10 +304,11 @@ static void queue_compact(struct sim_queue *q)
         }
 }
 
-/* Takes a live entry out of the queue: it dies in place. */
-static void entry_kill(struct sim_queue *q, struct sim_qent *e)
+/* Takes a live entry out of the queue: it dies in place.  Its slot is the one its
+ * deadline calls for (the wheel keeps every entry there), which spares reading
+ * the chunk header: with many timers, one cache miss less per cancel. */
+static void entry_kill(struct sim_queue *q, struct sim_qent *e, uint32_t id)
 {
-    uint32_t id = chunk_of(e)->slot;
     struct sim_qslot *sl = &q->slots[id];
     e->t = NULL;
     q->live--;
@@ -512,7 +509,7 @@ void sim_timer_arm(struct sim *s, struct sim_timer *t, sim_time when)
         return;
     }
     if (t->ent)
-        entry_kill(q, ent_resolve(t->ent));
+        entry_kill(q, ent_resolve(t->ent), slot_for((uint64_t)t->when, q->cur));
     t->when = when;
     t->ent = slot_append(q, slot_for((uint64_t)when, q->cur), (uint64_t)when, t);
 }
@@ -521,7 +518,7 @@ void sim_timer_cancel(struct sim *s, struct sim_timer *t)
 {
     if (!t->ent)
         return;
-    entry_kill(&s->q, ent_resolve(t->ent));
+    entry_kill(&s->q, ent_resolve(t->ent), slot_for((uint64_t)t->when, s->q.cur));
     t->ent = NULL;
 }
 
