@@ -19,8 +19,10 @@ typedef void (*sim_timer_fn)(void *ctx, sim_time now);
 
 struct sim_qent;
 
+/* Owners may read `when` but never write it: the queue finds an armed timer's
+ * entry from its deadline. */
 struct sim_timer {
-    sim_time when;
+    sim_time when;        /* the deadline it was last armed for */
     struct sim_qent *ent; /* its entry in the event queue; NULL when not armed */
     sim_timer_fn fn;
     void *ctx;
