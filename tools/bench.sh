@@ -8,7 +8,7 @@
 # world including the scaling series.  Each world runs RUNS times (default 3)
 # as `tcpsim run FILE --stats --quiet`; the table shows medians: the process's
 # wall time (as /usr/bin/time measures ns-3's, so loading the file counts) with
-# its spread (min-max), the simulated time, events, events/s of the event loop,
+# its spread (min-max), its CPU time, the simulated time, events, events/s of the event loop,
 # frames sent, goodput, peak RSS, and the ns-3 figures beside them.  One more
 # run without --quiet gives the bytes delivered and when the last connection
 # closed, for the goodput: bytes delivered to servers / (the time the last
@@ -59,7 +59,7 @@ for w in "$@"; do
     for ((i = 1; i <= runs; i++)); do
         t0=$(date +%s%N)
         rc=0
-        /usr/bin/time -f "%M" -o "$tmp/rss" "$tcpsim" run "$file" --stats --quiet \
+        /usr/bin/time -f "%M %U %S" -o "$tmp/rss" "$tcpsim" run "$file" --stats --quiet \
             >"$tmp/stats" 2>"$tmp/err" || rc=$?
         t1=$(date +%s%N)
         if [ "$rc" -gt 1 ]; then
@@ -67,11 +67,13 @@ for w in "$@"; do
             cat "$tmp/err" >&2
             exit 1
         fi
-        printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$((t1 - t0))" \
+        read -r rss_kib user_s sys_s < <(tail -n 1 "$tmp/rss")
+        printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$((t1 - t0))" \
             "$(stat 'events executed' "$tmp/stats")" "$(stat 'frames sent' "$tmp/stats")" \
             "$(stat 'simulated time' "$tmp/stats")" "$(stat 'wall time' "$tmp/stats")" \
-            "$(stat 'events/s' "$tmp/stats")" "$(tail -n 1 "$tmp/rss")" \
-            "$(grep -c '^  FAIL' "$tmp/stats" || true)" >>"$out"
+            "$(stat 'events/s' "$tmp/stats")" "$rss_kib" \
+            "$(grep -c '^  FAIL' "$tmp/stats" || true)" \
+            "$(awk -v u="$user_s" -v s="$sys_s" 'BEGIN { printf "%.2f", u + s }')" >>"$out"
         echo "  $name run $i: $(((t1 - t0) / 1000000)) ms" >&2
     done
     # The report run: bytes delivered and the last close, for the goodput.
@@ -128,13 +130,18 @@ def si(x):
     return f"{x:.0f}"
 
 
+def speed(theirs, ours):
+    ours = max(ours, 1e-3)
+    return f"{theirs / ours:.1f}x faster" if ours < theirs else f"{ours / theirs:.1f}x slower"
+
+
 def secs(x):
     return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
 
 
-print(f"| world | wall (median) | spread | simulated | events | events/s | frames sent | goodput "
-      f"| peak RSS | ns-3 wall | wall ratio | ns-3 RSS | RSS ratio |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print(f"| world | wall (median) | spread | CPU (median) | simulated | events | events/s | frames sent "
+      f"| goodput | peak RSS | ns-3 wall | wall ratio | CPU ratio | ns-3 RSS | RSS ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in order:
     r = runs[name]
     wall = [int(x[0]) / 1e9 for x in r]
@@ -145,23 +152,27 @@ for name in order:
     evps = statistics.median(float(x[5]) for x in r)
     rss = statistics.median(int(x[6]) for x in r) / 1024
     fails = int(r[0][7])
+    cpu = statistics.median(float(x[8]) for x in r)
     b, conns, closed, last = good.get(name, (0, 0, 0, 0.0))
     window = last if conns and closed == conns and last > 0 else sim
-    gp = f"{b * 8 / window / 1e6:.1f} Mb/s" if b else "-"
+    gp = f"{si(b * 8 / window)}b/s" if b else "-"
     if b and window != sim:
         gp += f" (done {last:.2f} s)"
     ns = NS3.get(name)
-    ns_wall = ratio = ns_rss = rss_ratio = "-"
+    ns_wall = ratio = cpu_ratio = ns_rss = rss_ratio = "-"
     if ns:
         ns_wall = secs(ns[0])
-        ratio = f"{ns[0] / med:.1f}x faster" if med < ns[0] else f"{med / ns[0]:.1f}x slower"
+        ratio = speed(ns[0], med)
+        cpu_ratio = speed(ns[0], cpu)
         if ns[2]:
             ns_rss = f"{ns[2]:.0f} MiB"
             rss_ratio = f"{rss / ns[2]:.2f}"
     flag = " (expectations failed)" if fails else ""
-    print(f"| {name}{flag} | {secs(med)} | {min(wall):.3f}-{max(wall):.3f} | {sim:g} s | "
-          f"{si(events)} | {si(evps)} | {si(frames)} | {gp} | {rss:.1f} MiB | {ns_wall} | "
-          f"{ratio} | {ns_rss} | {rss_ratio} |")
-print(f"\nMedians of {sys.argv[2]} runs. events/s is the event loop's rate (--stats); the wall "
-      f"time is the whole process, loading included.")
+    print(f"| {name}{flag} | {secs(med)} | {min(wall):.3f}-{max(wall):.3f} | {secs(cpu)} | "
+          f"{sim:g} s | {si(events)} | {si(evps)} | {si(frames)} | {gp} | {rss:.1f} MiB | "
+          f"{ns_wall} | {ratio} | {cpu_ratio} | {ns_rss} | {rss_ratio} |")
+print(f"\nMedians of {sys.argv[2]} runs. Wall and CPU (user + system) time are the whole "
+      f"process's, loading included; events/s is the event loop's rate (--stats). The CPU "
+      f"ratio compares ns-3's wall time with tcpsim's CPU time: on a busy machine it is the "
+      f"steadier figure.")
 EOF
