@@ -139,9 +139,28 @@ void tcp_output(struct tcp_sock *s, sim_time now)
     }
     uint32_t queued_off = s->snd_nxt - s->snd_una;
     bool unsent = s->snd.len > queued_off;
-    if (s->snd_wnd == 0 && unsent && s->snd_nxt == s->snd_una &&
-        !sim_timer_armed(&s->timers[TCP_T_RTO].t) && !sim_timer_armed(&s->timers[TCP_T_PERSIST].t))
+    /* Data held back with nothing in flight (a zero window, or one too small
+     * to be worth a segment): the persist timer probes or, for a small
+     * window, is RFC 1122 §4.2.3.4's override timeout (Linux's probe0). */
+    if (unsent && s->snd_nxt == s->snd_una && !sim_timer_armed(&s->timers[TCP_T_RTO].t) &&
+        !sim_timer_armed(&s->timers[TCP_T_PERSIST].t))
         tcp_timer_arm(s, TCP_T_PERSIST, now + s->rto);
+}
+
+/* RFC 1122 §4.2.3.4: when sender SWS avoidance has held data back and the
+ * override timeout fires, send as much as the window allows. */
+void tcp_output_override(struct tcp_sock *s, sim_time now)
+{
+    uint32_t queued_off = s->snd_nxt - s->snd_una;
+    uint32_t unsent = s->snd.len > queued_off ? s->snd.len - queued_off : 0;
+    uint32_t len = unsent < s->snd_wnd ? unsent : s->snd_wnd;
+    len = len < s->mss ? len : s->mss;
+    if (len == 0 || s->state < TCP_ESTABLISHED || s->state == TCP_TIME_WAIT)
+        return;
+    uint32_t seq = s->snd_nxt;
+    tcp_emit(s, seq, TCP_ACK | (len == unsent ? TCP_PSH : 0), len, now);
+    s->snd_nxt = seq + len;
+    note_sent(s, seq, s->snd_nxt, now);
 }
 
 /* Resends the earliest unacknowledged segment (SYN, SYN-ACK, data or FIN). */

@@ -26,6 +26,34 @@
  *    (Linux marks everything outstanding lost); the SACK scoreboard is cleared.
  *  - Keepalive probes are SEG.SEQ = SND.UNA-1 with no data, 9 probes, one
  *    `keepalive` interval apart.
+ *  - RFC 5961: a RST in the window but not at RCV.NXT, any SYN in a
+ *    synchronized state (whatever its sequence number, as Linux) and an ACK
+ *    outside [SND.UNA - MAX.SND.WND, SND.NXT] get a challenge ACK, at most
+ *    TCP_CHALLENGE_ACK_LIMIT per second per host (Linux's limit, without its
+ *    random jitter so runs stay deterministic).  In SYN_RCVD a SYN other than
+ *    the retransmitted one also gets a challenge ACK instead of discarding
+ *    the child (RFC 9293 §3.10.7.4 would return to LISTEN; the challenge ACK
+ *    keeps an in-window spoofed SYN from killing the handshake).
+ *  - TIME_WAIT (RFC 6191, Linux tcp_timewait_state_process): a SYN with a
+ *    sequence number above RCV.NXT, or a newer timestamp, to a port with a
+ *    listener ends TIME_WAIT and opens a new connection with ISS = SND.NXT +
+ *    65537; other SYNs get an ACK.  A RST at RCV.NXT ends TIME_WAIT (Linux
+ *    tcp_rfc1337 = 0), outcome still `established`.  A retransmitted FIN is
+ *    ACKed and restarts 2*MSL.
+ *  - FIN_WAIT_2 waits for the peer's FIN without a timer (RFC 9293): the app
+ *    that called tcp_close can still read, like shutdown(SHUT_WR) on Linux;
+ *    Linux's tcp_fin_timeout applies only to orphaned sockets.
+ *  - The RTO backoff is cleared by a valid RTT sample only (RFC 6298 §5.7,
+ *    Linux tcp_ack_update_rtt); an ACK of new data resets the retry count.
+ *  - NewReno without SACK restarts the RTO on the first partial ACK only
+ *    (RFC 6582 §3.2 step 5, "Impatient"); SACK recovery restarts it on every
+ *    ACK of new data (RFC 6298 §5.3), like Linux.
+ *  - After a retransmitted SYN or SYN,ACK the first window is one segment
+ *    (RFC 5681 §3.1; Linux needs two retransmissions) and, without an RTT
+ *    sample, RTO = 3 s (RFC 6298 §5.7).
+ *  - A segment without timestamps on a connection that negotiated them is
+ *    accepted (Linux), though RFC 7323 §3.2 says it SHOULD be dropped.
+ *  - Urgent data is delivered inline and the urgent pointer ignored (RFC 6093).
  * Memory: sizeof(struct tcp_sock) is about 750 bytes; the send and receive
  * rings are allocated on first use. */
 #ifndef STACK_TCP_PRIV_H
@@ -266,6 +294,7 @@ uint32_t tcp_cong_avoid(struct tcp_sock *s, uint32_t acked, sim_time now);
 
 /* tcp_out.c */
 void tcp_output(struct tcp_sock *s, sim_time now);
+void tcp_output_override(struct tcp_sock *s, sim_time now);
 void tcp_send_ack(struct tcp_sock *s, sim_time now);
 void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now);
 uint32_t tcp_rcv_window(const struct tcp_sock *s);

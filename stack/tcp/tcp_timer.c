@@ -108,6 +108,11 @@ static void on_rto(struct tcp_sock *s, sim_time now)
 /* RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe a zero window with one byte. */
 static void on_persist(struct tcp_sock *s, sim_time now)
 {
+    if (s->snd_wnd && s->snd_nxt == s->snd_una) {
+        tcp_trace_timer(s, "persist", s->backoff, now);
+        tcp_output_override(s, now); /* a window too small for SWS avoidance */
+        return;
+    }
     s->backoff++;
     tcp_trace_timer(s, "persist", s->backoff, now);
     uint32_t unsent = s->snd.len - (s->snd_nxt - s->snd_una);

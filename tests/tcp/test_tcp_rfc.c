@@ -181,6 +181,29 @@ Test(tcp_rfc, persist_backoff_restarts_once_the_window_opens)
     drop_output(&fx);
 }
 
+/* Sender SWS avoidance: 500 bytes of window is less than a segment and less
+ * than half the largest window seen, so nothing goes at once ... */
+Test(tcp_rfc, sender_sws_holds_data_for_a_small_window)
+{
+    fx.th->cfg.nagle = false;
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .wnd = 500});
+    tcp_send(s, payload, 2000);
+    expect_nothing(&fx);
+    drop_output(&fx);
+}
+
+/* ... until the override timeout sends what the window allows. */
+Test(tcp_rfc, sender_sws_override_timeout_sends_what_the_window_allows)
+{
+    fx.th->cfg.nagle = false;
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .wnd = 500});
+    tcp_send(s, payload, 2000);
+    fx_run(&fx, 1 * SIM_SEC);
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1, .len = 500});
+}
+
 /* ---- RFC 5961 §7 ---- */
 
 Test(tcp_rfc, challenge_ack_budget_refills_each_second)

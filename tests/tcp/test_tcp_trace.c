@@ -155,3 +155,34 @@ Test(tcp_trace, slow_start_cwnd_changes_are_traced)
     cr_expect(saw("cc cli 17520"));
     frame_queue_clear(&fx.sim.frames, &fx.out);
 }
+
+Test(tcp_trace, backlog_full_drop_is_traced)
+{
+    struct tcp_sock *l = sock_listen(&fx);
+    l->backlog = 1;
+    send_seg_from(&fx, 30001, (struct seg){.flags = TCP_SYN, .seq = 1});
+    send_seg_from(&fx, 30002, (struct seg){.flags = TCP_SYN, .seq = 2});
+    cr_expect(saw("drop backlog_full"));
+    drop_output(&fx);
+}
+
+Test(tcp_trace, unacceptable_ack_drop_is_traced)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 500});
+    cr_expect(saw("drop bad_ack"));
+    drop_output(&fx);
+}
+
+Test(tcp_trace, rto_cc_event_is_traced)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    static const uint8_t data[3000];
+    tcp_send(s, data, sizeof(data));
+    drop_output(&fx);
+    fx_run(&fx, 1 * SIM_SEC);
+    char line[96];
+    snprintf(line, sizeof(line), "cc cli %u", s->mss);
+    cr_expect(saw(line), "cwnd collapses to one segment on the RTO");
+    drop_output(&fx);
+}
