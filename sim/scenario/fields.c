@@ -185,15 +185,15 @@ bool ld_uint(struct ld *l, const cJSON *obj, const char *key, uint64_t min, uint
 
 /* "invalid time "10MS": did you mean "10ms"? (units are case-sensitive)"
  * when only the case of the unit is wrong, else the generic message. */
-static void bad_unit_syntax(struct ld *l, const cJSON *n, const char *what,
-                            enum scn_unit_kind kind, const char *expected)
+static void bad_unit_syntax(struct ld *l, const cJSON *n, const char *what, enum scn_unit_kind kind,
+                            const char *expected)
 {
     const char *s = n->valuestring;
     const char *fix = scn_unit_fix(s, kind);
     if (fix) {
         size_t digits = strspn(s, "0123456789.");
-        ld_err(l, n, "invalid %s \"%s\": did you mean \"%.*s%s\"? (units are case-sensitive)",
-               what, s, (int)digits, s, fix);
+        ld_err(l, n, "invalid %s \"%s\": did you mean \"%.*s%s\"? (units are case-sensitive)", what,
+               s, (int)digits, s, fix);
         return;
     }
     ld_err(l, n, "invalid %s \"%s\": %s", what, s, expected);
@@ -267,8 +267,8 @@ static void rate_number_error(struct ld *l, const cJSON *n)
     static const struct {
         const char *name;
         uint64_t mult;
-    } larger[] = {{"Tbps", 1000000000000ull}, {"Gbps", 1000000000}, {"Mbps", 1000000},
-                  {"kbps", 1000}};
+    } larger[] = {
+        {"Tbps", 1000000000000ull}, {"Gbps", 1000000000}, {"Mbps", 1000000}, {"kbps", 1000}};
     char num[48];
     number_for_suggestion(l, n, num, sizeof num);
     uint64_t v;
@@ -281,7 +281,8 @@ static void rate_number_error(struct ld *l, const cJSON *n)
                        num, (unsigned long long)(v / larger[i].mult), larger[i].name);
                 return;
             }
-    ld_err(l, n, "a rate needs a unit: bare numbers are rejected: write \"%sbps\" (bits per second)",
+    ld_err(l, n,
+           "a rate needs a unit: bare numbers are rejected: write \"%sbps\" (bits per second)",
            num);
 }
 

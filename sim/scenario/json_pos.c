@@ -105,8 +105,9 @@ static bool control_character(struct scan *s, unsigned char c)
 {
     char msg[96];
     if (c == '\n')
-        snprintf(msg, sizeof msg, "a string cannot span lines: write \\n for a newline (or a "
-                                  "closing '\"' is missing)");
+        snprintf(msg, sizeof msg,
+                 "a string cannot span lines: write \\n for a newline (or a "
+                 "closing '\"' is missing)");
     else if (c == '\t')
         snprintf(msg, sizeof msg, "raw tab character in a string: write \\t");
     else

@@ -266,9 +266,10 @@ Test(messages, references_are_checked_after_a_duplicate_host)
 
 Test(messages, a_reference_to_a_host_refused_for_another_reason_is_not_an_error)
 {
-    char *msg = load_err("{\"hosts\": [{\"name\": \"a b\"}, {\"name\": \"c\"}],\n"
-                         "\"apps\": [{\"id\": \"p\", \"host\": \"a b\", \"type\": \"ping\", \"to\": "
-                         "\"c\"}]}");
+    char *msg =
+        load_err("{\"hosts\": [{\"name\": \"a b\"}, {\"name\": \"c\"}],\n"
+                 "\"apps\": [{\"id\": \"p\", \"host\": \"a b\", \"type\": \"ping\", \"to\": "
+                 "\"c\"}]}");
     cr_assert(strstr(msg, "hosts[0].name: host name \"a b\""), "%s", msg);
     cr_assert_null(strstr(msg, "unknown host"), "%s", msg);
     free(msg);
