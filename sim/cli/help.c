@@ -60,7 +60,7 @@ static const char check_help[] =
     "usage: tcpsim check PATH... [options]\n"
     "\n"
     "Runs every scenario (PATH: files, or folders searched recursively for *.json,\n"
-    "skipping schema.json and folders named 'bad') and judges its expectations.\n"
+    "skipping schema.json and subfolders named 'bad' or 'bench') and judges its expectations.\n"
     "Prints one TAP line per scenario, in file order, and 'N passed, N failed'.\n"
     "A scenario without expectations passes when it runs without error.\n"
     "Exit 1 when an expectation failed, 2 when a file is bad input.\n"

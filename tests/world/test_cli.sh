@@ -24,7 +24,7 @@ expect_grep() { # name, pattern, file
 }
 
 lesson=$root/scenarios/handshake.json
-mkdir -p "$tmp/suite/bad" "$tmp/suite/more"
+mkdir -p "$tmp/suite/bad" "$tmp/suite/more" "$tmp/suite/bench"
 cat >"$tmp/suite/pass.json" <<'JSON'
 {"name": "pass", "duration": "1s", "hosts": [{"name": "a"}, {"name": "b"}],
  "links": [{"name": "w", "a": "a", "b": "b", "delay": "1ms"}],
@@ -37,6 +37,7 @@ sed -e 's/"pass"/"fail"/' -e 's/"received": 100}/"received": 101}/' -e 's/, {"tr
     "$tmp/suite/pass.json" >"$tmp/suite/more/fail.json"
 echo '{"name": "x", "hosts": [' >"$tmp/suite/bad/broken.json"
 echo '{}' >"$tmp/suite/schema.json"
+sed -e 's/"pass"/"slow"/' -e 's/, {"trace_sha256": ""}//' "$tmp/suite/pass.json" >"$tmp/suite/bench/slow.json"
 
 check "help" 0 "$bin" --help
 check "version" 0 "$bin" --version
@@ -64,6 +65,8 @@ expect_grep "tap order" '^not ok 1 - fail: expect\[0\]' "$tmp/out"
 expect_grep "tap ok" '^ok 2 - pass$' "$tmp/out"
 expect_grep "count" '^1 passed, 1 failed$' "$tmp/out"
 expect_grep "junit" '<failure message="expect\[0\]' "$tmp/junit.xml"
+check "bench folder named" 0 "$bin" check "$tmp/suite/bench"
+expect_grep "bench runs when named" '^ok 1 - slow$' "$tmp/out"
 
 check "bad input in check" 2 "$bin" check "$tmp/suite/bad/broken.json"
 expect_grep "bad input reported" '^not ok 1 - broken: ' "$tmp/out"
