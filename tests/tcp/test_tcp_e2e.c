@@ -317,12 +317,13 @@ Test(tcp_e2e, simultaneous_open_establishes_both)
 #include "tcp_world.h"
 
 /* Sanitizers slow the simulation down about tenfold: the bulk test moves
- * 10 MB there and 100 MB otherwise, checking the same rate. */
+ * 32 MB there (enough for slow start to cost under 10%) and 100 MB
+ * otherwise, checking the same rate. */
 #if defined(__SANITIZE_ADDRESS__)
-#define BULK_BYTES (10u << 20)
+#define BULK_BYTES (32u << 20)
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define BULK_BYTES (10u << 20)
+#define BULK_BYTES (32u << 20)
 #endif
 #endif
 #ifndef BULK_BYTES
@@ -354,13 +355,14 @@ Test(tcp_e2e, bulk_100mb_over_100mbps_10ms_near_line_rate)
     cr_expect_eq(f->received, BULK_BYTES);
     cr_expect(f->intact);
     uint64_t rate = kbps(f->received, f->last_byte);
+    cr_log_info("bulk: %u MB, goodput %llu kbit/s", BULK_BYTES >> 20, (unsigned long long)rate);
     cr_expect_geq(rate, 90000, "goodput %llu kbit/s from the connect to the last byte",
                   (unsigned long long)rate);
     cr_expect_leq(rate, 100000);
     tw_fini(&w);
 }
 
-/* s0..s9 -- r1 == 50 Mbps, 10 ms == r2 -- d: ten NewReno flows with the same
+/* s0..s9 -- r1 == 20 Mbps, 10 ms == r2 -- d: ten NewReno flows with the same
  * RTT share the bottleneck; Jain's index over their goodputs. */
 Test(tcp_e2e, dumbbell_ten_flows_share_bottleneck_fairly)
 {
@@ -372,7 +374,7 @@ Test(tcp_e2e, dumbbell_ten_flows_share_bottleneck_fairly)
     struct host *r2 = tw_host(&w, "r2", true, &c);
     struct host *d = tw_host(&w, "d", false, &c);
     tw_link(&w, "neck", host_add_iface(r1, "neck", TW_IP(10, 0, 0, 1), 24),
-            host_add_iface(r2, "neck", TW_IP(10, 0, 0, 2), 24), 10 * SIM_MS, 50 * MBPS, 100);
+            host_add_iface(r2, "neck", TW_IP(10, 0, 0, 2), 24), 10 * SIM_MS, 20 * MBPS, 50);
     tw_link(&w, "dl", host_add_iface(r2, "dl", TW_IP(10, 2, 0, 254), 24),
             host_add_iface(d, "dl", TW_IP(10, 2, 0, 1), 24), 1 * SIM_MS, 1000 * MBPS, 1000);
     cr_assert(host_add_route(r1, TW_IP(10, 2, 0, 0), 24, TW_IP(10, 0, 0, 2)));
@@ -409,6 +411,6 @@ Test(tcp_e2e, dumbbell_ten_flows_share_bottleneck_fairly)
     cr_log_info("dumbbell: Jain index %llu/1000, aggregate %llu kbit/s", (unsigned long long)jain,
                 (unsigned long long)kbps(sum, 20 * SIM_SEC));
     cr_expect_geq(jain, 900, "Jain index %llu/1000", (unsigned long long)jain);
-    cr_expect_geq(kbps(sum, 20 * SIM_SEC), 40000, "the bottleneck is kept busy");
+    cr_expect_geq(kbps(sum, 20 * SIM_SEC), 16000, "the bottleneck is kept busy");
     tw_fini(&w);
 }
