@@ -59,12 +59,14 @@ struct app {
     struct host *host;
 };
 
+/* Period 251 (prime) so that a segment shifted by any multiple of common
+ * sizes does not compare equal by accident. */
+#define APP_PATTERN_PERIOD 251
+
 /* The byte at `offset` of every stream an app sends. */
 static inline uint8_t app_pattern_byte(uint64_t offset)
 {
-    /* Period 251 (prime) so that a segment shifted by any multiple of common
-     * sizes does not compare equal by accident. */
-    return (uint8_t)((offset % 251) ^ 0x5a);
+    return (uint8_t)((offset % APP_PATTERN_PERIOD) ^ 0x5a);
 }
 void app_pattern_fill(uint8_t *buf, uint64_t offset, uint32_t len);
 /* Index of the first byte that differs from the pattern, or len if none. */

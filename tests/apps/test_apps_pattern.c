@@ -35,3 +35,33 @@ Test(pattern, fill_continues_across_calls)
     app_pattern_fill(parts + 100, 107, 200);
     cr_assert_arr_eq(whole, parts, sizeof(whole));
 }
+
+/* Bulk filling must give exactly the byte-by-byte pattern, at any phase. */
+Test(pattern, long_fill_matches_the_byte_formula_at_any_offset)
+{
+    static uint8_t buf[10007];
+    const uint64_t offsets[] = {0, 1, 250, 251, 12345, (uint64_t)1 << 40};
+    for (unsigned k = 0; k < sizeof offsets / sizeof *offsets; k++) {
+        app_pattern_fill(buf, offsets[k], sizeof buf);
+        for (uint32_t i = 0; i < sizeof buf; i++)
+            cr_assert_eq(buf[i], app_pattern_byte(offsets[k] + i), "offset %llu byte %u",
+                         (unsigned long long)offsets[k], i);
+    }
+}
+
+/* A difference far past the first period is found at its exact place. */
+Test(pattern, check_finds_a_difference_in_a_later_period)
+{
+    static uint8_t buf[9000];
+    app_pattern_fill(buf, 77, sizeof buf);
+    buf[7000] ^= 0x10;
+    cr_expect_eq(app_pattern_check(buf, 77, sizeof buf), 7000);
+}
+
+/* A periodic buffer with the wrong phase fails at once, not only in the head. */
+Test(pattern, check_rejects_the_right_pattern_at_the_wrong_phase)
+{
+    static uint8_t buf[5000];
+    app_pattern_fill(buf, 3, sizeof buf);
+    cr_expect_eq(app_pattern_check(buf, 4, sizeof buf), 0);
+}
