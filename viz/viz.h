@@ -17,6 +17,7 @@ struct viz_opts {
     uint32_t fps;
     bool autoplay;
     bool exit_at_end;
+    const char *screenshot; /* window mode: the last picture shown, as PNG, on exit */
     double speed;           /* simulated seconds per wall second; 0 = default (0.01) */
     uint32_t width, height; /* 0 = 1280x800 */
 };

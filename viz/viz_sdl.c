@@ -195,6 +195,21 @@ static void viz_fit_window(struct viz_ctx *c, SDL_Window *win)
     c->h = wh;
 }
 
+/* The picture just drawn (before it is presented), as the window shows it. */
+static int viz_screenshot(struct viz_ctx *c, const char *path)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(c->ren, &w, &h);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    int rc = 3;
+    if (s && SDL_RenderReadPixels(c->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) == 0)
+        rc = viz_write_png(s, path) == 0 ? 0 : 3;
+    if (rc != 0)
+        fprintf(stderr, "tcpsim viz: cannot write %s\n", path);
+    SDL_FreeSurface(s);
+    return rc;
+}
+
 static int viz_window(struct viz_ctx *c, const struct viz_opts *o)
 {
     SDL_Window *win = SDL_CreateWindow("tcpsim viz", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
@@ -207,6 +222,7 @@ static int viz_window(struct viz_ctx *c, const struct viz_opts *o)
         return 3;
     }
     c->playing = o->autoplay;
+    int rc = 0;
     bool run = true, dragging = false;
     uint32_t last = SDL_GetTicks();
     while (run) {
@@ -225,12 +241,14 @@ static int viz_window(struct viz_ctx *c, const struct viz_opts *o)
             c->playing = false;
         }
         viz_draw(c);
+        if (!run && o->screenshot)
+            rc = viz_screenshot(c, o->screenshot);
         SDL_RenderPresent(c->ren);
         SDL_Delay(16);
     }
     SDL_DestroyRenderer(c->ren);
     SDL_DestroyWindow(win);
-    return 0;
+    return rc;
 }
 
 int viz_main(const struct recording *r, const struct world_desc *w, const struct viz_opts *o)

@@ -100,6 +100,7 @@ static const char viz_help[] =
     "  --speed X         simulated seconds per wall second (default 0.01)\n"
     "  --autoplay        start playing at once\n"
     "  --exit-at-end     close the window when the run has been played\n"
+    "  --screenshot FILE on closing the window, save its last picture as PNG\n"
     "  --size WxH        window or picture size (default 1280x800)\n";
 
 void cli_help_main(FILE *out)

@@ -171,6 +171,8 @@ static int viz_opt(struct cli_args *a, struct run_opts *o)
         return a->failed || !cli_parse_time_opt(o->cmd, "--at", v, &z->at) ? -1 : 1;
     if (cli_opt(a, "--frames", &v))
         return a->failed ? -1 : (z->frames_dir = v, 1);
+    if (cli_opt(a, "--screenshot", &v))
+        return a->failed ? -1 : (z->screenshot = v, 1);
     if (cli_opt(a, "--fps", &v)) {
         if (a->failed)
             return -1;
