@@ -2,6 +2,7 @@
 # Runs the benchmark worlds of scenarios/bench/ and prints a markdown table.
 #
 #   tools/bench.sh [-n RUNS] [-b BUILD_DIR] [-r RAW.tsv] [WORLD...]
+#   tools/bench.sh -t RAW.tsv        (the table again from the raw figures of -r)
 #
 # WORLD is a name from scenarios/bench/ without .json ("bulk", "dumbbell-100")
 # or a path; with no world, the ns-3 comparison set runs.  `all` runs every
@@ -20,17 +21,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=3
 build=$root/build
 raw=
-while getopts "n:b:r:h" opt; do
+table_only=
+while getopts "n:b:r:t:h" opt; do
     case $opt in
     n) runs=$OPTARG ;;
     b) build=$OPTARG ;;
     r) raw=$OPTARG ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    t) table_only=$OPTARG ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 tcpsim=$build/tcpsim
-[ -x "$tcpsim" ] || { echo "bench.sh: no $tcpsim (build it first)" >&2; exit 2; }
+[ -n "$table_only" ] || [ -x "$tcpsim" ] || { echo "bench.sh: no $tcpsim (build it first)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench.sh: /usr/bin/time is needed for the peak RSS" >&2; exit 2; }
 
 ns3_set=(bulk dumbbell-10 dumbbell-20 dumbbell-50 dumbbell-100 short-1000 short-10000)
@@ -46,11 +49,12 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=${raw:-$tmp/raw.tsv}
-: >"$out"
 
 # stat NAME FILE: the number after NAME in a --stats block.
 stat() { awk -v k="$1" 'index($0, "  " k) == 1 { sub("^  " k " *", ""); print $1; exit }' "$2"; }
 
+[ -z "$table_only" ] || { out=$table_only; set --; }
+[ -n "$table_only" ] || : >"$out"
 for w in "$@"; do
     file=$w
     [ -f "$file" ] || file=$root/scenarios/bench/$w.json
@@ -139,9 +143,9 @@ def secs(x):
     return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
 
 
-print(f"| world | wall (median) | spread | CPU (median) | simulated | events | events/s | frames sent "
+print(f"| world | wall (median) | spread | CPU (median) | simulated | events | events/s | events/CPU-s | frames sent "
       f"| goodput | peak RSS | ns-3 wall | wall ratio | CPU ratio | ns-3 RSS | RSS ratio |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in order:
     r = runs[name]
     wall = [int(x[0]) / 1e9 for x in r]
@@ -169,10 +173,11 @@ for name in order:
             rss_ratio = f"{rss / ns[2]:.2f}"
     flag = " (expectations failed)" if fails else ""
     print(f"| {name}{flag} | {secs(med)} | {min(wall):.3f}-{max(wall):.3f} | {secs(cpu)} | "
-          f"{sim:g} s | {si(events)} | {si(evps)} | {si(frames)} | {gp} | {rss:.1f} MiB | "
+          f"{sim:g} s | {si(events)} | {si(evps)} | {si(events / max(cpu, 0.01))} | {si(frames)} | {gp} | {rss:.1f} MiB | "
           f"{ns_wall} | {ratio} | {cpu_ratio} | {ns_rss} | {rss_ratio} |")
 print(f"\nMedians of {sys.argv[2]} runs. Wall and CPU (user + system) time are the whole "
-      f"process's, loading included; events/s is the event loop's rate (--stats). The CPU "
+      f"process's, loading included; events/s is the event loop's rate by the wall clock "
+      f"(--stats), events/CPU-s the events over the process's CPU time. The CPU "
       f"ratio compares ns-3's wall time with tcpsim's CPU time: on a busy machine it is the "
       f"steadier figure.")
 EOF
