@@ -18,9 +18,24 @@ struct ip_ref {
     uint32_t ip, host;
 };
 
+/* One memoized walk: from `host`, reached as a hop of a path (not its
+ * origin), a packet for `dst` arrives after `hops` more hops, or never within
+ * MAX_PATH_HOPS (-1).  host == UINT32_MAX marks a free slot. */
+struct transit {
+    uint32_t host, dst;
+    int32_t hops;
+};
+
 struct ld_net {
     struct ip_ref *ips; /* every interface address, sorted */
     uint32_t n_ips;
+    /* Once every routing table is complete the walk from a host toward an
+     * address never changes: resolving a name for 10,000 clients walks the
+     * same routers toward the same addresses again and again.  An open
+     * addressing table, looked up only, never iterated. */
+    bool routes_final;
+    struct transit *memo;
+    uint32_t memo_cap, memo_n; /* cap: 0 or a power of two */
 };
 
 static uint32_t mask_of(int prefix)
@@ -123,8 +138,10 @@ static bool build_ip_index(struct ld *l)
 
 void ld_net_free(struct ld *l)
 {
-    if (l->net)
+    if (l->net) {
         free(l->net->ips);
+        free(l->net->memo);
+    }
     free(l->net);
     l->net = NULL;
 }
@@ -220,28 +237,110 @@ static bool owns_ip(const struct scenario *sc, uint32_t h, uint32_t ip)
     return false;
 }
 
+/* ---- Memo of walks ---- */
+
+static uint32_t transit_slot(uint32_t host, uint32_t dst, uint32_t cap)
+{
+    uint32_t x = host * 0x9e3779b1u ^ dst * 0x85ebca77u;
+    x ^= x >> 15;
+    x *= 0xc2b2ae3du;
+    x ^= x >> 13;
+    return x & (cap - 1);
+}
+
+static const struct transit *memo_find(const struct ld_net *net, uint32_t host, uint32_t dst)
+{
+    if (!net->memo_cap)
+        return NULL;
+    for (uint32_t i = transit_slot(host, dst, net->memo_cap);; i = (i + 1) & (net->memo_cap - 1)) {
+        const struct transit *t = &net->memo[i];
+        if (t->host == UINT32_MAX)
+            return NULL;
+        if (t->host == host && t->dst == dst)
+            return t;
+    }
+}
+
+static void memo_put_slot(struct transit *tab, uint32_t cap, struct transit v)
+{
+    uint32_t i = transit_slot(v.host, v.dst, cap);
+    while (tab[i].host != UINT32_MAX)
+        i = (i + 1) & (cap - 1);
+    tab[i] = v;
+}
+
+/* Remembers a walk; out of memory only means it is walked again next time. */
+static void memo_put(struct ld_net *net, uint32_t host, uint32_t dst, int32_t hops)
+{
+    if (2 * (net->memo_n + 1) > net->memo_cap) {
+        uint32_t cap = net->memo_cap ? 2 * net->memo_cap : 256;
+        struct transit *tab = malloc((size_t)cap * sizeof *tab);
+        if (!tab)
+            return;
+        for (uint32_t i = 0; i < cap; i++)
+            tab[i].host = UINT32_MAX;
+        for (uint32_t i = 0; i < net->memo_cap; i++)
+            if (net->memo[i].host != UINT32_MAX)
+                memo_put_slot(tab, cap, net->memo[i]);
+        free(net->memo);
+        net->memo = tab;
+        net->memo_cap = cap;
+    }
+    memo_put_slot(net->memo, net->memo_cap, (struct transit){host, dst, hops});
+    net->memo_n++;
+}
+
+/* The walk went on for more than MAX_PATH_HOPS hops from its origin: what
+ * lies beyond is not known (a loop, or a very long path), so nothing on it
+ * is remembered. */
+#define WALK_CUT (-2)
+
+/* Hops from `cur`, reached `depth` hops into a path, to the owner of dst
+ * following the routing tables: the distance when it is at most
+ * MAX_PATH_HOPS, -1 when the packet never arrives or arrives later. */
+static int32_t transit_hops(const struct ld *l, uint32_t cur, uint32_t dst, int depth)
+{
+    const struct scenario *sc = l->sc;
+    struct ld_net *net = l->net;
+    if (depth > MAX_PATH_HOPS)
+        return WALK_CUT;
+    const struct transit *m = net->routes_final ? memo_find(net, cur, dst) : NULL;
+    if (m)
+        return m->hops;
+    int32_t hops;
+    uint32_t link, next;
+    if (owns_ip(sc, cur, dst)) {
+        hops = 0;
+    } else if (!sc->hosts[cur].forward || !next_hop(sc, cur, dst, &link, &next)) {
+        hops = -1;
+    } else {
+        int32_t rest = transit_hops(l, next, dst, depth + 1);
+        if (rest == WALK_CUT)
+            return WALK_CUT;
+        hops = rest < 0 || rest + 1 > MAX_PATH_HOPS ? -1 : rest + 1;
+    }
+    if (net->routes_final)
+        memo_put(net, cur, dst, hops);
+    return hops;
+}
+
 int scn_path_hops(const struct ld *l, uint32_t from, uint32_t dst, uint32_t *src)
 {
     const struct scenario *sc = l->sc;
-    uint32_t cur = from;
-    for (int hops = 0; hops <= MAX_PATH_HOPS; hops++) {
-        if (owns_ip(sc, cur, dst)) {
-            if (hops == 0 && src)
-                *src = dst;
-            return hops;
-        }
-        if (hops > 0 && !sc->hosts[cur].forward)
-            return -1;
-        uint32_t link, next;
-        if (!next_hop(sc, cur, dst, &link, &next))
-            return -1;
-        if (hops == 0 && src) {
-            const struct scn_link *k = &sc->links[link];
-            *src = k->end[side_of(k, cur)].ip;
-        }
-        cur = next;
+    if (owns_ip(sc, from, dst)) {
+        if (src)
+            *src = dst;
+        return 0;
     }
-    return -1;
+    uint32_t link, next;
+    if (!next_hop(sc, from, dst, &link, &next))
+        return -1;
+    if (src) {
+        const struct scn_link *k = &sc->links[link];
+        *src = k->end[side_of(k, from)].ip;
+    }
+    int32_t rest = transit_hops(l, next, dst, 1);
+    return rest < 0 || rest + 1 > MAX_PATH_HOPS ? -1 : rest + 1;
 }
 
 bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip, uint32_t *host)
@@ -686,6 +785,7 @@ void ld_network(struct ld *l, const cJSON *root)
         goto out;
     }
     ld_routes(l, hosts);
+    l->net->routes_final = true;
 out:
     free(e.given);
     free(e.where);
