@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(meson ninja-build pkg-config gcc clang libcjson-dev libcriterion-dev nettle-dev
   libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core fonts-nanum jq tshark xvfb xauth
-  libxml2-utils python3 python3-jsonschema)
+  libxml2-utils python3 python3-jsonschema valgrind)
 
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
@@ -45,6 +45,11 @@ demo() {
 # Sums meson's test log into passed/failed counts.
 count_results() { # LOGFILE -> "passed failed"
   jq -rs '[.[] | select(.result != "SKIP")] | "\(map(select(.result == "OK" or .result == "EXPECTEDFAIL")) | length) \(map(select(.result != "OK" and .result != "EXPECTEDFAIL")) | length)"' "$1"
+}
+
+# The lessons and regression scenarios (not the benchmark worlds).
+scenario_library() {
+  find scenarios -name '*.json' ! -name schema.json ! -path '*/bench/*' ! -path '*/bad/*' | sort
 }
 
 total_pass=0 total_fail=0
@@ -85,8 +90,23 @@ test_all() {
     b=$(build-clang/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
     c=$(build-asan/tcpsim run "$f" --digest --quiet 2>/dev/null | grep -o 'sha256:[0-9a-f]*' || true)
     if [[ -n $a && $a == "$b" && $a == "$c" ]]; then same=$((same + 1)); else differ=$((differ + 1)); echo "differs: $f ($a, $b, $c)"; fi
-  done < <(find scenarios -name '*.json' ! -name schema.json ! -path '*/bench/*' ! -path '*/bad/*' | sort)
+  done < <(scenario_library)
   record "determinism across compilers" "$same" "$differ"
+
+  echo "== valgrind memcheck of the scenario library, every output on"
+  local vg_ok=0 vg_bad=0 out_dir
+  out_dir=$(mktemp -d)
+  while IFS= read -r f; do
+    if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+      build/tcpsim run "$f" --quiet --ladder --stats --trace "$out_dir/t.jsonl" --pcap "$out_dir/p.pcapng" \
+      --svg "$out_dir/l.svg" --mermaid "$out_dir/l.mmd" >/dev/null 2>"$out_dir/vg.log"; then
+      vg_ok=$((vg_ok + 1))
+    else
+      vg_bad=$((vg_bad + 1)); echo "valgrind: $f"; head -n 30 "$out_dir/vg.log"
+    fi
+  done < <(scenario_library)
+  rm -rf "$out_dir"
+  record "valgrind memcheck" "$vg_ok" "$vg_bad"
 
   if [[ -x ../shared/accept/run ]]; then
     echo "== acceptance check of the contract"
