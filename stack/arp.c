@@ -1,7 +1,10 @@
 /* ARP (RFC 826) for IPv4 over Ethernet.
  *
- * One cache per host, entries keyed by (interface, IP address) and kept in
- * creation order.  Choices where RFC 826 leaves them open, after Linux:
+ * One cache per host, entries keyed by (interface, IP address): found through
+ * a hash table of chains (every forwarded packet looks its next hop up), kept
+ * in creation order on a list for teardown.  The table is only ever searched,
+ * and grows by re-inserting entries in creation order, so nothing depends on
+ * where an entry lands.  Choices where RFC 826 leaves them open, after Linux:
  *
  * - An entry is confirmed for ARP_REACHABLE (60 s).  Used after that, it keeps
  *   working while it is re-probed by unicast requests (Linux's STALE/PROBE);
@@ -30,7 +33,8 @@
 
 struct arp_entry {
     struct arp_cache *cache;
-    struct arp_entry *next; /* creation order */
+    struct arp_entry *next, *prev; /* creation order */
+    struct arp_entry *chain;       /* next in its hash bucket */
     uint32_t iface;
     uint32_t ip;
     uint8_t mac[6];
@@ -44,6 +48,9 @@ struct arp_entry {
 struct arp_cache {
     struct host *host;
     struct arp_entry *head, *tail;
+    struct arp_entry **buckets;
+    uint32_t n_buckets; /* 0 or a power of two */
+    uint32_t n_entries;
 };
 
 static const uint8_t eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -75,37 +82,81 @@ void arp_destroy(struct arp_cache *c)
         entry_free(e);
         e = next;
     }
+    free(c->buckets);
     free(c);
+}
+
+static uint32_t entry_hash(uint32_t iface, uint32_t ip)
+{
+    uint32_t x = ip * 0x9e3779b1u ^ iface * 0x85ebca77u;
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    return x;
+}
+
+static struct arp_entry **bucket_of(const struct arp_cache *c, uint32_t iface, uint32_t ip)
+{
+    return &c->buckets[entry_hash(iface, ip) & (c->n_buckets - 1)];
 }
 
 static struct arp_entry *entry_find(const struct arp_cache *c, uint32_t iface, uint32_t ip)
 {
-    for (struct arp_entry *e = c->head; e; e = e->next)
+    if (!c->n_buckets)
+        return NULL;
+    for (struct arp_entry *e = *bucket_of(c, iface, ip); e; e = e->chain)
         if (e->iface == iface && e->ip == ip)
             return e;
     return NULL;
 }
 
+static void chain_push(struct arp_cache *c, struct arp_entry *e)
+{
+    struct arp_entry **b = bucket_of(c, e->iface, e->ip);
+    e->chain = *b;
+    *b = e;
+}
+
+/* Room for one more entry at no more than one per bucket on average. */
+static bool buckets_reserve(struct arp_cache *c)
+{
+    if (c->n_entries < c->n_buckets)
+        return true;
+    uint32_t n = c->n_buckets ? 2 * c->n_buckets : 8;
+    struct arp_entry **b = calloc(n, sizeof(*b));
+    if (!b)
+        return false;
+    free(c->buckets);
+    c->buckets = b;
+    c->n_buckets = n;
+    for (struct arp_entry *e = c->head; e; e = e->next)
+        chain_push(c, e);
+    return true;
+}
+
 static void entry_unlink(struct arp_cache *c, struct arp_entry *e)
 {
-    struct arp_entry *prev = NULL;
-    for (struct arp_entry *x = c->head; x; prev = x, x = x->next) {
-        if (x != e)
-            continue;
-        if (prev)
-            prev->next = e->next;
-        else
-            c->head = e->next;
-        if (c->tail == e)
-            c->tail = prev;
-        return;
-    }
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
+    struct arp_entry **p = bucket_of(c, e->iface, e->ip);
+    while (*p != e)
+        p = &(*p)->chain;
+    *p = e->chain;
+    c->n_entries--;
 }
 
 static void retry_fired(void *ctx, sim_time now);
 
 static struct arp_entry *entry_new(struct arp_cache *c, uint32_t iface, uint32_t ip)
 {
+    if (!buckets_reserve(c))
+        return NULL;
     struct arp_entry *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
@@ -113,11 +164,14 @@ static struct arp_entry *entry_new(struct arp_cache *c, uint32_t iface, uint32_t
     e->iface = iface;
     e->ip = ip;
     sim_timer_init(&e->retry, retry_fired, e);
+    e->prev = c->tail;
     if (c->tail)
         c->tail->next = e;
     else
         c->head = e;
     c->tail = e;
+    chain_push(c, e);
+    c->n_entries++;
     return e;
 }
 

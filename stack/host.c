@@ -7,7 +7,16 @@
  *
  * Routes: longest-prefix match; among routes of equal length the one added
  * first wins (a connected route, added with its address, beats a later static
- * route to the same prefix). */
+ * route to the same prefix).
+ *
+ * Routers forward every packet after looking up its destination among their
+ * addresses, their subnets' broadcasts and their routes, on up to 64
+ * interfaces: the addresses and broadcasts are kept sorted (binary search)
+ * and the routes hashed by (prefix length, network), probed from the longest
+ * length in use down, so a lookup costs one probe per distinct length rather
+ * than one comparison per route.  The indexes are rebuilt or extended
+ * whenever an address or a route changes; they are only ever searched, never
+ * iterated, so nothing depends on their layout. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,9 +185,133 @@ void host_destroy(struct host *h)
     arp_destroy(h->arp);
     for (uint32_t i = 0; i < h->n_ifaces; i++)
         free(h->ifaces[i]);
+    free(h->addrs);
+    free(h->bcasts);
+    free(h->route_slots);
     free(h->routes);
     free(h->name);
     free(h);
+}
+
+/* ---- route index ---- */
+
+static uint32_t route_hash(uint32_t dest, uint8_t prefix_len)
+{
+    uint32_t x = dest * 0x9e3779b1u + (uint32_t)prefix_len * 0x85ebca77u;
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    return x;
+}
+
+/* The slot holding the route for (dest, prefix_len), or the empty slot where
+ * it would go. */
+static uint32_t *route_slot(const struct host *h, uint32_t dest, uint8_t prefix_len)
+{
+    uint32_t m = h->route_slots_cap - 1;
+    for (uint32_t i = route_hash(dest, prefix_len) & m;; i = (i + 1) & m) {
+        uint32_t *slot = &h->route_slots[i];
+        if (!*slot)
+            return slot;
+        const struct route *r = &h->routes[*slot - 1];
+        if (r->dest == dest && r->prefix_len == prefix_len)
+            return slot;
+    }
+}
+
+/* Indexes routes[k]; an earlier route to the same prefix keeps precedence. */
+static void route_index_add(struct host *h, uint32_t k)
+{
+    const struct route *r = &h->routes[k];
+    uint32_t *slot = route_slot(h, r->dest, r->prefix_len);
+    if (!*slot)
+        *slot = k + 1;
+    h->route_lens |= 1ull << r->prefix_len;
+}
+
+static void route_index_rebuild(struct host *h)
+{
+    memset(h->route_slots, 0, h->route_slots_cap * sizeof(*h->route_slots));
+    h->route_lens = 0;
+    for (uint32_t k = 0; k < h->n_routes; k++)
+        route_index_add(h, k);
+}
+
+/* Room in the index for n routes at a load of at most one half. */
+static bool route_index_reserve(struct host *h, uint32_t n)
+{
+    if (2 * n <= h->route_slots_cap)
+        return true;
+    uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 8;
+    while (2 * n > cap)
+        cap *= 2;
+    uint32_t *slots = malloc(cap * sizeof(*slots));
+    if (!slots)
+        return false;
+    free(h->route_slots);
+    h->route_slots = slots;
+    h->route_slots_cap = cap;
+    route_index_rebuild(h);
+    return true;
+}
+
+/* ---- address index ---- */
+
+static bool addr_ref_before(const struct host_addr_ref *a, const struct host_addr_ref *b)
+{
+    return a->ip < b->ip || (a->ip == b->ip && a->iface < b->iface);
+}
+
+/* Inserts into a sorted array of n (with room for one more); returns n + 1. */
+static uint32_t addr_insert(struct host_addr_ref *v, uint32_t n, struct host_addr_ref x)
+{
+    uint32_t k = n;
+    while (k > 0 && addr_ref_before(&x, &v[k - 1])) {
+        v[k] = v[k - 1];
+        k--;
+    }
+    v[k] = x;
+    return n + 1;
+}
+
+static void addr_index_rebuild(struct host *h)
+{
+    h->n_addrs = h->n_bcasts = 0;
+    for (uint32_t k = 0; k < h->n_ifaces; k++) {
+        const struct host_iface *i = h->ifaces[k];
+        if (i->ip)
+            h->n_addrs = addr_insert(h->addrs, h->n_addrs, (struct host_addr_ref){i->ip, k});
+        if (i->bcast)
+            h->n_bcasts = addr_insert(h->bcasts, h->n_bcasts, (struct host_addr_ref){i->bcast, k});
+    }
+}
+
+/* The first entry (lowest interface) for ip in a sorted array, or NULL. */
+static const struct host_addr_ref *addr_find(const struct host_addr_ref *v, uint32_t n, uint32_t ip)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (v[mid].ip < ip)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo].ip == ip ? &v[lo] : NULL;
+}
+
+/* Room in both address arrays for n interfaces. */
+static bool addr_index_reserve(struct host *h, uint32_t n)
+{
+    struct host_addr_ref *a = realloc(h->addrs, n * sizeof(*a));
+    if (!a)
+        return false;
+    h->addrs = a;
+    struct host_addr_ref *b = realloc(h->bcasts, n * sizeof(*b));
+    if (!b)
+        return false;
+    h->bcasts = b;
+    return true;
 }
 
 /* ---- interfaces and routes ---- */
@@ -194,10 +327,13 @@ static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_
         h->routes = r;
         h->cap_routes = cap;
     }
+    if (!route_index_reserve(h, h->n_routes + 1))
+        return false;
     h->routes[h->n_routes++] = (struct route){.dest = dest & prefix_mask(prefix_len),
                                               .prefix_len = prefix_len,
                                               .via = via,
                                               .iface = iface};
+    route_index_add(h, h->n_routes - 1);
     return true;
 }
 
@@ -209,12 +345,15 @@ static void remove_connected_routes(struct host *h, uint32_t iface)
         if (!(r->iface == iface && r->via == 0))
             h->routes[k++] = *r;
     }
+    if (k == h->n_routes)
+        return;
     h->n_routes = k;
+    route_index_rebuild(h);
 }
 
 struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip, uint8_t prefix_len)
 {
-    if (h->n_ifaces >= HOST_MAX_IFACES)
+    if (h->n_ifaces >= HOST_MAX_IFACES || !addr_index_reserve(h, h->n_ifaces + 1))
         return NULL;
     struct host_iface *i = calloc(1, sizeof(*i));
     if (!i)
@@ -243,12 +382,21 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     return i;
 }
 
+/* The directed broadcast of ip/prefix_len; /31 and /32 have none (RFC 3021). */
+static uint32_t directed_broadcast(uint32_t ip, uint8_t prefix_len)
+{
+    uint32_t m = prefix_mask(prefix_len);
+    return ip && prefix_len < 31 ? (ip & m) | ~m : 0;
+}
+
 void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
 {
     struct host *h = i->host;
     remove_connected_routes(h, i->index);
     i->ip = ip;
     i->prefix_len = prefix_len;
+    i->bcast = directed_broadcast(ip, prefix_len);
+    addr_index_rebuild(h);
     if (ip)
         add_route(h, ip, prefix_len, 0, i->index);
 }
@@ -281,12 +429,13 @@ bool host_add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_t 
 const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32_t *next_hop)
 {
     const struct route *best = NULL;
-    for (uint32_t k = 0; k < h->n_routes; k++) {
-        const struct route *r = &h->routes[k];
-        if ((dst & prefix_mask(r->prefix_len)) != r->dest)
-            continue;
-        if (!best || r->prefix_len > best->prefix_len) /* ties: first added wins */
-            best = r;
+    /* Longest first: the first length with a matching network wins. */
+    for (uint64_t lens = h->route_lens; lens && !best;) {
+        uint8_t len = (uint8_t)(63 - __builtin_clzll(lens));
+        lens &= ~(1ull << len);
+        uint32_t slot = *route_slot(h, dst & prefix_mask(len), len);
+        if (slot)
+            best = &h->routes[slot - 1];
     }
     if (best && next_hop)
         *next_hop = best->via ? best->via : dst;
@@ -295,10 +444,8 @@ const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32
 
 struct host_iface *host_iface_by_addr(const struct host *h, uint32_t ip)
 {
-    for (uint32_t k = 0; k < h->n_ifaces; k++)
-        if (ip && h->ifaces[k]->ip == ip)
-            return h->ifaces[k];
-    return NULL;
+    const struct host_addr_ref *a = ip ? addr_find(h->addrs, h->n_addrs, ip) : NULL;
+    return a ? h->ifaces[a->iface] : NULL;
 }
 
 bool host_has_addr(const struct host *h, uint32_t ip)
@@ -308,15 +455,7 @@ bool host_has_addr(const struct host *h, uint32_t ip)
 
 bool host_is_broadcast(const struct host *h, uint32_t ip)
 {
-    if (ip == IP4_BROADCAST)
-        return true;
-    for (uint32_t k = 0; k < h->n_ifaces; k++) {
-        const struct host_iface *i = h->ifaces[k];
-        uint32_t m = prefix_mask(i->prefix_len);
-        if (i->ip && i->prefix_len < 31 && ip == ((i->ip & m) | ~m))
-            return true;
-    }
-    return false;
+    return ip == IP4_BROADCAST || (ip && addr_find(h->bcasts, h->n_bcasts, ip));
 }
 
 uint32_t host_src_for(const struct host *h, uint32_t dst)

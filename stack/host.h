@@ -35,6 +35,16 @@ struct host_iface {
     uint8_t mac[6];
     uint32_t ip;   /* host byte order; 0 = unnumbered */
     uint8_t prefix_len;
+    /* Derived from ip/prefix_len by host_iface_set_addr: the directed
+     * broadcast of the connected subnet, 0 when it has none (unnumbered,
+     * /31 or /32). */
+    uint32_t bcast;
+};
+
+/* An address held (or a broadcast heard) by interface `iface`. */
+struct host_addr_ref {
+    uint32_t ip;
+    uint32_t iface;
 };
 
 struct route {
@@ -99,8 +109,17 @@ struct host {
 
     struct host_iface *ifaces[HOST_MAX_IFACES];
     uint32_t n_ifaces;
-    struct route *routes;
+    struct route *routes; /* in the order added; change only through the functions below */
     uint32_t n_routes, cap_routes;
+    /* Lookup indexes over ifaces[] and routes[], kept by host.c (per-packet
+     * lookups on routers with 64 interfaces must not scan them):
+     * addresses and directed broadcasts sorted (address, then interface),
+     * and routes hashed by (prefix length, network) with the lengths in use. */
+    struct host_addr_ref *addrs, *bcasts;
+    uint32_t n_addrs, n_bcasts;
+    uint32_t *route_slots; /* index into routes[] + 1; 0 = empty */
+    uint32_t route_slots_cap; /* 0 or a power of two */
+    uint64_t route_lens; /* bit p: some route has prefix length p */
 
     struct arp_cache *arp;
     struct ip4_state *ip;
