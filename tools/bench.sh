@@ -38,12 +38,11 @@ tcpsim=$build/tcpsim
 
 ns3_set=(bulk dumbbell-10 dumbbell-20 dumbbell-50 dumbbell-100 short-1000 short-10000)
 scaling=(flows-1 flows-10 flows-100 flows-1000 flows-10000
-         short-10 short-100 short-1000 short-10000 idle-10000 idle-100000)
+         short-10 short-100 idle-10000 idle-100000)
 if [ $# -eq 0 ]; then
     set -- "${ns3_set[@]}"
 elif [ "$1" = all ]; then
-    set -- "${ns3_set[@]}" flows-1 flows-10 flows-100 flows-1000 flows-10000 \
-        short-10 short-100 idle-10000 idle-100000
+    set -- "${ns3_set[@]}" "${scaling[@]}"
 fi
 
 tmp=$(mktemp -d)
