@@ -172,7 +172,7 @@ for name in order:
             rss_ratio = f"{rss / ns[2]:.2f}"
     flag = " (expectations failed)" if fails else ""
     print(f"| {name}{flag} | {secs(med)} | {min(wall):.3f}-{max(wall):.3f} | {secs(cpu)} | "
-          f"{sim:g} s | {si(events)} | {si(evps)} | {si(events / cpu) if cpu >= 0.01 else "-"} | {si(frames)} | {gp} | {rss:.1f} MiB | "
+          f"{sim:g} s | {si(events)} | {si(evps)} | {si(events / cpu) if cpu >= 0.01 else '-'} | {si(frames)} | {gp} | {rss:.1f} MiB | "
           f"{ns_wall} | {ratio} | {cpu_ratio} | {ns_rss} | {rss_ratio} |")
 print(f"\nMedians of {sys.argv[2]} runs. Wall and CPU (user + system) time are the whole "
       f"process's, loading included; events/s is the event loop's rate by the wall clock "
