@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Writes the stress worlds in scenarios/stress/ (run as part of the scenario
+library): every link impaired at once, links flapping every 100 ms, and a SYN
+flood against a small backlog.  Each world pins down that every byte arrives
+intact and every connection ends established."""
+import json
+import os
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios", "stress")
+
+
+def write(name, world):
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(world, f, indent=1)
+        f.write("\n")
+
+
+def star(n_pairs, link):
+    """n_pairs clients and n_pairs servers around two routers."""
+    hosts = [{"name": "r1", "forward": True}, {"name": "r2", "forward": True}]
+    links = [dict({"name": "core", "a": "r1", "b": "r2", "delay": "5ms", "rate": "100Mbps"}, **link)]
+    for i in range(n_pairs):
+        hosts += [{"name": f"c{i}"}, {"name": f"s{i}"}]
+        links.append(dict({"name": f"lc{i}", "a": f"c{i}", "b": "r1", "delay": "1ms",
+                           "rate": "10Mbps"}, **link))
+        links.append(dict({"name": f"ls{i}", "a": f"s{i}", "b": "r2", "delay": "1ms",
+                           "rate": "10Mbps"}, **link))
+    return hosts, links
+
+
+def transfers(n_pairs, size):
+    apps, expect = [], []
+    for i in range(n_pairs):
+        apps.append({"id": f"srv{i}", "host": f"s{i}", "type": "tcp_server", "port": 80,
+                     "mode": "sink"})
+        apps.append({"id": f"up{i}", "host": f"c{i}", "type": "tcp_client",
+                     "connect": f"s{i}:80", "at": f"{i}ms", "send": size, "close": "after_send"})
+        expect.append({"app": f"srv{i}", "received": size})
+        expect.append({"conn": f"up{i}", "outcome": "established"})
+    return apps, expect
+
+
+def chaos():
+    n = 12
+    impair = {"loss": 0.1, "reorder": 0.05, "duplicate": 0.05, "jitter": "2ms", "queue": 50}
+    hosts, links = star(n, impair)
+    apps, expect = transfers(n, 100000)
+    write("chaos", {
+        "name": "stress-chaos",
+        "title": "Every link loses 10%, reorders and duplicates 5%: every byte still arrives",
+        "description": {
+            "en": "Twelve transfers cross two routers; every link in the world loses, reorders, "
+                  "duplicates and jitters frames. TCP must deliver every byte of every stream "
+                  "exactly once, in order, intact.",
+            "ko": "열두 개의 전송이 라우터 두 대를 지납니다. 모든 링크가 프레임을 잃고, 순서를 바꾸고, "
+                  "중복시키고, 지연을 흔듭니다. TCP는 모든 스트림의 모든 바이트를 정확히 한 번, 순서대로, "
+                  "손상 없이 전달해야 합니다."},
+        "seed": 21, "duration": "20min",
+        "hosts": hosts, "links": links, "apps": apps, "expect": expect})
+
+
+def flap():
+    n = 4
+    hosts, links = star(n, {})
+    apps, expect = transfers(n, 200000)
+    events = []
+    for k in range(100):  # the core link goes down for 30 ms every 100 ms, for 10 s
+        events.append({"at": f"{100 * k + 50}ms", "link": "core", "do": "down"})
+        events.append({"at": f"{100 * k + 80}ms", "link": "core", "do": "up"})
+    write("flap", {
+        "name": "stress-flap",
+        "title": "The core link flaps every 100 ms for ten seconds",
+        "description": {
+            "en": "Four transfers share a core link that goes down for 30 ms every 100 ms for ten "
+                  "seconds. Frames in flight are lost again and again; every stream still "
+                  "completes intact once the link settles.",
+            "ko": "네 개의 전송이 10초 동안 100ms마다 30ms씩 끊기는 코어 링크를 함께 씁니다. 전송 중인 "
+                  "프레임이 거듭 사라지지만, 링크가 안정되면 모든 스트림이 손상 없이 끝납니다."},
+        "seed": 4, "duration": "10min",
+        "hosts": hosts, "links": links, "apps": apps, "events": events, "expect": expect})
+
+
+def syn_flood():
+    n_legit, n_flood = 40, 16
+    hosts = [{"name": "server"}, {"name": "router", "forward": True}, {"name": "mallory"}]
+    links = [{"name": "uplink", "a": "server", "b": "router", "delay": "1ms", "rate": "100Mbps"},
+             {"name": "dark", "a": "mallory", "b": "router", "delay": "2ms", "rate": "10Mbps"}]
+    apps = [{"id": "srv", "host": "server", "type": "tcp_server", "port": 80, "mode": "sink",
+             "backlog": 8}]
+    expect = [{"app": "srv", "received": n_legit * 1000}]
+    # The flood: SYNs whose SYN,ACKs never come back, so each holds a place in
+    # the backlog until the server gives up on it.
+    for i in range(n_flood):
+        apps.append({"id": f"f{i}", "host": "mallory", "type": "tcp_client",
+                     "connect": "server:80", "at": "0ms", "send": 0, "close": "never"})
+        expect.append({"conn": f"f{i}", "outcome": "timeout"})
+    faults = [{"link": "dark", "from": "router", "drop": {"tcp_flags": "SYN,ACK"}}]
+    for g in range(4):  # legitimate clients on 4 hosts, one every 25 ms from 100 ms
+        hosts.append({"name": f"h{g}"})
+        links.append({"name": f"l{g}", "a": f"h{g}", "b": "router", "delay": "2ms",
+                      "rate": "10Mbps"})
+    for i in range(n_legit):
+        apps.append({"id": f"c{i}", "host": f"h{i % 4}", "type": "tcp_client",
+                     "connect": "server:80", "at": f"{100 + 25 * i}ms", "send": 1000,
+                     "close": "after_send"})
+        expect.append({"conn": f"c{i}", "outcome": "established"})
+    write("syn-flood", {
+        "name": "stress-syn-flood",
+        "title": "A SYN flood fills the backlog; legitimate clients get in when it drains",
+        "description": {
+            "en": "Sixteen SYNs from mallory, whose SYN,ACKs never return, fill the server's "
+                  "backlog of eight half-open connections. Forty legitimate clients arrive "
+                  "afterwards: their SYNs are dropped while the backlog is full, and they "
+                  "retransmit with exponential backoff. When the server gives up on the flood's "
+                  "half-open connections, the legitimate clients take the freed places; every "
+                  "one of them is served, every flood connection times out.",
+            "ko": "mallory가 보낸 SYN 열여섯 개는 SYN,ACK가 돌아가지 않아, 반쯤 열린 연결 여덟 개를 담는 "
+                  "서버의 대기열(backlog)을 채웁니다. 그 뒤에 온 정상 클라이언트 마흔 개의 SYN은 대기열이 "
+                  "찬 동안 버려지고, 클라이언트들은 지수 백오프로 다시 보냅니다. 서버가 공격 연결을 "
+                  "포기하면 정상 클라이언트가 빈자리를 차지하여 모두 처리되고, 공격 연결은 모두 시간 초과로 "
+                  "끝납니다."},
+        "seed": 9, "duration": "10min",
+        "hosts": hosts, "links": links, "apps": apps, "faults": faults, "expect": expect})
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    chaos()
+    flap()
+    syn_flood()
