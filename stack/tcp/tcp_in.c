@@ -170,13 +170,42 @@ static bool acceptable(const struct tcp_sock *s, const struct tcp_seg *seg)
            (SEQ_LEQ(s->rcv_nxt, last) && SEQ_LT(last, end));
 }
 
-/* RFC 5961 §7: challenge ACKs are limited per host, like Linux's
- * tcp_challenge_ack_limit (1000 per second).  Linux draws the limit at random
- * around that value to hide it from off-path attackers; here it is exact so
- * runs stay deterministic. */
-static void challenge_ack(struct tcp_sock *s, sim_time now)
+/* RFC 5961 §7 leaves the rate limit of such answers to the implementation.
+ * Like Linux's tcp_oow_rate_limited, at most one duplicate ACK per socket per
+ * TCP_INVALID_RATELIMIT answers an out-of-window pure ACK or SYN, a bad ACK
+ * or a RST that needs a challenge: two hosts that disagree about the
+ * sequence space (after a forged segment) would otherwise answer each other's
+ * answers forever.  Segments carrying data or a FIN are never limited: they
+ * may be retransmissions whose ACK the sender's recovery needs. */
+static bool oow_rate_limited(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if ((seg->len || (seg->flags & TCP_FIN)) && !(seg->flags & TCP_SYN))
+        return false; /* Linux: seq != end_seq, so a FIN counts like data */
+    if (s->oow_acked && now - s->oow_ack_at < TCP_INVALID_RATELIMIT) {
+        s->th->c.oow_ack_limited++;
+        return true;
+    }
+    s->oow_acked = true;
+    s->oow_ack_at = now;
+    return false;
+}
+
+/* A duplicate ACK answering an invalid segment, rate limited per socket. */
+static void oow_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    if (!oow_rate_limited(s, seg, now))
+        tcp_send_ack(s, now);
+}
+
+/* RFC 5961 §7: challenge ACKs are limited per socket (above), then per host
+ * like Linux's tcp_challenge_ack_limit (1000 per second).  Linux draws the
+ * host limit at random around that value to hide it from off-path
+ * attackers; here it is exact so runs stay deterministic. */
+static void challenge_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
 {
     struct tcp_host *th = s->th;
+    if (oow_rate_limited(s, seg, now))
+        return;
     if (now - th->challenge_window >= SIM_SEC) {
         th->challenge_window = now;
         th->challenge_count = 0;
@@ -461,7 +490,7 @@ static bool sequence_ok(struct tcp_sock *s, const struct tcp_seg *seg, sim_time 
     if (paws_reject(s, seg, now)) { /* RFC 7323 §5.3 R1: drop, ACK */
         s->th->c.drop_paws++;
         tcp_trace_drop(s->th, seg, "paws", now);
-        tcp_send_ack(s, now);
+        oow_ack(s, seg, now);
         return false;
     }
     if (acceptable(s, seg))
@@ -471,9 +500,9 @@ static bool sequence_ok(struct tcp_sock *s, const struct tcp_seg *seg, sim_time 
     if (seg->flags & TCP_RST)
         return false; /* an unacceptable RST is dropped silently */
     if (seg->flags & TCP_SYN)
-        challenge_ack(s, now); /* RFC 5961 §4.2: any SYN, whatever its SEQ (Linux too) */
+        challenge_ack(s, seg, now); /* RFC 5961 §4.2: any SYN, whatever its SEQ (Linux too) */
     else
-        tcp_send_ack(s, now);
+        oow_ack(s, seg, now);
     return false;
 }
 
@@ -495,11 +524,11 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
         if (seg->seq == s->rcv_nxt)
             reset_input(s, now);
         else
-            challenge_ack(s, now);
+            challenge_ack(s, seg, now);
         return;
     }
     if (seg->flags & TCP_SYN) { /* fourth check, RFC 5961 §4.2: challenge ACK, never a reset */
-        challenge_ack(s, now);
+        challenge_ack(s, seg, now);
         return;
     }
     if (!(seg->flags & TCP_ACK)) /* fifth check: no ACK -> drop */
@@ -507,7 +536,7 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
     if (s->state != TCP_SYN_RCVD && !ack_acceptable(s, seg->ack)) {
         s->th->c.drop_bad_ack++;
         tcp_trace_drop(s->th, seg, "bad_ack", now);
-        challenge_ack(s, now); /* RFC 5961 §5.2 */
+        challenge_ack(s, seg, now); /* RFC 5961 §5.2 */
         return;
     }
     if (s->ts_ok && seg->has_ts && SEQ_LEQ(seg->seq, s->rcv_nxt)) { /* RFC 7323 §4.3 */

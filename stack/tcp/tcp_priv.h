@@ -30,7 +30,13 @@
  *    synchronized state (whatever its sequence number, as Linux) and an ACK
  *    outside [SND.UNA - MAX.SND.WND, SND.NXT] get a challenge ACK, at most
  *    TCP_CHALLENGE_ACK_LIMIT per second per host (Linux's limit, without its
- *    random jitter so runs stay deterministic).  In SYN_RCVD a SYN other than
+ *    random jitter so runs stay deterministic).  Before that budget, like
+ *    Linux's tcp_oow_rate_limited (RFC 5961 §7 leaves the limit open), each
+ *    socket sends at most one duplicate ACK per 500 ms in answer to
+ *    out-of-window pure ACKs and SYNs, PAWS rejects, bad ACKs and challenged
+ *    RSTs; segments with data or a FIN are always answered.  Two peers that disagree
+ *    about the sequence space would otherwise exchange ACKs forever.
+ *    In SYN_RCVD a SYN other than
  *    the retransmitted one also gets a challenge ACK instead of discarding
  *    the child (RFC 9293 §3.10.7.4 would return to LISTEN; the challenge ACK
  *    keeps an in-window spoofed SYN from killing the handshake).
@@ -72,6 +78,9 @@
 /* RFC 5961 §7: challenge ACKs per second per host (Linux tcp_challenge_ack_limit) */
 #define TCP_CHALLENGE_ACK_LIMIT 1000
 #define TCP_DELACK_MAX          (500 * SIM_MS) /* RFC 1122 §4.2.3.2 */
+/* At most one duplicate ACK per socket per this interval in answer to
+ * out-of-window segments and unacceptable ACKs (Linux tcp_invalid_ratelimit) */
+#define TCP_INVALID_RATELIMIT (500 * SIM_MS)
 
 enum {
     TCP_FIN = 0x01,
@@ -112,7 +121,8 @@ typedef enum ip4_send_result (*tcp_output_fn)(struct host *h, struct frame *f, u
 
 struct tcp_counters {
     uint64_t segs_in, segs_out, drop_checksum, drop_malformed, drop_no_listener, drop_backlog_full,
-        drop_out_of_window, drop_paws, drop_bad_ack, rst_out, challenge_acks, challenge_ack_limited;
+        drop_out_of_window, drop_paws, drop_bad_ack, rst_out, challenge_acks, challenge_ack_limited,
+        oow_ack_limited;
 };
 
 #define TCP_HASH_SIZE 256 /* connection table buckets (power of two) */
@@ -207,6 +217,10 @@ struct tcp_sock {
     /* delayed ACK (RFC 1122 §4.2.3.2) */
     uint32_t unacked_segs;
     sim_time ts_recent_age;
+    /* RFC 5961 §7 / Linux tcp_oow_rate_limited: when the last duplicate ACK
+     * answering an invalid segment went out (valid once oow_acked is set) */
+    sim_time oow_ack_at;
+    bool oow_acked;
     const char *retx_cause; /* why the segments below snd_max being resent are */
 
     /* listener */

@@ -289,6 +289,22 @@ static inline struct tcp_sock *sock_established(struct fixture *fx)
     return s;
 }
 
+/* Another established connection, to the remote port rport. */
+static inline struct tcp_sock *sock_established_from(struct fixture *fx, uint16_t rport)
+{
+    struct tcp_sock *s = tcp_connect_from(fx->th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, rport, "cli",
+                                          "cli", &test_ops, fx, fx->sim.now);
+    cr_assert(s);
+    drop_output(fx);
+    send_seg_from(
+        fx, rport,
+        (struct seg){
+            .flags = TCP_SYN | TCP_ACK, .seq = REMOTE_ISN, .ack = s->iss + 1, .mss = 1460});
+    drop_output(fx);
+    cr_assert_eq(s->state, TCP_ESTABLISHED);
+    return s;
+}
+
 /* ---- the closing states, reached from an active open (ISS = s->iss,
  * the peer's next sequence number RISN + 1) ---- */
 

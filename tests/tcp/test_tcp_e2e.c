@@ -312,6 +312,44 @@ Test(tcp_e2e, simultaneous_open_establishes_both)
     pair_fini(&p);
 }
 
+/* fuzz/crashes/fuzz_frames-ack-loop-out-of-window: a forged segment from "b"
+ * carrying sequence space b never sent moves a's RCV.NXT past b's SND.NXT.
+ * b answers a's ACK (of unsent data) with a challenge ACK, a answers b's
+ * (now below RCV.NXT) with a duplicate ACK, and so on every round trip,
+ * unless the answers are rate limited per socket (RFC 5961 §7). */
+Test(tcp_e2e, forged_segment_does_not_start_an_endless_ack_exchange)
+{
+    struct pair p;
+    pair_init(&p, 0);
+    cr_assert(tcp_listen(&p.hosts[1], 80, 0, "srv", &idle_ops, &p));
+    p.client = tcp_connect_from(p.th[0], A_IP, 40000, B_IP, 80, "cli", "cli", &idle_ops, &p, 0);
+    sim_run(&p.sim, 1 * SIM_SEC);
+    cr_assert(p.server);
+    static const uint8_t junk[100];
+    struct tcp_seg forged = {.src = B_IP,
+                             .dst = A_IP,
+                             .sport = 80,
+                             .dport = 40000,
+                             .seq = p.server->snd_nxt,
+                             .ack = p.client->snd_nxt,
+                             .flags = TCP_ACK | TCP_PSH,
+                             .wnd = 65535,
+                             .data = junk,
+                             .len = sizeof(junk),
+                             .wscale = -1};
+    tcp_input_seg(p.th[0], &forged, p.sim.now);
+    cr_assert_eq(p.client->rcv_nxt, p.server->snd_nxt + sizeof(junk), "the forgery was taken");
+    uint64_t before = p.th[0]->c.segs_out + p.th[1]->c.segs_out;
+    sim_run(&p.sim, 11 * SIM_SEC);
+    uint64_t answers = p.th[0]->c.segs_out + p.th[1]->c.segs_out - before;
+    /* 10 s at a 20 ms round trip: ~1000 segments if nothing stops it */
+    cr_expect_leq(answers, 6, "%llu segments exchanged after the forgery",
+                  (unsigned long long)answers);
+    cr_expect_eq(p.client->state, TCP_ESTABLISHED);
+    cr_expect_eq(p.server->state, TCP_ESTABLISHED);
+    pair_fini(&p);
+}
+
 /* ---- real hosts over sim/link.c ---- */
 
 #include "tcp_world.h"

@@ -208,16 +208,77 @@ Test(tcp_rfc, sender_sws_override_timeout_sends_what_the_window_allows)
 
 Test(tcp_rfc, challenge_ack_budget_refills_each_second)
 {
-    sock_established(&fx);
-    for (int i = 0; i < TCP_CHALLENGE_ACK_LIMIT + 1; i++)
-        send_seg(&fx, (struct seg){.flags = TCP_RST, .seq = RISN + 100});
+    for (uint16_t i = 0; i < TCP_CHALLENGE_ACK_LIMIT + 1; i++) {
+        sock_established_from(&fx, (uint16_t)(REMOTE_PORT + i));
+        send_seg_from(&fx, (uint16_t)(REMOTE_PORT + i),
+                      (struct seg){.flags = TCP_RST, .seq = RISN + 100});
+    }
     cr_expect_eq(fx.th->c.challenge_ack_limited, 1);
     drop_output(&fx);
     fx_run(&fx, 1 * SIM_SEC);
-    send_seg(&fx, (struct seg){.flags = TCP_RST, .seq = RISN + 100});
+    send_seg_from(&fx, REMOTE_PORT + 5, (struct seg){.flags = TCP_RST, .seq = RISN + 100});
     cr_expect_eq(fx.out.len, 1);
     cr_expect_eq(fx.th->c.challenge_acks, TCP_CHALLENGE_ACK_LIMIT + 1);
     drop_output(&fx);
+}
+
+/* RFC 5961 §7, Linux tcp_oow_rate_limited: one duplicate ACK per socket per
+ * 500 ms answers out-of-window pure ACKs ... */
+Test(tcp_rfc, out_of_window_acks_answered_once_per_500ms)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    for (int i = 0; i < 3; i++)
+        send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 200000, .ack = s->iss + 1});
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1});
+    expect_nothing(&fx);
+    cr_expect_eq(fx.th->c.oow_ack_limited, 2);
+    fx_run(&fx, fx.sim.now + TCP_INVALID_RATELIMIT);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 200000, .ack = s->iss + 1});
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1});
+}
+
+/* ... and ACKs of data never sent ... */
+Test(tcp_rfc, unacceptable_acks_answered_once_per_500ms)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    for (int i = 0; i < 3; i++)
+        send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 5000});
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1});
+    expect_nothing(&fx);
+    cr_expect_eq(fx.th->c.drop_bad_ack, 3);
+}
+
+/* ... but a segment with data (a retransmission of bytes already taken) is
+ * always answered: the sender's loss recovery needs its duplicate ACK. */
+Test(tcp_rfc, old_data_always_gets_a_duplicate_ack)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .data = payload, .len = 100});
+    fx_run(&fx, fx.sim.now + 1 * SIM_SEC);
+    drop_output(&fx);
+    for (int i = 0; i < 3; i++) {
+        send_seg(
+            &fx,
+            (struct seg){
+                .flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .data = payload, .len = 100});
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 101});
+    }
+    cr_expect_eq(fx.th->c.oow_ack_limited, 0);
+}
+
+/* A retransmitted FIN is old sequence space too: always ACKed (Linux counts
+ * it like data, end_seq != seq). */
+Test(tcp_rfc, retransmitted_fin_always_gets_an_ack)
+{
+    struct tcp_sock *s = to_close_wait(&fx);
+    for (int i = 0; i < 3; i++) {
+        send_seg(&fx, (struct seg){.flags = TCP_FIN | TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1});
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 2});
+    }
+    cr_expect_eq(fx.th->c.oow_ack_limited, 0);
 }
 
 /* ---- RFC 7323 ---- */

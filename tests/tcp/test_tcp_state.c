@@ -230,13 +230,26 @@ Test(tcp_state, established_syn_gets_challenge_ack)
     cr_expect_eq(s->state, TCP_ESTABLISHED);
 }
 
-Test(tcp_state, established_challenge_acks_are_rate_limited)
+Test(tcp_state, established_challenge_acks_are_rate_limited_per_host)
 {
-    sock_established(&fx);
-    for (int i = 0; i < 1005; i++)
-        send_seg(&fx, (struct seg){.flags = TCP_RST, .seq = RISN + 100});
+    for (uint16_t i = 0; i < 1005; i++) {
+        sock_established_from(&fx, (uint16_t)(REMOTE_PORT + i));
+        send_seg_from(&fx, (uint16_t)(REMOTE_PORT + i),
+                      (struct seg){.flags = TCP_RST, .seq = RISN + 100});
+    }
     cr_expect_eq(fx.th->c.challenge_acks, 1000);
     cr_expect_eq(fx.th->c.challenge_ack_limited, 5);
+    frame_queue_clear(&fx.sim.frames, &fx.out);
+}
+
+Test(tcp_state, established_challenge_acks_are_rate_limited_per_socket)
+{
+    sock_established(&fx);
+    for (int i = 0; i < 5; i++)
+        send_seg(&fx, (struct seg){.flags = TCP_RST, .seq = RISN + 100});
+    cr_expect_eq(fx.th->c.challenge_acks, 1);
+    cr_expect_eq(fx.th->c.oow_ack_limited, 4);
+    cr_expect_eq(fx.out.len, 1);
     frame_queue_clear(&fx.sim.frames, &fx.out);
 }
 
