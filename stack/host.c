@@ -11,8 +11,8 @@
  *
  * Routers forward every packet after looking up its destination among their
  * addresses, their subnets' broadcasts and their routes, on up to 64
- * interfaces: the addresses and broadcasts are kept sorted (binary search)
- * and the routes hashed by (prefix length, network), probed from the longest
+ * interfaces: the addresses and broadcasts are hashed by address, and the
+ * routes by (prefix length, network), probed from the longest
  * length in use down, so a lookup costs one probe per distinct length rather
  * than one comparison per route.  The indexes are rebuilt or extended
  * whenever an address or a route changes; they are only ever searched, never
@@ -185,36 +185,36 @@ void host_destroy(struct host *h)
     arp_destroy(h->arp);
     for (uint32_t i = 0; i < h->n_ifaces; i++)
         free(h->ifaces[i]);
-    free(h->addrs);
-    free(h->bcasts);
+    free(h->local);
     free(h->route_slots);
     free(h->routes);
     free(h->name);
     free(h);
 }
 
-/* ---- route index ---- */
+/* ---- lookup tables ---- */
 
-static uint32_t route_hash(uint32_t dest, uint8_t prefix_len)
+static uint32_t hash32(uint32_t x)
 {
-    uint32_t x = dest * 0x9e3779b1u + (uint32_t)prefix_len * 0x85ebca77u;
     x ^= x >> 16;
     x *= 0x7feb352du;
     x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
     return x;
 }
 
-/* The slot holding the route for (dest, prefix_len), or the empty slot where
+#define ROUTE_LEN_BITS 6 /* a prefix length fits in the low bits of a slot's ref */
+
+/* The slot holding the route for (dest, prefix_len), or the free slot where
  * it would go. */
-static uint32_t *route_slot(const struct host *h, uint32_t dest, uint8_t prefix_len)
+static struct host_route_slot *route_slot(const struct host *h, uint32_t dest, uint8_t prefix_len)
 {
     uint32_t m = h->route_slots_cap - 1;
-    for (uint32_t i = route_hash(dest, prefix_len) & m;; i = (i + 1) & m) {
-        uint32_t *slot = &h->route_slots[i];
-        if (!*slot)
-            return slot;
-        const struct route *r = &h->routes[*slot - 1];
-        if (r->dest == dest && r->prefix_len == prefix_len)
+    for (uint32_t i = hash32(dest ^ (uint32_t)prefix_len * 0x9e3779b1u) & m;; i = (i + 1) & m) {
+        struct host_route_slot *slot = &h->route_slots[i];
+        if (!slot->ref ||
+            (slot->dest == dest && (slot->ref & ((1u << ROUTE_LEN_BITS) - 1)) == prefix_len))
             return slot;
     }
 }
@@ -223,9 +223,9 @@ static uint32_t *route_slot(const struct host *h, uint32_t dest, uint8_t prefix_
 static void route_index_add(struct host *h, uint32_t k)
 {
     const struct route *r = &h->routes[k];
-    uint32_t *slot = route_slot(h, r->dest, r->prefix_len);
-    if (!*slot)
-        *slot = k + 1;
+    struct host_route_slot *slot = route_slot(h, r->dest, r->prefix_len);
+    if (!slot->ref)
+        *slot = (struct host_route_slot){r->dest, (k + 1) << ROUTE_LEN_BITS | r->prefix_len};
     h->route_lens |= 1ull << r->prefix_len;
 }
 
@@ -245,7 +245,7 @@ static bool route_index_reserve(struct host *h, uint32_t n)
     uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 8;
     while (2 * n > cap)
         cap *= 2;
-    uint32_t *slots = malloc(cap * sizeof(*slots));
+    struct host_route_slot *slots = malloc(cap * sizeof(*slots));
     if (!slots)
         return false;
     free(h->route_slots);
@@ -255,62 +255,57 @@ static bool route_index_reserve(struct host *h, uint32_t n)
     return true;
 }
 
-/* ---- address index ---- */
-
-static bool addr_ref_before(const struct host_addr_ref *a, const struct host_addr_ref *b)
+/* The slot for ip in the local table, or the free slot where it would go. */
+static struct host_local_slot *local_slot(const struct host *h, uint32_t ip)
 {
-    return a->ip < b->ip || (a->ip == b->ip && a->iface < b->iface);
+    uint32_t m = h->local_cap - 1;
+    for (uint32_t i = hash32(ip) & m;; i = (i + 1) & m)
+        if (h->local[i].ip == ip || !h->local[i].ip)
+            return &h->local[i];
 }
 
-/* Inserts into a sorted array of n (with room for one more); returns n + 1. */
-static uint32_t addr_insert(struct host_addr_ref *v, uint32_t n, struct host_addr_ref x)
+static const struct host_local_slot *local_find(const struct host *h, uint32_t ip)
 {
-    uint32_t k = n;
-    while (k > 0 && addr_ref_before(&x, &v[k - 1])) {
-        v[k] = v[k - 1];
-        k--;
-    }
-    v[k] = x;
-    return n + 1;
+    if (!ip || !h->local_cap)
+        return NULL;
+    const struct host_local_slot *s = local_slot(h, ip);
+    return s->ip ? s : NULL;
 }
 
-static void addr_index_rebuild(struct host *h)
+/* Interfaces in index order, so an address held twice maps to the lower. */
+static void local_rebuild(struct host *h)
 {
-    h->n_addrs = h->n_bcasts = 0;
+    memset(h->local, 0, h->local_cap * sizeof(*h->local));
     for (uint32_t k = 0; k < h->n_ifaces; k++) {
         const struct host_iface *i = h->ifaces[k];
-        if (i->ip)
-            h->n_addrs = addr_insert(h->addrs, h->n_addrs, (struct host_addr_ref){i->ip, k});
-        if (i->bcast)
-            h->n_bcasts = addr_insert(h->bcasts, h->n_bcasts, (struct host_addr_ref){i->bcast, k});
+        if (i->ip) {
+            struct host_local_slot *s = local_slot(h, i->ip);
+            s->ip = i->ip;
+            if (!s->iface1)
+                s->iface1 = (uint8_t)(k + 1);
+        }
+        if (i->bcast) {
+            struct host_local_slot *s = local_slot(h, i->bcast);
+            s->ip = i->bcast;
+            s->bcast = true;
+        }
     }
 }
 
-/* The first entry (lowest interface) for ip in a sorted array, or NULL. */
-static const struct host_addr_ref *addr_find(const struct host_addr_ref *v, uint32_t n, uint32_t ip)
+/* Room for the address and broadcast of n interfaces at a load of at most
+ * one half. */
+static bool local_reserve(struct host *h, uint32_t n)
 {
-    uint32_t lo = 0, hi = n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (v[mid].ip < ip)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo].ip == ip ? &v[lo] : NULL;
-}
-
-/* Room in both address arrays for n interfaces. */
-static bool addr_index_reserve(struct host *h, uint32_t n)
-{
-    struct host_addr_ref *a = realloc(h->addrs, n * sizeof(*a));
-    if (!a)
+    if (4 * n <= h->local_cap)
+        return true;
+    uint32_t cap = h->local_cap ? 2 * h->local_cap : 4;
+    struct host_local_slot *t = calloc(cap, sizeof(*t));
+    if (!t)
         return false;
-    h->addrs = a;
-    struct host_addr_ref *b = realloc(h->bcasts, n * sizeof(*b));
-    if (!b)
-        return false;
-    h->bcasts = b;
+    free(h->local);
+    h->local = t;
+    h->local_cap = cap;
+    local_rebuild(h);
     return true;
 }
 
@@ -353,7 +348,7 @@ static void remove_connected_routes(struct host *h, uint32_t iface)
 
 struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip, uint8_t prefix_len)
 {
-    if (h->n_ifaces >= HOST_MAX_IFACES || !addr_index_reserve(h, h->n_ifaces + 1))
+    if (h->n_ifaces >= HOST_MAX_IFACES || !local_reserve(h, h->n_ifaces + 1))
         return NULL;
     struct host_iface *i = calloc(1, sizeof(*i));
     if (!i)
@@ -396,7 +391,7 @@ void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
     i->ip = ip;
     i->prefix_len = prefix_len;
     i->bcast = directed_broadcast(ip, prefix_len);
-    addr_index_rebuild(h);
+    local_rebuild(h);
     if (ip)
         add_route(h, ip, prefix_len, 0, i->index);
 }
@@ -433,9 +428,9 @@ const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32
     for (uint64_t lens = h->route_lens; lens && !best;) {
         uint8_t len = (uint8_t)(63 - __builtin_clzll(lens));
         lens &= ~(1ull << len);
-        uint32_t slot = *route_slot(h, dst & prefix_mask(len), len);
-        if (slot)
-            best = &h->routes[slot - 1];
+        const struct host_route_slot *slot = route_slot(h, dst & prefix_mask(len), len);
+        if (slot->ref)
+            best = &h->routes[(slot->ref >> ROUTE_LEN_BITS) - 1];
     }
     if (best && next_hop)
         *next_hop = best->via ? best->via : dst;
@@ -444,8 +439,8 @@ const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32
 
 struct host_iface *host_iface_by_addr(const struct host *h, uint32_t ip)
 {
-    const struct host_addr_ref *a = ip ? addr_find(h->addrs, h->n_addrs, ip) : NULL;
-    return a ? h->ifaces[a->iface] : NULL;
+    const struct host_local_slot *s = local_find(h, ip);
+    return s && s->iface1 ? h->ifaces[s->iface1 - 1] : NULL;
 }
 
 bool host_has_addr(const struct host *h, uint32_t ip)
@@ -455,7 +450,13 @@ bool host_has_addr(const struct host *h, uint32_t ip)
 
 bool host_is_broadcast(const struct host *h, uint32_t ip)
 {
-    return ip == IP4_BROADCAST || (ip && addr_find(h->bcasts, h->n_bcasts, ip));
+    const struct host_local_slot *s;
+    return ip == IP4_BROADCAST || ((s = local_find(h, ip)) && s->bcast);
+}
+
+bool host_is_local_dst(const struct host *h, uint32_t ip)
+{
+    return ip == IP4_BROADCAST || local_find(h, ip);
 }
 
 uint32_t host_src_for(const struct host *h, uint32_t dst)

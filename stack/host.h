@@ -41,10 +41,16 @@ struct host_iface {
     uint32_t bcast;
 };
 
-/* An address held (or a broadcast heard) by interface `iface`. */
-struct host_addr_ref {
-    uint32_t ip;
-    uint32_t iface;
+/* Slots of the lookup tables a host keeps (host.c). */
+struct host_local_slot {
+    uint32_t ip;    /* 0 = free */
+    uint8_t iface1; /* the lowest interface with address ip, + 1; 0 = none */
+    bool bcast;     /* ip is the directed broadcast of a connected subnet */
+};
+
+struct host_route_slot {
+    uint32_t dest;
+    uint32_t ref; /* (index into routes[] + 1) << 6 | prefix_len; 0 = free */
 };
 
 struct route {
@@ -111,14 +117,15 @@ struct host {
     uint32_t n_ifaces;
     struct route *routes; /* in the order added; change only through the functions below */
     uint32_t n_routes, cap_routes;
-    /* Lookup indexes over ifaces[] and routes[], kept by host.c (per-packet
-     * lookups on routers with 64 interfaces must not scan them):
-     * addresses and directed broadcasts sorted (address, then interface),
-     * and routes hashed by (prefix length, network) with the lengths in use. */
-    struct host_addr_ref *addrs, *bcasts;
-    uint32_t n_addrs, n_bcasts;
-    uint32_t *route_slots; /* index into routes[] + 1; 0 = empty */
-    uint32_t route_slots_cap; /* 0 or a power of two */
+    /* Lookup tables over ifaces[] and routes[], kept by host.c (per-packet
+     * lookups on routers with 64 interfaces must not scan them): the
+     * addresses and directed broadcasts by address, the routes by (prefix
+     * length, network) with the lengths in use.  Capacities are 0 or powers
+     * of two. */
+    struct host_local_slot *local;
+    uint32_t local_cap;
+    struct host_route_slot *route_slots;
+    uint32_t route_slots_cap;
     uint64_t route_lens; /* bit p: some route has prefix length p */
 
     struct arp_cache *arp;

@@ -387,7 +387,7 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
     f->len = FRAME_ETH_HLEN + total; /* Ethernet padding is not part of the packet */
     h->c.ip_in++;
     uint32_t dst = rd32(ip + 16);
-    if (host_has_addr(h, dst) || host_is_broadcast(h, dst)) {
+    if (host_is_local_dst(h, dst)) {
         local_input(h, i, f, now);
         return;
     }

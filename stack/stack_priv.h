@@ -77,6 +77,8 @@ uint32_t host_iface_mtu(const struct host_iface *i);
 struct host_iface *host_iface_by_addr(const struct host *h, uint32_t ip);
 /* True for 255.255.255.255 and the directed broadcast of a connected subnet. */
 bool host_is_broadcast(const struct host *h, uint32_t ip);
+/* host_has_addr || host_is_broadcast, in one lookup. */
+bool host_is_local_dst(const struct host *h, uint32_t ip);
 /* Drops f: traces it (iface = host-local index of where it was) and frees it. */
 void host_drop(struct host *h, struct frame *f, uint32_t iface, const char *reason);
 void host_trace_timer(struct host *h, const char *timer, uint32_t backoff);
