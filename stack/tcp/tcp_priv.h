@@ -59,6 +59,9 @@
  *    sample, RTO = 3 s (RFC 6298 §5.7).
  *  - A segment without timestamps on a connection that negotiated them is
  *    accepted (Linux), though RFC 7323 §3.2 says it SHOULD be dropped.
+ *  - A read sends a window update only when the window offered would at
+ *    least double, or was below one MSS (Linux tcp_cleanup_rbuf); otherwise
+ *    the delayed ACK, every second full segment, carries the new edge.
  *  - Urgent data is delivered inline and the urgent pointer ignored (RFC 6093).
  * Memory: sizeof(struct tcp_sock) is about 750 bytes; the send and receive
  * rings are allocated on first use. */

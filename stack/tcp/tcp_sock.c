@@ -293,24 +293,38 @@ uint32_t tcp_readable(const struct tcp_sock *s)
     return s->rcv.len;
 }
 
+/* After a read: is the window it opened worth a segment of its own?  Like
+ * Linux's tcp_cleanup_rbuf, only when the window the peer may use would at
+ * least double, or when the offered window is below one MSS (the peer may be
+ * stalled on it); otherwise the delayed ACK, sent at least every second full
+ * segment, carries the new edge.  The window offered grows only by
+ * min(rcvbuf/2, MSS) steps (receiver SWS avoidance, RFC 1122 §4.2.3.3), and
+ * nothing is sent once the peer can send no more (its FIN came). */
+static bool window_update_due(const struct tcp_sock *s)
+{
+    if (s->state < TCP_ESTABLISHED || s->state == TCP_TIME_WAIT || s->fin_rcvd)
+        return false;
+    uint32_t offered = tcp_rcv_offered(s);
+    uint32_t next = tcp_rcv_window_to_advertise(s);
+    uint32_t largest = 65535u << s->rcv_wscale; /* what the header can carry */
+    if (next > largest)
+        next = largest;
+    if (next <= offered)
+        return false;
+    return next >= 2 * (uint64_t)offered || offered < s->mss;
+}
+
 uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max)
 {
     uint32_t n = max < s->rcv.len ? max : s->rcv.len;
     if (!n)
         return 0;
-    uint32_t before = tcp_rcv_window(s);
     tcp_ring_read_at(&s->rcv, 0, buf, n);
     tcp_ring_consume(&s->rcv, n);
     s->bytes_read += n;
     sim_time now = sim_now(s->th->h->sim);
     tcp_trace_app(s, "deliver", n, (int64_t)s->bytes_read, NULL, now);
-    /* RFC 1122 §4.2.3.3: announce the opened window only once it grew by
-     * min(rcvbuf/2, MSS) beyond what the peer was last told. */
-    uint32_t after = tcp_rcv_window(s);
-    uint32_t adv_left = s->rcv_adv - s->rcv_nxt;
-    uint32_t thresh = tcp_cap(s) / 2 < s->mss ? tcp_cap(s) / 2 : s->mss;
-    if (after > before && after - adv_left >= thresh && s->state >= TCP_ESTABLISHED &&
-        s->state != TCP_TIME_WAIT)
+    if (window_update_due(s))
         tcp_send_ack(s, now);
     if (s->fin_rcvd && !s->rcv.len)
         tcp_notify_readable(s, now);

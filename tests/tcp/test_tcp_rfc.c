@@ -166,6 +166,48 @@ Test(tcp_rfc, delayed_ack_never_waits_more_than_500ms)
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 11});
 }
 
+/* A reader that takes every segment at once: the read reopens the window by
+ * one segment, too little for an update of its own (Linux tcp_cleanup_rbuf
+ * wants it to double), so the delayed ACK answers every second full segment
+ * (RFC 1122 §4.2.3.2). */
+Test(tcp_rfc, sink_reading_at_once_acks_every_second_full_segment)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint8_t buf[1460];
+    for (uint32_t i = 0; i < 4; i++) {
+        send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                                   .seq = RISN + 1 + i * 1460,
+                                   .ack = s->iss + 1,
+                                   .data = payload,
+                                   .len = 1460});
+        cr_assert_eq(tcp_recv(s, buf, sizeof buf), 1460);
+        if (i % 2 == 0)
+            expect_nothing(&fx);
+        else
+            expect_seg(&fx, (struct seg){.flags = TCP_ACK,
+                                         .seq = s->iss + 1,
+                                         .ack = RISN + 1 + (i + 1) * 1460});
+    }
+}
+
+/* A read that at least doubles a small offered window is announced at once. */
+Test(tcp_rfc, read_that_doubles_the_window_sends_an_update)
+{
+    fx.th->cfg.rcvbuf = 8000;
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(
+        &fx,
+        (struct seg){
+            .flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .data = payload, .len = 5000});
+    uint8_t buf[5000];
+    cr_assert_eq(tcp_recv(s, buf, 1000), 1000);
+    expect_nothing(&fx); /* 3000 offered, 4000 free: not double */
+    cr_assert_eq(tcp_recv(s, buf, 4000), 4000);
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 5001});
+    cr_expect_eq(a.wnd, 8000);
+}
+
 Test(tcp_rfc, persist_backoff_restarts_once_the_window_opens)
 {
     struct tcp_sock *s = sock_established(&fx);
