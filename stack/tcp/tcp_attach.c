@@ -56,11 +56,7 @@ bool tcp_attach(struct host *h, const struct tcp_config *cfg)
 static bool port_in_use(struct host *h, uint16_t port, void *ctx)
 {
     (void)ctx;
-    struct tcp_host *th = h->tcp;
-    for (struct tcp_sock *s = th->head; s; s = s->next)
-        if (s->lport == port)
-            return true;
-    return false;
+    return tcp_port_in_use(h->tcp, port);
 }
 
 struct tcp_sock *tcp_connect(struct host *h, uint32_t dst, uint16_t dport, uint16_t sport,

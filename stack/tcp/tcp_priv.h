@@ -128,12 +128,25 @@ struct tcp_counters {
         oow_ack_limited;
 };
 
-#define TCP_HASH_SIZE 256 /* connection table buckets (power of two) */
+#define TCP_HASH_MIN 64 /* initial buckets of the per-host tables (power of two) */
+
+/* How many sockets of a host use a local port (tcp_port_in_use). */
+struct tcp_port_ref {
+    struct tcp_port_ref *next;
+    uint32_t refs;
+    uint16_t port;
+};
 
 struct tcp_host {
     struct host *h;
-    /* 4-tuple lookups only; anything that iterates uses the creation list */
-    struct tcp_sock *hash[TCP_HASH_SIZE];
+    /* Lookups only, never iterated (anything that iterates uses the creation
+     * list, so bucket order cannot leak into a run).  Both tables double
+     * when they hold more entries than buckets: O(1) expected. */
+    struct tcp_sock **hash; /* by 4-tuple */
+    uint32_t hash_mask, n_hashed;
+    struct tcp_port_ref **ports; /* local ports in use, reference-counted */
+    uint32_t ports_mask, n_ports;
+    struct tcp_sock *listeners; /* listening sockets (few), newest first */
     struct tcp_config cfg;
     struct tcp_sock *head, *tail; /* every socket, in creation order */
     uint64_t isn_secret[2];
@@ -179,7 +192,8 @@ struct tcp_range {
 struct tcp_sock {
     struct tcp_sock *next, *prev;
     struct tcp_sock *hnext; /* hash chain */
-    bool hashed;
+    struct tcp_sock *lnext; /* listener list */
+    bool hashed, port_held, listening;
     struct tcp_host *th;
     struct tcp_sock *listener; /* children until accepted */
     char name[TCP_NAME_LEN];
@@ -337,8 +351,11 @@ void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now);
 struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char *app);
 struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
                             uint16_t rport);
-/* Enters a connection with its 4-tuple set into the lookup table. */
+/* Enters a connection with its 4-tuple set into the lookup table (and its
+ * local port into the ports in use). */
 void tcp_hash_insert(struct tcp_sock *s);
+/* Does any socket of the host use this local port? */
+bool tcp_port_in_use(const struct tcp_host *th, uint16_t port);
 struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport);
 /* Ends the connection: CLOSED, on_closed, then the socket is freed. */
 void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now);

@@ -101,33 +101,159 @@ struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char 
 static uint32_t tuple_hash(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
 {
     uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu ^ lip;
-    return (h ^ (h >> 15)) & (TCP_HASH_SIZE - 1);
+    return h ^ (h >> 15);
+}
+
+static uint32_t sock_bucket(const struct tcp_host *th, const struct tcp_sock *s)
+{
+    return tuple_hash(s->lip, s->lport, s->rip, s->rport) & th->hash_mask;
+}
+
+/* Doubles the 4-tuple table once it holds more sockets than buckets. */
+static void hash_grow(struct tcp_host *th)
+{
+    uint32_t size = th->hash ? (th->hash_mask + 1) * 2 : TCP_HASH_MIN;
+    struct tcp_sock **nb = calloc(size, sizeof(*nb));
+    if (!nb)
+        return; /* keep the old table: longer chains, still correct */
+    uint32_t old_size = th->hash ? th->hash_mask + 1 : 0;
+    th->hash_mask = size - 1;
+    for (uint32_t i = 0; i < old_size; i++) {
+        struct tcp_sock *c = th->hash[i];
+        while (c) {
+            struct tcp_sock *next = c->hnext;
+            uint32_t b = sock_bucket(th, c);
+            c->hnext = nb[b];
+            nb[b] = c;
+            c = next;
+        }
+    }
+    free(th->hash);
+    th->hash = nb;
+}
+
+static uint32_t port_bucket(const struct tcp_host *th, uint16_t port)
+{
+    return (port * 0x9e3779b1u >> 16) & th->ports_mask;
+}
+
+static void ports_grow(struct tcp_host *th)
+{
+    uint32_t size = th->ports ? (th->ports_mask + 1) * 2 : TCP_HASH_MIN;
+    struct tcp_port_ref **nb = calloc(size, sizeof(*nb));
+    if (!nb)
+        return;
+    uint32_t old_size = th->ports ? th->ports_mask + 1 : 0;
+    th->ports_mask = size - 1;
+    for (uint32_t i = 0; i < old_size; i++) {
+        struct tcp_port_ref *r = th->ports[i];
+        while (r) {
+            struct tcp_port_ref *next = r->next;
+            uint32_t b = port_bucket(th, r->port);
+            r->next = nb[b];
+            nb[b] = r;
+            r = next;
+        }
+    }
+    free(th->ports);
+    th->ports = nb;
+}
+
+static struct tcp_port_ref **port_slot(const struct tcp_host *th, uint16_t port)
+{
+    struct tcp_port_ref **p = &th->ports[port_bucket(th, port)];
+    while (*p && (*p)->port != port)
+        p = &(*p)->next;
+    return p;
+}
+
+bool tcp_port_in_use(const struct tcp_host *th, uint16_t port)
+{
+    return th->ports && *port_slot(th, port) != NULL;
+}
+
+/* Counts the socket's local port as in use until sock_free. */
+static void port_hold(struct tcp_sock *s)
+{
+    struct tcp_host *th = s->th;
+    if (s->port_held)
+        return;
+    if (!th->ports || th->n_ports > th->ports_mask)
+        ports_grow(th);
+    if (!th->ports)
+        return;
+    struct tcp_port_ref **p = port_slot(th, s->lport);
+    if (!*p) {
+        *p = calloc(1, sizeof(**p));
+        if (!*p)
+            return;
+        (*p)->port = s->lport;
+        th->n_ports++;
+    }
+    (*p)->refs++;
+    s->port_held = true;
+}
+
+static void port_release(struct tcp_sock *s)
+{
+    if (!s->port_held)
+        return;
+    struct tcp_port_ref **p = port_slot(s->th, s->lport);
+    if (*p && --(*p)->refs == 0) {
+        struct tcp_port_ref *dead = *p;
+        *p = dead->next;
+        free(dead);
+        s->th->n_ports--;
+    }
+    s->port_held = false;
 }
 
 void tcp_hash_insert(struct tcp_sock *s)
 {
-    struct tcp_sock **b = &s->th->hash[tuple_hash(s->lip, s->lport, s->rip, s->rport)];
+    struct tcp_host *th = s->th;
+    if (!th->hash || th->n_hashed > th->hash_mask)
+        hash_grow(th);
+    port_hold(s);
+    if (!th->hash)
+        return;
+    struct tcp_sock **b = &th->hash[sock_bucket(th, s)];
     s->hnext = *b;
     *b = s;
     s->hashed = true;
+    th->n_hashed++;
 }
 
 static void hash_remove(struct tcp_sock *s)
 {
     if (!s->hashed)
         return;
-    struct tcp_sock **p = &s->th->hash[tuple_hash(s->lip, s->lport, s->rip, s->rport)];
+    struct tcp_sock **p = &s->th->hash[sock_bucket(s->th, s)];
     while (*p && *p != s)
         p = &(*p)->hnext;
     if (*p)
         *p = s->hnext;
     s->hashed = false;
+    s->th->n_hashed--;
+}
+
+static void listener_remove(struct tcp_sock *s)
+{
+    if (!s->listening)
+        return;
+    struct tcp_sock **p = &s->th->listeners;
+    while (*p && *p != s)
+        p = &(*p)->lnext;
+    if (*p)
+        *p = s->lnext;
+    s->listening = false;
 }
 
 static void sock_free(struct tcp_sock *s)
 {
     tcp_timers_stop_all(s);
     hash_remove(s);
+    listener_remove(s);
+    port_release(s);
     list_remove(s->th, s);
     free(s->snd.buf);
     free(s->rcv.buf);
@@ -137,7 +263,10 @@ static void sock_free(struct tcp_sock *s)
 struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
                             uint16_t rport)
 {
-    for (struct tcp_sock *s = th->hash[tuple_hash(lip, lport, rip, rport)]; s; s = s->hnext)
+    if (!th->hash)
+        return NULL;
+    uint32_t b = tuple_hash(lip, lport, rip, rport) & th->hash_mask;
+    for (struct tcp_sock *s = th->hash[b]; s; s = s->hnext)
         if (s->lport == lport && s->rport == rport && s->rip == rip && s->lip == lip)
             return s;
     return NULL;
@@ -145,7 +274,7 @@ struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, u
 
 struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport)
 {
-    for (struct tcp_sock *s = th->head; s; s = s->next)
+    for (struct tcp_sock *s = th->listeners; s; s = s->lnext)
         if (s->state == TCP_LISTEN && s->lport == lport)
             return s;
     return NULL;
@@ -248,6 +377,10 @@ struct tcp_sock *tcp_listen(struct host *h, uint16_t port, uint32_t backlog, con
     if (!s)
         return NULL;
     s->lport = port;
+    port_hold(s);
+    s->listening = true;
+    s->lnext = th->listeners;
+    th->listeners = s;
     s->backlog = backlog ? backlog : th->cfg.backlog;
     s->ops = ops;
     s->ctx = ctx;
@@ -456,6 +589,8 @@ void tcp_host_free(struct tcp_host *th)
     while (th->head)
         sock_free(th->head); /* creation order */
     th->h->tcp = NULL;
+    free(th->hash);
+    free(th->ports);
     free(th);
 }
 
