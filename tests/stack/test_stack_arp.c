@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "stack/stack_priv.h"
 
 static struct world W;
 static struct udp_rec R;
@@ -175,4 +176,110 @@ Test(arp, malformed_arp_is_dropped)
     f->data[13] = 0x06;
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "malformed"), 1);
+}
+
+/* ---- the cache as a table: many entries, shared addresses, removals ---- */
+
+static void neighbour_mac(uint32_t k, uint8_t mac[6])
+{
+    const uint8_t m[6] = {0x02, 0xaa, 0, (uint8_t)(k >> 16), (uint8_t)(k >> 8), (uint8_t)k};
+    memcpy(mac, m, 6);
+}
+
+/* An ARP request from (sha, spa) for tpa, as if it arrived on i. */
+static void inject_request(struct host_iface *i, const uint8_t sha[6], uint32_t spa, uint32_t tpa)
+{
+    struct frame *f = frame_alloc(&W.sim.frames, 14 + 28);
+    cr_assert(f);
+    f->id = sim_next_frame_id(&W.sim);
+    uint8_t *d = f->data;
+    memset(d, 0xff, 6);
+    memcpy(d + 6, sha, 6);
+    d[12] = 0x08;
+    d[13] = 0x06;
+    uint8_t *a = d + 14;
+    const uint8_t fixed[8] = {0, 1, 0x08, 0, 6, 4, 0, 1}; /* Ethernet, IPv4, request */
+    memcpy(a, fixed, 8);
+    memcpy(a + 8, sha, 6);
+    for (int k = 0; k < 4; k++) {
+        a[14 + k] = (uint8_t)(spa >> (24 - 8 * k));
+        a[24 + k] = (uint8_t)(tpa >> (24 - 8 * k));
+    }
+    memset(a + 18, 0, 6);
+    inject(&W, i, f);
+}
+
+static void assert_cached(const struct host *h, const struct host_iface *i, uint32_t ip,
+                          uint32_t k)
+{
+    uint8_t want[6], got[6];
+    neighbour_mac(k, want);
+    cr_assert(arp_lookup(h, i, ip, got), "entry for %08x on %s", ip, i->name);
+    cr_assert_arr_eq(got, want, 6);
+}
+
+Test(arp, two_hundred_neighbours_each_keep_their_own_address)
+{
+    world_two(&W);
+    struct host *a = W.h[0];
+    for (uint32_t k = 3; k < 203; k++) {
+        uint8_t mac[6];
+        neighbour_mac(k, mac);
+        inject_request(a->ifaces[0], mac, IP(10, 0, 0, k), IP(10, 0, 0, 1));
+    }
+    for (uint32_t k = 3; k < 203; k++)
+        assert_cached(a, a->ifaces[0], IP(10, 0, 0, k), k);
+    uint8_t mac[6];
+    cr_assert_not(arp_lookup(a, a->ifaces[0], IP(10, 0, 0, 250), mac));
+    cr_assert_not(arp_lookup(a, a->ifaces[0], IP(10, 0, 1, 3), mac));
+}
+
+Test(arp, the_same_address_on_two_interfaces_is_two_entries)
+{
+    world_three(&W, 1500);
+    struct host *r = W.h[1];
+    for (uint32_t k = 0; k < 100; k++) {
+        uint8_t m0[6], m1[6];
+        neighbour_mac(k, m0);
+        neighbour_mac(1000 + k, m1);
+        inject_request(r->ifaces[0], m0, IP(10, 0, 9, k), IP(10, 0, 1, 254));
+        inject_request(r->ifaces[1], m1, IP(10, 0, 9, k), IP(10, 0, 2, 254));
+    }
+    for (uint32_t k = 0; k < 100; k++) {
+        assert_cached(r, r->ifaces[0], IP(10, 0, 9, k), k);
+        assert_cached(r, r->ifaces[1], IP(10, 0, 9, k), 1000 + k);
+    }
+}
+
+Test(arp, failed_resolutions_are_forgotten_and_the_rest_kept)
+{
+    world_two(&W);
+    W.w[0].filter = lose_all;
+    struct host *a = W.h[0];
+    /* Resolved (odd) and unanswered (even) next hops, interleaved. */
+    for (uint32_t k = 10; k < 130; k++) {
+        if (k % 2) {
+            uint8_t mac[6];
+            neighbour_mac(k, mac);
+            inject_request(a->ifaces[0], mac, IP(10, 0, 0, k), IP(10, 0, 0, 1));
+        } else {
+            send_udp(a, IP(10, 0, 0, k), 10);
+        }
+    }
+    run_for(&W, 5 * SIM_SEC);
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 60);
+    uint8_t mac[6];
+    for (uint32_t k = 10; k < 130; k++) {
+        if (k % 2)
+            assert_cached(a, a->ifaces[0], IP(10, 0, 0, k), k);
+        else
+            cr_assert_not(arp_lookup(a, a->ifaces[0], IP(10, 0, 0, k), mac));
+    }
+    /* A forgotten next hop is resolved afresh: a new broadcast request. */
+    uint32_t before = count_frames(&W.w[0], 0, 0x0806, -1);
+    send_udp(a, IP(10, 0, 0, 20), 10);
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), before + 1);
+    send_udp(a, IP(10, 0, 0, 21), 10);
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), before + 1, "cached: sent at once");
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0800, -1), 1);
 }
