@@ -64,7 +64,7 @@
  *    the delayed ACK, every second full segment, carries the new edge.
  *  - Urgent data is delivered inline and the urgent pointer ignored (RFC 6093).
  * Memory: sizeof(struct tcp_sock) is about 750 bytes; the send and receive
- * rings are allocated on first use. */
+ * rings grow with the bytes they hold and are freed when drained. */
 #ifndef STACK_TCP_PRIV_H
 #define STACK_TCP_PRIV_H
 
@@ -162,7 +162,8 @@ struct tcp_host {
     struct tcp_counters c;
 };
 
-/* A byte ring: storage allocated on first use so idle sockets stay small. */
+/* A byte ring whose storage grows with the bytes held (power-of-two steps
+ * up to the buffer size) and is freed when drained: idle sockets stay small. */
 struct tcp_ring {
     uint8_t *buf;
     uint32_t cap, head, len;
@@ -281,7 +282,10 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
 void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg);
 
 /* tcp_ring (in tcp_sock.c) */
-bool tcp_ring_reserve(struct tcp_ring *r, uint32_t cap);
+/* Makes room for `need` bytes from the head (need <= max, the buffer size);
+ * what the ring holds keeps its offsets.  False when memory runs out. */
+bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max);
+void tcp_ring_release(struct tcp_ring *r);
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n);
 void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n);

@@ -5,15 +5,42 @@
 
 #include "tcp_priv.h"
 
-/* ---- byte ring: storage allocated on first use ---- */
+/* ---- byte ring: storage that grows with the bytes held ----
+ *
+ * Memory follows the data queued, not the configured buffer: the storage
+ * starts at TCP_RING_MIN bytes, doubles (up to the buffer size) when more is
+ * held, and is freed once the ring is drained.  A receiver that reads at
+ * once then holds only the segment in hand and out-of-order data, and an
+ * idle connection nothing. */
 
-bool tcp_ring_reserve(struct tcp_ring *r, uint32_t cap)
+#define TCP_RING_MIN 4096u
+
+bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max)
 {
-    if (r->buf)
+    if (need <= r->cap)
         return true;
-    r->buf = malloc(cap);
-    r->cap = r->buf ? cap : 0;
-    return r->buf != NULL;
+    uint32_t cap = r->cap ? r->cap : TCP_RING_MIN;
+    while (cap < need && cap < max)
+        cap = cap > max / 2 ? max : cap * 2;
+    if (cap < need)
+        cap = need;
+    uint8_t *nb = malloc(cap);
+    if (!nb)
+        return false;
+    if (r->buf) { /* linearize: the byte at `head` moves to 0, offsets keep */
+        tcp_ring_read_at(r, 0, nb, r->cap);
+        free(r->buf);
+    }
+    r->buf = nb;
+    r->cap = cap;
+    r->head = 0;
+    return true;
+}
+
+void tcp_ring_release(struct tcp_ring *r)
+{
+    free(r->buf);
+    *r = (struct tcp_ring){0};
 }
 
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n)
@@ -255,8 +282,8 @@ static void sock_free(struct tcp_sock *s)
     listener_remove(s);
     port_release(s);
     list_remove(s->th, s);
-    free(s->snd.buf);
-    free(s->rcv.buf);
+    tcp_ring_release(&s->snd);
+    tcp_ring_release(&s->rcv);
     free(s);
 }
 
@@ -407,10 +434,10 @@ static bool can_send_data(const struct tcp_sock *s)
 
 uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
 {
-    if (!can_send_data(s) || !tcp_ring_reserve(&s->snd, s->th->cfg.sndbuf))
+    if (!can_send_data(s))
         return 0;
     uint32_t n = len < tcp_send_space(s) ? len : tcp_send_space(s);
-    if (!n)
+    if (!n || !tcp_ring_reserve(&s->snd, s->snd.len + n, s->th->cfg.sndbuf))
         return 0;
     tcp_ring_write_at(&s->snd, s->snd.len, data, n);
     s->snd.len += n;
@@ -454,6 +481,8 @@ uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max)
         return 0;
     tcp_ring_read_at(&s->rcv, 0, buf, n);
     tcp_ring_consume(&s->rcv, n);
+    if (!s->rcv.len && !s->n_ooo)
+        tcp_ring_release(&s->rcv); /* nothing held, not even out-of-order data */
     s->bytes_read += n;
     sim_time now = sim_now(s->th->h->sim);
     tcp_trace_app(s, "deliver", n, (int64_t)s->bytes_read, NULL, now);

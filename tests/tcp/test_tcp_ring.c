@@ -1,0 +1,108 @@
+/* The byte rings: storage grows with the bytes held and is freed when
+ * drained, without changing what TCP sends or delivers. */
+#include "tcp_harness.h"
+
+static struct fixture fx;
+static uint8_t payload[20000];
+
+static void setup(void)
+{
+    fx_init(&fx, NULL);
+    for (uint32_t i = 0; i < sizeof(payload); i++)
+        payload[i] = (uint8_t)(i * 7 + (i >> 8));
+}
+static void teardown(void)
+{
+    fx_fini(&fx);
+}
+
+TestSuite(tcp_ring, .init = setup, .fini = teardown);
+
+Test(tcp_ring, wrapped_bytes_keep_their_order_when_the_ring_grows)
+{
+    struct tcp_ring r = {0};
+    cr_assert(tcp_ring_reserve(&r, 3000, 1 << 20));
+    cr_expect_eq(r.cap, 4096);
+    tcp_ring_write_at(&r, 0, payload, 3000);
+    r.len = 3000;
+    tcp_ring_consume(&r, 2500);
+    tcp_ring_write_at(&r, r.len, payload + 3000, 3000); /* wraps around */
+    r.len += 3000;
+    cr_assert(tcp_ring_reserve(&r, r.len + 4000, 1 << 20));
+    cr_expect_eq(r.cap, 8192);
+    uint8_t out[3500];
+    tcp_ring_read_at(&r, 0, out, sizeof(out));
+    cr_expect_arr_eq(out, payload + 2500, sizeof(out));
+    tcp_ring_release(&r);
+}
+
+Test(tcp_ring, growth_stops_at_the_buffer_size)
+{
+    struct tcp_ring r = {0};
+    cr_assert(tcp_ring_reserve(&r, 9000, 10000));
+    cr_expect_eq(r.cap, 10000);
+    tcp_ring_release(&r);
+    cr_expect_null(r.buf);
+}
+
+Test(tcp_ring, idle_connection_holds_no_ring_storage)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    cr_expect_null(s->snd.buf);
+    cr_expect_null(s->rcv.buf);
+}
+
+Test(tcp_ring, send_ring_grows_with_the_data_queued)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    cr_assert_eq(tcp_send(s, payload, 100), 100);
+    cr_expect_eq(s->snd.cap, 4096);
+    cr_assert_eq(tcp_send(s, payload + 100, 9900), 9900);
+    cr_expect_eq(s->snd.cap, 16384, "cap %u for 10000 bytes", s->snd.cap);
+    cr_expect_lt(s->snd.cap, fx.th->cfg.sndbuf);
+    drop_output(&fx);
+}
+
+Test(tcp_ring, send_ring_is_freed_once_everything_is_acked)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    cr_assert_eq(tcp_send(s, payload, 2920), 2920);
+    uint8_t buf[2920];
+    struct tcp_seg seg;
+    uint32_t got = 0;
+    while (next_seg(&fx, &seg, buf + got))
+        got += seg.len;
+    cr_assert_eq(got, 2920);
+    cr_expect_arr_eq(buf, payload, 2920, "what went out is what was queued");
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 2921});
+    cr_expect_null(s->snd.buf);
+    cr_expect_eq(tcp_send(s, payload, 10), 10, "and comes back for new data");
+    drop_output(&fx);
+}
+
+Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = REMOTE_ISN + 1,
+                               .ack = s->iss + 1,
+                               .data = payload,
+                               .len = 1000});
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = REMOTE_ISN + 2001,
+                               .ack = s->iss + 1,
+                               .data = payload + 2000,
+                               .len = 1000});
+    uint8_t out[3000];
+    cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
+    cr_expect_not_null(s->rcv.buf, "the out-of-order segment is still held");
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = REMOTE_ISN + 1001,
+                               .ack = s->iss + 1,
+                               .data = payload + 1000,
+                               .len = 1000});
+    cr_assert_eq(tcp_recv(s, out + 1000, 2000), 2000);
+    cr_expect_arr_eq(out, payload, 3000);
+    cr_expect_null(s->rcv.buf);
+    drop_output(&fx);
+}
