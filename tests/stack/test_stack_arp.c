@@ -209,8 +209,7 @@ static void inject_request(struct host_iface *i, const uint8_t sha[6], uint32_t 
     inject(&W, i, f);
 }
 
-static void assert_cached(const struct host *h, const struct host_iface *i, uint32_t ip,
-                          uint32_t k)
+static void assert_cached(const struct host *h, const struct host_iface *i, uint32_t ip, uint32_t k)
 {
     uint8_t want[6], got[6];
     neighbour_mac(k, want);
