@@ -23,7 +23,18 @@
  * old place, in a chunk kept aside, forwards to the new one.  Level 0 empties
  * before the next cascade (a cascade needs every lower level empty), and by then
  * each of those timers has fired or been cancelled or re-armed, so no timer points
- * into the kept chunks any more and the cascade frees them. */
+ * into the kept chunks any more and the cascade frees them.
+ *
+ * With many timers, a level-1 slot holds thousands of entries and level-0 slots
+ * one or two each, so the per-slot work (a chunk, a bitmap bit, a slot header)
+ * would come once per event.  A level-1 slot with at least RUN_MIN live entries
+ * therefore cascades into the run instead: one array, sorted by deadline with a
+ * stable counting sort on the level-0 digit (so arming order holds within an
+ * instant), forwarded to from the kept chunks like level 0.  The run counts as
+ * part of level 0: no cascade happens while it holds live entries.  Everything
+ * armed into level 0 while the run lasts was armed after all the run's entries,
+ * so at one instant the run goes first.  Dispatch walks the array front to back,
+ * which lets it fetch the timers a few events ahead. */
 #include "sim.h"
 
 #include <assert.h>
@@ -45,6 +56,13 @@
 #ifndef PREFETCH_AHEAD
 #define PREFETCH_AHEAD 4
 #endif
+#ifndef RUN_MIN
+#define RUN_MIN 256 /* below this, sorting costs more than the slots it spares */
+#endif
+#ifndef RUN_PREFETCH
+#define RUN_PREFETCH 8
+#endif
+#define RUN_ID (UINT32_MAX - 1) /* queue_due's answer when the run goes next */
 
 struct sim_qent {
     uint64_t when;
@@ -258,6 +276,40 @@ static uint32_t chunk_end(const struct sim_qslot *sl, const struct sim_qchunk *c
     return c == sl->tail ? sl->tail_len : (uint32_t)CHUNK_ENTS;
 }
 
+/* ---- the run ---- */
+
+/* Whether an entry lies in the run (compared as addresses: it may lie elsewhere). */
+static bool in_run(const struct sim_queue *q, const struct sim_qent *e)
+{
+    uintptr_t a = (uintptr_t)e, lo = (uintptr_t)q->run;
+    return a >= lo && a < lo + (uintptr_t)q->run_len * sizeof *e;
+}
+
+/* Empties the run once no live entry is left in it. */
+static void run_clear(struct sim_queue *q)
+{
+    q->dead -= q->run_len - q->run_pos;
+    q->run_pos = q->run_len = 0;
+}
+
+/* Makes room for n entries in the (empty) run; false if memory is short, and the
+ * cascade then goes through the level-0 slots instead. */
+static bool run_reserve(struct sim_queue *q, uint32_t n)
+{
+    if (n <= q->run_cap)
+        return true;
+    uint32_t cap = n > q->run_cap * 2 ? n : q->run_cap * 2;
+    size_t bytes = (size_t)cap * sizeof *q->run + WHEEL_SLOTS * sizeof *q->run_count;
+    struct sim_qent *run = malloc(bytes);
+    if (!run)
+        return false;
+    free(q->run);
+    q->run = run;
+    q->run_count = (uint32_t *)(run + cap);
+    q->run_cap = cap;
+    return true;
+}
+
 /* Squeezes the dead entries out of a slot, keeping the order of the live ones. */
 static void slot_compact(struct sim_queue *q, uint32_t id)
 {
@@ -294,8 +346,29 @@ static void slot_compact(struct sim_queue *q, uint32_t id)
     sl->held = sl->live;
 }
 
+/* Squeezes the dead entries out of the run, keeping the order of the live ones. */
+static void run_compact(struct sim_queue *q)
+{
+    uint32_t w = q->run_pos;
+    for (uint32_t i = q->run_pos; i < q->run_len; i++) {
+        if (i + PREFETCH_AHEAD < q->run_len)
+            __builtin_prefetch(q->run[i + PREFETCH_AHEAD].t, 1);
+        if (!q->run[i].t)
+            continue;
+        if (w != i) {
+            q->run[w] = q->run[i];
+            relink(&q->run[i], &q->run[w]);
+        }
+        w++;
+    }
+    q->dead -= q->run_len - q->run_pos - q->run_live;
+    q->run_len = w;
+}
+
 static void queue_compact(struct sim_queue *q)
 {
+    if (q->run_len - q->run_pos > q->run_live)
+        run_compact(q);
     for (uint32_t w = 0; w < WHEEL_LEVELS * WHEEL_WORDS; w++)
         for (uint64_t bits = q->bits[w]; bits; bits &= bits - 1) {
             uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(bits);
@@ -309,10 +382,17 @@ static void queue_compact(struct sim_queue *q)
  * the chunk header: with many timers, one cache miss less per cancel. */
 static void entry_kill(struct sim_queue *q, struct sim_qent *e, uint32_t id)
 {
-    struct sim_qslot *sl = &q->slots[id];
     e->t = NULL;
     q->live--;
     q->dead++;
+    if (in_run(q, e)) {
+        if (--q->run_live == 0)
+            run_clear(q);
+        else if (q->dead > q->live + DEAD_SLACK)
+            queue_compact(q);
+        return;
+    }
+    struct sim_qslot *sl = &q->slots[id];
     if (--sl->live == 0) {
         q->dead -= sl->held;
         slot_release(q, id);
@@ -354,6 +434,56 @@ static bool cascade_chunk(struct sim_queue *q, struct sim_qchunk *c, uint32_t fr
     return forwarded;
 }
 
+/* Counts a chunk's live entries per level-0 digit. */
+static void run_count_chunk(uint32_t *count, const struct sim_qchunk *c, uint32_t from,
+                            uint32_t end)
+{
+    for (uint32_t i = from; i < end; i++)
+        if (c->e[i].t)
+            count[c->e[i].when & (WHEEL_SLOTS - 1)]++;
+}
+
+/* Moves a chunk's live entries to their sorted places in the run, leaving
+ * forwarding entries behind; `next` holds each digit's next free place. */
+static void run_fill_chunk(struct sim_queue *q, struct sim_qchunk *c, uint32_t from, uint32_t end)
+{
+    for (uint32_t i = from; i < end; i++) {
+        struct sim_qent *e = &c->e[i];
+        if (!e->t)
+            continue;
+        struct sim_qent *to = &q->run[q->run_count[e->when & (WHEEL_SLOTS - 1)]++];
+        *to = *e;
+        e->moved = (uintptr_t)to | 1;
+    }
+}
+
+/* Cascades a level-1 slot (all of whose entries fall in level 0) into the empty
+ * run, whose room has been reserved. */
+static void cascade_to_run(struct sim_queue *q, const struct sim_qslot *src)
+{
+    uint32_t *count = q->run_count;
+    memset(count, 0, WHEEL_SLOTS * sizeof *count);
+    for (const struct sim_qchunk *c = src->head; c; c = c->next)
+        run_count_chunk(count, c, c == src->head ? src->head_pos : 0, chunk_end(src, c));
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < WHEEL_SLOTS; d++) {
+        uint32_t n = count[d];
+        count[d] = sum;
+        sum += n;
+    }
+    for (struct sim_qchunk *c = src->head, *next; c; c = next) {
+        next = c->next;
+        run_fill_chunk(q, c, c == src->head ? src->head_pos : 0, chunk_end(src, c));
+        c->next = q->kept; /* a chunk of dead entries only is kept too: it is rare */
+        q->kept = c;
+    }
+    q->run_pos = 0;
+    q->run_len = q->run_live = sum;
+    q->live += sum;
+    for (uint32_t i = 0; i < RUN_PREFETCH && i < sum; i++)
+        __builtin_prefetch(q->run[i].t, 1);
+}
+
 /* Spreads a slot over the lower levels after moving the wheel to its start. */
 static void cascade(struct sim_queue *q, uint32_t id)
 {
@@ -363,6 +493,10 @@ static void cascade(struct sim_queue *q, uint32_t id)
     q->dead -= src.held - src.live;
     q->slots[id] = (struct sim_qslot){0};
     bit_clear(q, id);
+    if (id / WHEEL_SLOTS == 1 && src.live >= RUN_MIN && run_reserve(q, src.live)) {
+        cascade_to_run(q, &src);
+        return;
+    }
     for (struct sim_qchunk *c = src.head, *next; c; c = next) {
         next = c->next;
         if (next)
@@ -399,6 +533,25 @@ static uint64_t slot_earliest(const struct sim_qslot *sl)
     return best;
 }
 
+/* While the run has live entries: RUN_ID if the run goes next, a level-0 slot's id
+ * if that slot does, UINT32_MAX if neither is due by `until`.  Nothing at the
+ * higher levels can come first: the run lies within level 0's span. */
+static uint32_t run_or_slot_due(struct sim_queue *q, uint64_t until)
+{
+    while (!q->run[q->run_pos].t) { /* cancelled entries at the front */
+        q->run_pos++;
+        q->dead--;
+    }
+    uint64_t when = q->run[q->run_pos].when;
+    if (q->level_mask & 1) {
+        uint32_t id = first_slot(q, 0);
+        uint64_t start = slot_start(q->cur, id);
+        if (start < when) /* at the same instant the run's entries were armed first */
+            return start > until ? UINT32_MAX : id;
+    }
+    return when > until ? UINT32_MAX : RUN_ID;
+}
+
 /* Brings the earliest live entry into a level-0 slot and returns that slot's id,
  * or returns UINT32_MAX when nothing is due by `until`.  With `keep_clock`, the
  * wheel never moves past the clock unless an event by `until` will run, so the
@@ -407,6 +560,8 @@ static uint32_t queue_due(struct sim *s, uint64_t until, bool keep_clock)
 {
     struct sim_queue *q = &s->q;
     while (q->level_mask) {
+        if (q->run_live)
+            return run_or_slot_due(q, until);
         uint32_t id = first_slot(q, (unsigned)__builtin_ctz(q->level_mask));
         uint64_t start = slot_start(q->cur, id);
         if (start > until)
@@ -425,7 +580,7 @@ static uint32_t queue_due(struct sim *s, uint64_t until, bool keep_clock)
         }
         cascade(q, id);
     }
-    return UINT32_MAX;
+    return q->run_live ? run_or_slot_due(q, until) : UINT32_MAX;
 }
 
 /* Takes the first live entry of a level-0 slot out of the queue. */
@@ -460,6 +615,23 @@ static struct sim_qent slot_pop(struct sim_queue *q, uint32_t id)
     return e;
 }
 
+/* Takes the first live entry of the run out of the queue (queue_due has skipped
+ * the cancelled ones in front of it). */
+static struct sim_qent run_pop(struct sim_queue *q)
+{
+    struct sim_qent e = q->run[q->run_pos++];
+    q->live--;
+    if (--q->run_live == 0) {
+        run_clear(q);
+    } else {
+        uint32_t ahead = q->run_pos + RUN_PREFETCH - 1;
+        if (ahead < q->run_len)
+            __builtin_prefetch(q->run[ahead].t, 1);
+    }
+    e.t->ent = NULL;
+    return e;
+}
+
 static bool queue_init(struct sim *s)
 {
     struct sim_queue *q = &s->q;
@@ -487,6 +659,10 @@ static void queue_destroy(struct sim_queue *q)
                             c->e[i].t->ent = NULL; /* owners free their own objects */
                 }
             }
+    for (uint32_t i = q->run_pos; i < q->run_len; i++)
+        if (q->run[i].t)
+            q->run[i].t->ent = NULL;
+    free(q->run);
     for (uint32_t i = 0; i < q->nblocks; i++)
         free(q->blocks[i]);
     free(q->blocks);
@@ -607,7 +783,7 @@ static bool step(struct sim *s, sim_time until, bool keep_clock)
     uint32_t id = queue_due(s, (uint64_t)until, keep_clock);
     if (id == UINT32_MAX)
         return false;
-    struct sim_qent e = slot_pop(&s->q, id);
+    struct sim_qent e = id == RUN_ID ? run_pop(&s->q) : slot_pop(&s->q, id);
     assert((sim_time)e.when >= s->now); /* time never goes backwards */
     s->now = (sim_time)e.when;
     s->events_executed++;

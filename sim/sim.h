@@ -20,7 +20,8 @@ struct sim_oneshot;
 /* The event queue (sim.c): a hierarchical timing wheel on the nanosecond deadline.
  * Each slot is a FIFO of entries in arming order; entries cancelled in place are
  * dropped when their slot empties or, all at once, when they outnumber the live
- * ones by more than a fixed slack. */
+ * ones by more than a fixed slack.  A crowded slot cascading into level 0 becomes
+ * the run: one array sorted by deadline, dispatched from front to back. */
 struct sim_queue {
     uint64_t cur;            /* wheel position: no entry is due before it */
     uint32_t live;           /* armed timers */
@@ -31,7 +32,10 @@ struct sim_queue {
     uint64_t *bits;          /* per level, which slots hold live entries */
     struct sim_qchunk *free_chunks;
     struct sim_qchunk *kept; /* moved-from chunks forwarding to level 0 */
-    void **blocks;           /* chunk memory, freed by sim_destroy */
+    struct sim_qent *run;    /* a crowded level-1 slot cascaded in deadline order */
+    uint32_t *run_count;     /* the run's sorting scratch, allocated with it */
+    uint32_t run_pos, run_len, run_live, run_cap;
+    void **blocks; /* chunk memory, freed by sim_destroy */
     uint32_t nblocks, blocks_cap;
 };
 
