@@ -87,6 +87,7 @@ static bool is_duplicate_ack(const struct tcp_sock *s, const struct tcp_seg *seg
 
 static void on_dupack(struct tcp_sock *s, sim_time now)
 {
+    s->th->c.dupacks_in++;
     s->dupacks++;
     /* RFC 6675 §5: with SACK, recovery also starts once more than
      * (DupThresh - 1) * SMSS bytes above SND.UNA are SACKed. */

@@ -125,7 +125,7 @@ typedef enum ip4_send_result (*tcp_output_fn)(struct host *h, struct frame *f, u
 struct tcp_counters {
     uint64_t segs_in, segs_out, drop_checksum, drop_malformed, drop_no_listener, drop_backlog_full,
         drop_out_of_window, drop_paws, drop_bad_ack, rst_out, challenge_acks, challenge_ack_limited,
-        oow_ack_limited;
+        oow_ack_limited, dupacks_in; /* dupacks_in: RFC 5681 duplicate ACKs received */
 };
 
 #define TCP_HASH_MIN 64 /* initial buckets of the per-host tables (power of two) */
