@@ -387,6 +387,8 @@ static uint32_t directed_broadcast(uint32_t ip, uint8_t prefix_len)
 void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
 {
     struct host *h = i->host;
+    if (prefix_len > 32) /* the route index keeps lengths 0-32 */
+        prefix_len = 32;
     remove_connected_routes(h, i->index);
     i->ip = ip;
     i->prefix_len = prefix_len;
