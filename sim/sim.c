@@ -401,14 +401,28 @@ static void entry_kill(struct sim_queue *q, struct sim_qent *e, uint32_t id)
     }
 }
 
-/* Frees the chunks kept for forwarding; level 0 must be empty. */
+/* Keeps the chain of n chunks from head to tail for forwarding. */
+static void kept_add(struct sim_queue *q, struct sim_qchunk *head, struct sim_qchunk *tail,
+                     uint32_t n)
+{
+    if (!q->kept)
+        q->kept_tail = tail;
+    tail->next = q->kept;
+    q->kept = head;
+    q->nkept += n;
+}
+
+/* Frees the chunks kept for forwarding; level 0 must be empty.  The chain goes
+ * to the pool whole: walking it would be a cache miss per chunk. */
 static void kept_release(struct sim_queue *q)
 {
-    while (q->kept) {
-        struct sim_qchunk *c = q->kept;
-        q->kept = c->next;
-        chunk_give(q, c);
-    }
+    if (!q->kept)
+        return;
+    q->kept_tail->next = q->free_chunks;
+    q->free_chunks = q->kept;
+    q->nfree += q->nkept;
+    q->kept = q->kept_tail = NULL;
+    q->nkept = 0;
 }
 
 /* Moves the live entries of one chunk of a cascading slot to the lower levels;
@@ -432,6 +446,15 @@ static bool cascade_chunk(struct sim_queue *q, struct sim_qchunk *c, uint32_t fr
         }
     }
     return forwarded;
+}
+
+/* Cascades walk a slot's chunks, each a cache miss with many timers: fetch the
+ * next one while the current one is worked on. */
+static void chunk_prefetch(const struct sim_qchunk *c)
+{
+    if (c)
+        for (unsigned b = 0; b < CHUNK_BYTES; b += 64)
+            __builtin_prefetch((const char *)c + b);
 }
 
 /* Counts a chunk's live entries per level-0 digit. */
@@ -463,20 +486,20 @@ static void cascade_to_run(struct sim_queue *q, const struct sim_qslot *src)
 {
     uint32_t *count = q->run_count;
     memset(count, 0, WHEEL_SLOTS * sizeof *count);
-    for (const struct sim_qchunk *c = src->head; c; c = c->next)
+    for (const struct sim_qchunk *c = src->head; c; c = c->next) {
+        chunk_prefetch(c->next);
         run_count_chunk(count, c, c == src->head ? src->head_pos : 0, chunk_end(src, c));
+    }
     uint32_t sum = 0;
     for (uint32_t d = 0; d < WHEEL_SLOTS; d++) {
         uint32_t n = count[d];
         count[d] = sum;
         sum += n;
     }
-    for (struct sim_qchunk *c = src->head, *next; c; c = next) {
-        next = c->next;
+    uint32_t chunks = 0;
+    for (struct sim_qchunk *c = src->head; c; c = c->next, chunks++)
         run_fill_chunk(q, c, c == src->head ? src->head_pos : 0, chunk_end(src, c));
-        c->next = q->kept; /* a chunk of dead entries only is kept too: it is rare */
-        q->kept = c;
-    }
+    kept_add(q, src->head, src->tail, chunks); /* chunks of dead entries only, too: rare */
     q->run_pos = 0;
     q->run_len = q->run_live = sum;
     q->live += sum;
@@ -499,12 +522,9 @@ static void cascade(struct sim_queue *q, uint32_t id)
     }
     for (struct sim_qchunk *c = src.head, *next; c; c = next) {
         next = c->next;
-        if (next)
-            for (unsigned b = 0; b < CHUNK_BYTES; b += 64)
-                __builtin_prefetch((const char *)next + b);
+        chunk_prefetch(next);
         if (cascade_chunk(q, c, c == src.head ? src.head_pos : 0, chunk_end(&src, c))) {
-            c->next = q->kept;
-            q->kept = c;
+            kept_add(q, c, c, 1);
         } else {
             chunk_give(q, c);
         }

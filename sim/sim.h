@@ -32,11 +32,15 @@ struct sim_queue {
     uint64_t *bits;          /* per level, which slots hold live entries */
     struct sim_qchunk *free_chunks;
     struct sim_qchunk *kept; /* moved-from chunks forwarding to level 0 */
-    struct sim_qent *run;    /* a crowded level-1 slot cascaded in deadline order */
-    uint32_t *run_count;     /* the run's sorting scratch, allocated with it */
-    uint32_t run_pos, run_len, run_live, run_cap;
-    void **blocks; /* chunk memory, freed by sim_destroy */
+    struct sim_qchunk *kept_tail;
+    uint32_t nkept;
     uint32_t nblocks, blocks_cap;
+    void **blocks; /* chunk memory, freed by sim_destroy */
+    /* The run: a crowded level-1 slot cascaded in deadline order, and the
+     * scratch that sorts it (allocated at its end). */
+    struct sim_qent *run;
+    uint32_t *run_count;
+    uint32_t run_pos, run_len, run_live, run_cap;
 };
 
 enum sim_status {
