@@ -18,7 +18,7 @@ struct ip_ref {
     uint32_t ip, host;
 };
 
-/* One memoized walk: from `host`, reached as a hop of a path (not its
+/* One remembered walk: from `host`, reached as a hop of a path (not its
  * origin), a packet for `dst` arrives after `hops` more hops, or never within
  * MAX_PATH_HOPS (-1).  host == UINT32_MAX marks a free slot. */
 struct transit {
@@ -36,6 +36,8 @@ struct ld_net {
     bool routes_final;
     struct transit *memo;
     uint32_t memo_cap, memo_n; /* cap: 0 or a power of two */
+    uint32_t *walk;            /* the hosts of the walk being followed */
+    uint32_t walk_n, walk_cap;
 };
 
 static uint32_t mask_of(int prefix)
@@ -141,6 +143,7 @@ void ld_net_free(struct ld *l)
     if (l->net) {
         free(l->net->ips);
         free(l->net->memo);
+        free(l->net->walk);
     }
     free(l->net);
     l->net = NULL;
@@ -237,96 +240,146 @@ static bool owns_ip(const struct scenario *sc, uint32_t h, uint32_t ip)
     return false;
 }
 
+/* The walk itself: hop by hop through the routing tables. */
+static int path_hops_walk(const struct ld *l, uint32_t from, uint32_t dst, uint32_t *src)
+{
+    const struct scenario *sc = l->sc;
+    uint32_t cur = from;
+    for (int hops = 0; hops <= MAX_PATH_HOPS; hops++) {
+        if (owns_ip(sc, cur, dst)) {
+            if (hops == 0 && src)
+                *src = dst;
+            return hops;
+        }
+        if (hops > 0 && !sc->hosts[cur].forward)
+            return -1;
+        uint32_t link, next;
+        if (!next_hop(sc, cur, dst, &link, &next))
+            return -1;
+        if (hops == 0 && src) {
+            const struct scn_link *k = &sc->links[link];
+            *src = k->end[side_of(k, cur)].ip;
+        }
+        cur = next;
+    }
+    return -1;
+}
+
 /* ---- Memo of walks ---- */
 
-static uint32_t transit_slot(uint32_t host, uint32_t dst, uint32_t cap)
+#define HOPS_VISITING INT32_MIN /* on the walk being followed */
+#define HOPS_UNKNOWN  (-2)      /* the memo gave up (out of memory) */
+
+static uint32_t transit_hash(uint32_t host, uint32_t dst)
 {
     uint32_t x = host * 0x9e3779b1u ^ dst * 0x85ebca77u;
     x ^= x >> 15;
     x *= 0xc2b2ae3du;
     x ^= x >> 13;
-    return x & (cap - 1);
+    return x;
 }
 
-static const struct transit *memo_find(const struct ld_net *net, uint32_t host, uint32_t dst)
+/* The entry for (host, dst), or the free slot where it would go. */
+static struct transit *memo_slot(const struct ld_net *net, uint32_t host, uint32_t dst)
 {
-    if (!net->memo_cap)
-        return NULL;
-    for (uint32_t i = transit_slot(host, dst, net->memo_cap);; i = (i + 1) & (net->memo_cap - 1)) {
-        const struct transit *t = &net->memo[i];
-        if (t->host == UINT32_MAX)
-            return NULL;
-        if (t->host == host && t->dst == dst)
+    uint32_t m = net->memo_cap - 1;
+    for (uint32_t i = transit_hash(host, dst) & m;; i = (i + 1) & m) {
+        struct transit *t = &net->memo[i];
+        if (t->host == UINT32_MAX || (t->host == host && t->dst == dst))
             return t;
     }
 }
 
-static void memo_put_slot(struct transit *tab, uint32_t cap, struct transit v)
+/* Room for one more entry at a load of at most one half. */
+static bool memo_reserve(struct ld_net *net)
 {
-    uint32_t i = transit_slot(v.host, v.dst, cap);
-    while (tab[i].host != UINT32_MAX)
-        i = (i + 1) & (cap - 1);
-    tab[i] = v;
+    if (2 * (net->memo_n + 1) <= net->memo_cap)
+        return true;
+    uint32_t cap = net->memo_cap ? 2 * net->memo_cap : 256;
+    struct transit *tab = malloc((size_t)cap * sizeof *tab);
+    if (!tab)
+        return false;
+    for (uint32_t i = 0; i < cap; i++)
+        tab[i].host = UINT32_MAX;
+    struct transit *old = net->memo;
+    uint32_t old_cap = net->memo_cap;
+    net->memo = tab;
+    net->memo_cap = cap;
+    for (uint32_t i = 0; i < old_cap; i++)
+        if (old[i].host != UINT32_MAX)
+            *memo_slot(net, old[i].host, old[i].dst) = old[i];
+    free(old);
+    return true;
 }
 
-/* Remembers a walk; out of memory only means it is walked again next time. */
-static void memo_put(struct ld_net *net, uint32_t host, uint32_t dst, int32_t hops)
+static bool walk_push(struct ld_net *net, uint32_t host)
 {
-    if (2 * (net->memo_n + 1) > net->memo_cap) {
-        uint32_t cap = net->memo_cap ? 2 * net->memo_cap : 256;
-        struct transit *tab = malloc((size_t)cap * sizeof *tab);
-        if (!tab)
-            return;
-        for (uint32_t i = 0; i < cap; i++)
-            tab[i].host = UINT32_MAX;
-        for (uint32_t i = 0; i < net->memo_cap; i++)
-            if (net->memo[i].host != UINT32_MAX)
-                memo_put_slot(tab, cap, net->memo[i]);
-        free(net->memo);
-        net->memo = tab;
-        net->memo_cap = cap;
+    if (net->walk_n == net->walk_cap) {
+        uint32_t cap = net->walk_cap ? 2 * net->walk_cap : 64;
+        uint32_t *w = realloc(net->walk, (size_t)cap * sizeof *w);
+        if (!w)
+            return false;
+        net->walk = w;
+        net->walk_cap = cap;
     }
-    memo_put_slot(net->memo, net->memo_cap, (struct transit){host, dst, hops});
-    net->memo_n++;
+    net->walk[net->walk_n++] = host;
+    return true;
 }
 
-/* The walk went on for more than MAX_PATH_HOPS hops from its origin: what
- * lies beyond is not known (a loop, or a very long path), so nothing on it
- * is remembered. */
-#define WALK_CUT (-2)
+/* Out of memory: entries of an unfinished walk may be left behind, so the
+ * memo is no longer used; every later query walks afresh. */
+static int32_t memo_give_up(struct ld_net *net)
+{
+    net->routes_final = false;
+    return HOPS_UNKNOWN;
+}
 
-/* Hops from `cur`, reached `depth` hops into a path, to the owner of dst
- * following the routing tables: the distance when it is at most
- * MAX_PATH_HOPS, -1 when the packet never arrives or arrives later. */
-static int32_t transit_hops(const struct ld *l, uint32_t cur, uint32_t dst, int depth)
+/* Hops from `cur`, reached as a hop of a path (not its origin), to the owner
+ * of dst: the distance when it is at most MAX_PATH_HOPS, -1 when the packet
+ * never arrives (a host that does not forward, no route, a loop) or later.
+ * Follows the walk until a host whose answer is known, then records the
+ * answer of every host on the way.  A host met again on the same walk is a
+ * loop. */
+static int32_t transit_hops(const struct ld *l, uint32_t cur, uint32_t dst)
 {
     const struct scenario *sc = l->sc;
     struct ld_net *net = l->net;
-    if (depth > MAX_PATH_HOPS)
-        return WALK_CUT;
-    const struct transit *m = net->routes_final ? memo_find(net, cur, dst) : NULL;
-    if (m)
-        return m->hops;
     int32_t hops;
-    uint32_t link, next;
-    if (owns_ip(sc, cur, dst)) {
-        hops = 0;
-    } else if (!sc->hosts[cur].forward || !next_hop(sc, cur, dst, &link, &next)) {
-        hops = -1;
-    } else {
-        int32_t rest = transit_hops(l, next, dst, depth + 1);
-        if (rest == WALK_CUT)
-            return WALK_CUT;
-        hops = rest < 0 || rest + 1 > MAX_PATH_HOPS ? -1 : rest + 1;
+    net->walk_n = 0;
+    for (;;) {
+        if (!memo_reserve(net))
+            return memo_give_up(net);
+        struct transit *t = memo_slot(net, cur, dst);
+        if (t->host != UINT32_MAX) {
+            hops = t->hops == HOPS_VISITING ? -1 : t->hops;
+            break;
+        }
+        uint32_t link, next;
+        bool arrives = owns_ip(sc, cur, dst);
+        if (arrives || !sc->hosts[cur].forward || !next_hop(sc, cur, dst, &link, &next)) {
+            hops = arrives ? 0 : -1;
+            *t = (struct transit){cur, dst, hops};
+            net->memo_n++;
+            break;
+        }
+        *t = (struct transit){cur, dst, HOPS_VISITING};
+        net->memo_n++;
+        if (!walk_push(net, cur))
+            return memo_give_up(net);
+        cur = next;
     }
-    if (net->routes_final)
-        memo_put(net, cur, dst, hops);
+    while (net->walk_n > 0) {
+        hops = hops < 0 || hops + 1 > MAX_PATH_HOPS ? -1 : hops + 1;
+        memo_slot(net, net->walk[--net->walk_n], dst)->hops = hops;
+    }
     return hops;
 }
 
 int scn_path_hops(const struct ld *l, uint32_t from, uint32_t dst, uint32_t *src)
 {
     const struct scenario *sc = l->sc;
+    if (!l->net->routes_final)
+        return path_hops_walk(l, from, dst, src);
     if (owns_ip(sc, from, dst)) {
         if (src)
             *src = dst;
@@ -339,7 +392,9 @@ int scn_path_hops(const struct ld *l, uint32_t from, uint32_t dst, uint32_t *src
         const struct scn_link *k = &sc->links[link];
         *src = k->end[side_of(k, from)].ip;
     }
-    int32_t rest = transit_hops(l, next, dst, 1);
+    int32_t rest = transit_hops(l, next, dst);
+    if (rest == HOPS_UNKNOWN)
+        return path_hops_walk(l, from, dst, src);
     return rest < 0 || rest + 1 > MAX_PATH_HOPS ? -1 : rest + 1;
 }
 
