@@ -483,6 +483,25 @@ static bool time_wait_fin_again(struct tcp_sock *s, const struct tcp_seg *seg, s
     return true;
 }
 
+/* Like Linux (tcp_sequence accepts a segment whose end is not before
+ * rcv_wup, then tcp_replace_ts_recent): a resent segment that reaches
+ * Last.ACK.sent refreshes TS.Recent, so the duplicate ACK it gets echoes
+ * when it was resent.  Typically the RTO retransmission of a segment whose
+ * ACK was lost: echoing the original's timestamp (RFC 7323 §4.3 to the
+ * letter) would give the sender an RTT sample as long as its RTO. */
+static void resent_ts_recent(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
+{
+    uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+    if (!s->ts_ok || !seg->has_ts || !seglen || (seg->flags & (TCP_SYN | TCP_RST)))
+        return;
+    if (SEQ_GT(seg->seq, s->rcv_wup) || SEQ_LT(seg->seq + seglen, s->rcv_wup))
+        return;
+    if (tcp_seq_diff(seg->tsval, s->ts_recent) < 0)
+        return;
+    s->ts_recent = seg->tsval;
+    s->ts_recent_age = now;
+}
+
 /* §3.10.7.4 first check, with PAWS (RFC 7323 §5.3) before it.  Returns false
  * when the segment was dropped (and answered as the RFCs say). */
 static bool sequence_ok(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
@@ -497,6 +516,7 @@ static bool sequence_ok(struct tcp_sock *s, const struct tcp_seg *seg, sim_time 
         return true;
     s->th->c.drop_out_of_window++;
     tcp_trace_drop(s->th, seg, "out_of_window", now);
+    resent_ts_recent(s, seg, now);
     if (seg->flags & TCP_RST)
         return false; /* an unacceptable RST is dropped silently */
     if (seg->flags & TCP_SYN)

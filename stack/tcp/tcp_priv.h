@@ -62,6 +62,12 @@
  *  - A read sends a window update only when the window offered would at
  *    least double, or was below one MSS (Linux tcp_cleanup_rbuf); otherwise
  *    the delayed ACK, every second full segment, carries the new edge.
+ *  - A resent segment that ends at or beyond Last.ACK.sent (RCV.NXT of the
+ *    last ACK sent) but below RCV.NXT, such as the RTO retransmission of a
+ *    segment whose ACK was lost, updates TS.Recent before its duplicate ACK
+ *    (Linux tcp_sequence takes it against rcv_wup); RFC 7323 §4.3 would echo
+ *    the original's timestamp and hand the sender an RTT that includes the
+ *    RTO, which then feeds on itself.
  *  - Urgent data is delivered inline and the urgent pointer ignored (RFC 6093).
  * Memory: sizeof(struct tcp_sock) is about 750 bytes; the send and receive
  * rings grow with the bytes they hold and are freed when drained. */
@@ -210,6 +216,7 @@ struct tcp_sock {
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+    uint32_t rcv_wup;               /* RCV.NXT of the last ACK sent (RFC 7323 Last.ACK.sent) */
     uint16_t mss, peer_mss;
     uint8_t snd_wscale, rcv_wscale;
     bool ws_ok, ts_ok, sack_ok;

@@ -251,6 +251,7 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
         tcp_ring_read_at(&s->snd, seq - s->snd_una, p + TCP_HLEN + optlen, len);
     s->segs_out++;
     if (flags & TCP_ACK) {
+        s->rcv_wup = s->rcv_nxt;
         s->unacked_segs = 0;
         tcp_timer_stop(s, TCP_T_DELACK);
     }

@@ -336,6 +336,74 @@ static void fx_with_options(bool ts, bool ws, uint32_t rcvbuf)
     fx_init(&fx, &c);
 }
 
+/* The RTO retransmission of a segment whose ACK was lost: its duplicate ACK
+ * echoes the retransmission's timestamp (Linux), not the original's, so the
+ * sender does not measure an RTT as long as its RTO. */
+Test(tcp_rfc, resent_segment_whose_ack_was_lost_refreshes_ts_recent)
+{
+    fx_with_options(true, false, 128 * 1024);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = 5000,
+                               .tsecr = 1});
+    drop_output(&fx);
+    struct seg data = {.flags = TCP_ACK,
+                       .seq = RISN + 1,
+                       .ack = s->iss + 1,
+                       .data = payload,
+                       .len = 100,
+                       .ts = true,
+                       .tsval = 5100};
+    send_seg(&fx, data);
+    fx_run(&fx, fx.sim.now + 1 * SIM_SEC); /* the delayed ACK goes out (and is lost) */
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 101});
+    cr_expect_eq(a.tsecr, 5100);
+    data.tsval = 6100; /* resent one RTO later */
+    send_seg(&fx, data);
+    a = expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 101});
+    cr_expect_eq(a.tsecr, 6100, "echoes %u", a.tsecr);
+}
+
+/* An older duplicate, wholly below what was last ACKed, leaves it alone. */
+Test(tcp_rfc, old_duplicate_below_last_ack_keeps_ts_recent)
+{
+    fx_with_options(true, false, 128 * 1024);
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
+                               .seq = RISN,
+                               .ack = s->iss + 1,
+                               .mss = 1460,
+                               .ts = true,
+                               .tsval = 5000,
+                               .tsecr = 1});
+    drop_output(&fx);
+    for (uint32_t i = 0; i < 2; i++)
+        send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                                   .seq = RISN + 1 + i * 100,
+                                   .ack = s->iss + 1,
+                                   .data = payload,
+                                   .len = 100,
+                                   .ts = true,
+                                   .tsval = 5100 + i});
+    fx_run(&fx, fx.sim.now + 1 * SIM_SEC);
+    drop_output(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = RISN + 1,
+                               .ack = s->iss + 1,
+                               .data = payload,
+                               .len = 100,
+                               .ts = true,
+                               .tsval = 6100});
+    struct tcp_seg a =
+        expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 201});
+    cr_expect_eq(a.tsecr, 5101);
+}
+
 Test(tcp_rfc, window_scale_never_applies_to_syn_windows)
 {
     fx_with_options(false, true, 1u << 20);
