@@ -161,6 +161,7 @@ static struct sim_qchunk *chunk_take(struct sim_queue *q)
     struct sim_qchunk *c = q->free_chunks;
     q->free_chunks = c->next;
     q->nfree--;
+    __builtin_prefetch(q->free_chunks, 1); /* its link is read on the next take */
     return c;
 }
 
