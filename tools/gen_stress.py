@@ -50,12 +50,15 @@ def chaos():
         "title": "Every link loses 10%, reorders and duplicates 5%: every byte still arrives",
         "description": {
             "en": "Twelve transfers cross two routers; every link in the world loses, reorders, "
-                  "duplicates and jitters frames. TCP must deliver every byte of every stream "
-                  "exactly once, in order, intact.",
+                  "duplicates and jitters frames, so a frame crossing three links is lost more "
+                  "than a quarter of the time. Retransmission timeouts back off to their two-"
+                  "minute cap and some transfers take most of an hour, but TCP delivers every "
+                  "byte of every stream exactly once, in order, intact.",
             "ko": "열두 개의 전송이 라우터 두 대를 지납니다. 모든 링크가 프레임을 잃고, 순서를 바꾸고, "
-                  "중복시키고, 지연을 흔듭니다. TCP는 모든 스트림의 모든 바이트를 정확히 한 번, 순서대로, "
-                  "손상 없이 전달해야 합니다."},
-        "seed": 21, "duration": "20min",
+                  "중복시키고, 지연을 흔들어서, 링크 세 개를 지나는 프레임은 4분의 1 넘게 사라집니다. "
+                  "재전송 타임아웃은 상한인 2분까지 늘어나고 어떤 전송은 거의 한 시간이 걸리지만, TCP는 "
+                  "모든 스트림의 모든 바이트를 정확히 한 번, 순서대로, 손상 없이 전달합니다."},
+        "seed": 21, "duration": "3h",
         "hosts": hosts, "links": links, "apps": apps, "expect": expect})
 
 
