@@ -74,9 +74,8 @@ static const char *nth_line(const char *text, int n, char *buf, size_t cap)
         cr_assert_not_null(p);
         p++;
     }
-    const char *end = strchr(p, '\n');
-    cr_assert_not_null(end);
-    size_t len = (size_t)(end - p);
+    size_t len = strcspn(p, "\n");
+    cr_assert_eq(p[len], '\n');
     cr_assert_lt(len, cap);
     memcpy(buf, p, len);
     buf[len] = '\0';
