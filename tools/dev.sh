@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(meson ninja-build pkg-config gcc clang libcjson-dev libcriterion-dev nettle-dev
   libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core fonts-nanum jq tshark xvfb xauth
-  libxml2-utils python3 python3-jsonschema valgrind)
+  libxml2-utils python3 python3-jsonschema valgrind libclang-rt-dev cppcheck clang-tidy)
 
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
@@ -107,6 +107,14 @@ test_all() {
   done < <(scenario_library)
   rm -rf "$out_dir"
   record "valgrind memcheck" "$vg_ok" "$vg_bad"
+
+  echo "== fuzz targets, ${FUZZ_SECONDS:-30} s each (clang libFuzzer, ASan+UBSan)"
+  local fuzz_out fuzz_clean fuzz_found
+  fuzz_out=$(bash tools/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1) || true
+  echo "$fuzz_out"
+  fuzz_clean=$(grep -c ': .* runs, clean$' <<<"$fuzz_out" || true)
+  fuzz_found=$((3 - fuzz_clean))
+  record "fuzzing" "$fuzz_clean" "$fuzz_found"
 
   if [[ -x ../shared/accept/run ]]; then
     echo "== acceptance check of the contract"
