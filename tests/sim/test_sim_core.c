@@ -251,6 +251,28 @@ Test(sim_core, stop_ends_the_run)
 
 /* ---- random streams ---- */
 
+/* The reference xoshiro256** from state {1, 2, 3, 4} (its authors' vector). */
+Test(rng, xoshiro256starstar_known_vector)
+{
+    struct rng r = {.s = {1, 2, 3, 4}};
+    const uint64_t want[] = {11520u, 0u, 1509978240u, 1215971899390074240u,
+                             1216172134540287360u, 607988272756665600u};
+    for (unsigned i = 0; i < sizeof want / sizeof *want; i++)
+        cr_expect_eq(rng_next(&r), want[i], "output %u", i);
+}
+
+/* Seeding goes through splitmix64: from 0 its first outputs are the
+ * published 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, ... */
+Test(rng, seed_raw_uses_splitmix64)
+{
+    struct rng r;
+    rng_seed_raw(&r, 0);
+    cr_expect_eq(r.s[0], 0xe220a8397b1dcdafull);
+    cr_expect_eq(r.s[1], 0x6e789e6aa1b965f4ull);
+    cr_expect_eq(r.s[2], 0x06c45d188009454full);
+    cr_expect_eq(r.s[3], 0xf88bb8a8724c81ecull);
+}
+
 Test(rng, same_seed_and_name_same_stream)
 {
     struct rng a, b;
