@@ -54,6 +54,9 @@ struct app_stream {
     bool closed; /* on_closed was called */
     enum tcp_outcome outcome;
     sim_time closed_at;
+    /* The connection's figures as it went away (tcp_get_info), for the report. */
+    uint64_t retransmits;
+    sim_time srtt, established_at;
     /* Called after each read (may be NULL): reading can reveal the peer's
      * FIN before an echo has queued the bytes it just read. */
     void (*after_read)(struct app_stream *st);

@@ -224,6 +224,8 @@ Test(tcp_apps, reports_say_what_was_sent_and_received)
     world_run(&w, 10 * SIM_SEC);
     char *r = report_of(cl);
     cr_assert(strstr(r, "c1: sent 1000 B, received 0 B, outcome established, closed at "), "%s", r);
+    cr_assert(strstr(r, " s, 0 retransmissions, srtt "), "no per-connection figures: %s", r);
+    cr_assert(strstr(r, " ms, open "), "no duration: %s", r);
     free(r);
     r = report_of(srv);
     cr_assert(strstr(r, "srv: sink on port 80, 1 connection, received 1000 B intact"), "%s", r);
