@@ -20,10 +20,12 @@ struct ip_ref {
 
 /* One remembered walk: from `host`, reached as a hop of a path (not its
  * origin), a packet for `dst` arrives after `hops` more hops, or never within
- * MAX_PATH_HOPS (-1).  host == UINT32_MAX marks a free slot. */
+ * MAX_PATH_HOPS (-1).  A slot not `used` is free (calloc makes every slot
+ * free). */
 struct transit {
     uint32_t host, dst;
     int32_t hops;
+    bool used;
 };
 
 struct ld_net {
@@ -285,7 +287,7 @@ static struct transit *memo_slot(const struct ld_net *net, uint32_t host, uint32
     uint32_t m = net->memo_cap - 1;
     for (uint32_t i = transit_hash(host, dst) & m;; i = (i + 1) & m) {
         struct transit *t = &net->memo[i];
-        if (t->host == UINT32_MAX || (t->host == host && t->dst == dst))
+        if (!t->used || (t->host == host && t->dst == dst))
             return t;
     }
 }
@@ -295,18 +297,19 @@ static bool memo_reserve(struct ld_net *net)
 {
     if (2 * (net->memo_n + 1) <= net->memo_cap)
         return true;
+    /* Doubling past 2^31 would wrap the capacity to 0. */
+    if (net->memo_cap > UINT32_MAX / 2)
+        return false;
     uint32_t cap = net->memo_cap ? 2 * net->memo_cap : 256;
-    struct transit *tab = malloc((size_t)cap * sizeof *tab);
+    struct transit *tab = calloc(cap, sizeof *tab);
     if (!tab)
         return false;
-    for (uint32_t i = 0; i < cap; i++)
-        tab[i].host = UINT32_MAX;
     struct transit *old = net->memo;
     uint32_t old_cap = net->memo_cap;
     net->memo = tab;
     net->memo_cap = cap;
     for (uint32_t i = 0; i < old_cap; i++)
-        if (old[i].host != UINT32_MAX)
+        if (old[i].used)
             *memo_slot(net, old[i].host, old[i].dst) = old[i];
     free(old);
     return true;
@@ -350,7 +353,7 @@ static int32_t transit_hops(const struct ld *l, uint32_t cur, uint32_t dst)
         if (!memo_reserve(net))
             return memo_give_up(net);
         struct transit *t = memo_slot(net, cur, dst);
-        if (t->host != UINT32_MAX) {
+        if (t->used) {
             hops = t->hops == HOPS_VISITING ? -1 : t->hops;
             break;
         }
@@ -358,11 +361,11 @@ static int32_t transit_hops(const struct ld *l, uint32_t cur, uint32_t dst)
         bool arrives = owns_ip(sc, cur, dst);
         if (arrives || !sc->hosts[cur].forward || !next_hop(sc, cur, dst, &link, &next)) {
             hops = arrives ? 0 : -1;
-            *t = (struct transit){cur, dst, hops};
+            *t = (struct transit){cur, dst, hops, true};
             net->memo_n++;
             break;
         }
-        *t = (struct transit){cur, dst, HOPS_VISITING};
+        *t = (struct transit){cur, dst, HOPS_VISITING, true};
         net->memo_n++;
         if (!walk_push(net, cur))
             return memo_give_up(net);
@@ -819,7 +822,7 @@ void ld_network(struct ld *l, const cJSON *root)
     const cJSON *hosts = ld_get(root, "hosts");
     struct ends e;
     e.given = scn_calloc((size_t)sc->n_links * 2, sizeof *e.given);
-    e.where = scn_calloc((size_t)sc->n_links * 2, sizeof *e.where);
+    e.where = scn_calloc((size_t)sc->n_links * 2, sizeof(const cJSON *));
     e.iface = scn_calloc((size_t)sc->n_links * 2, sizeof *e.iface);
     if (!e.given || !e.where || !e.iface) {
         ld_err(l, NULL, "out of memory");
