@@ -115,7 +115,7 @@ static struct sim_qent *ent_resolve(struct sim_qent *e)
 }
 
 /* Points whatever links to the entry that moved from `from` at `to`. */
-static void relink(struct sim_qent *from, struct sim_qent *to)
+static void relink(const struct sim_qent *from, struct sim_qent *to)
 {
     struct sim_timer *t = to->t;
     if (t->ent == from)
@@ -316,6 +316,9 @@ static void slot_compact(struct sim_queue *q, uint32_t id)
 {
     struct sim_qslot *sl = &q->slots[id];
     struct sim_qchunk *wc = sl->head;
+    /* Only an occupied slot holds dead entries (the last live one leaving
+     * releases it), and an occupied slot has a chunk. */
+    assert(wc != NULL);
     uint32_t wp = sl->head_pos;
     for (struct sim_qchunk *c = sl->head; c; c = c->next) {
         uint32_t end = chunk_end(sl, c);
@@ -326,7 +329,9 @@ static void slot_compact(struct sim_queue *q, uint32_t id)
             if (!e.t)
                 continue;
             if (wp == CHUNK_ENTS) {
+                /* The writer never passes the reader, which is further on. */
                 wc = wc->next;
+                assert(wc != NULL);
                 wp = 0;
             }
             if (&wc->e[wp] != &c->e[i]) {
