@@ -359,8 +359,10 @@ void icmp_detach(struct host *h)
     struct icmp_state *st = h->icmp;
     if (!st)
         return;
-    while (st->socks)
-        icmp_echo_close(st->socks);
+    for (struct icmp_echo_sock *s = st->socks, *next; s; s = next) {
+        next = s->next;
+        icmp_echo_close(s);
+    }
     host_register_proto(h, IP_PROTO_ICMP, NULL, NULL, NULL);
     free(st);
     h->icmp = NULL;

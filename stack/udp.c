@@ -222,8 +222,10 @@ void udp_detach(struct host *h)
     struct udp_state *st = h->udp;
     if (!st)
         return;
-    while (st->socks)
-        udp_close(st->socks);
+    for (struct udp_sock *s = st->socks, *next; s; s = next) {
+        next = s->next;
+        udp_close(s);
+    }
     host_register_proto(h, IP_PROTO_UDP, NULL, NULL, NULL);
     free(st);
     h->udp = NULL;

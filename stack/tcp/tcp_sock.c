@@ -27,10 +27,9 @@ bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max)
     uint8_t *nb = malloc(cap);
     if (!nb)
         return false;
-    if (r->buf) { /* linearize: the byte at `head` moves to 0, offsets keep */
+    if (r->cap) /* linearize: the byte at `head` moves to 0, offsets keep */
         tcp_ring_read_at(r, 0, nb, r->cap);
-        free(r->buf);
-    }
+    free(r->buf);
     r->buf = nb;
     r->cap = cap;
     r->head = 0;
@@ -140,7 +139,7 @@ static uint32_t sock_bucket(const struct tcp_host *th, const struct tcp_sock *s)
 static void hash_grow(struct tcp_host *th)
 {
     uint32_t size = th->hash ? (th->hash_mask + 1) * 2 : TCP_HASH_MIN;
-    struct tcp_sock **nb = calloc(size, sizeof(*nb));
+    struct tcp_sock **nb = calloc(size, sizeof(struct tcp_sock *));
     if (!nb)
         return; /* keep the old table: longer chains, still correct */
     uint32_t old_size = th->hash ? th->hash_mask + 1 : 0;
@@ -167,7 +166,7 @@ static uint32_t port_bucket(const struct tcp_host *th, uint16_t port)
 static void ports_grow(struct tcp_host *th)
 {
     uint32_t size = th->ports ? (th->ports_mask + 1) * 2 : TCP_HASH_MIN;
-    struct tcp_port_ref **nb = calloc(size, sizeof(*nb));
+    struct tcp_port_ref **nb = calloc(size, sizeof(struct tcp_port_ref *));
     if (!nb)
         return;
     uint32_t old_size = th->ports ? th->ports_mask + 1 : 0;
@@ -354,21 +353,20 @@ void tcp_notify_writable(struct tcp_sock *s, sim_time now)
 }
 
 /* A listener going away takes its embryonic children with it (Linux drops
- * the request socks); accepted connections live on without it. */
+ * the request socks); accepted connections live on without it.  Finishing an
+ * embryo frees it and nothing else (it has no application to tell, and its
+ * RST leaves through the event queue), so the next socket stays valid. */
 static void orphan_children(struct tcp_sock *l, sim_time now)
 {
-    struct tcp_sock *c = l->th->head;
-    while (c) {
-        struct tcp_sock *next = c->next;
-        if (c->listener == l) {
-            c->listener = NULL;
-            if (!c->accepted) {
-                tcp_emit(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, now);
-                tcp_finish(c, TCP_OUTCOME_RESET, "listener closed", now);
-                next = l->th->head; /* the list changed: rescan */
-            }
+    for (struct tcp_sock *c = l->th->head, *next; c; c = next) {
+        next = c->next;
+        if (c->listener != l)
+            continue;
+        c->listener = NULL;
+        if (!c->accepted) {
+            tcp_emit(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, now);
+            tcp_finish(c, TCP_OUTCOME_RESET, "listener closed", now);
         }
-        c = next;
     }
 }
 
@@ -615,8 +613,10 @@ struct tcp_host *tcp_host_new(struct host *h, const struct tcp_config *cfg, tcp_
 
 void tcp_host_free(struct tcp_host *th)
 {
-    while (th->head)
-        sock_free(th->head); /* creation order */
+    for (struct tcp_sock *s = th->head, *next; s; s = next) { /* creation order */
+        next = s->next;
+        sock_free(s);
+    }
     th->h->tcp = NULL;
     free(th->hash);
     free(th->ports);
