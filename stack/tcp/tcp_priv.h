@@ -196,11 +196,13 @@ struct tcp_range {
     uint32_t start, end; /* sequence numbers */
 };
 
+/* Field order: within each part, the small fields sit where they fill what
+ * alignment would otherwise leave empty (one socket per connection, and
+ * simulations hold many). */
 struct tcp_sock {
     struct tcp_sock *next, *prev;
     struct tcp_sock *hnext; /* hash chain */
     struct tcp_sock *lnext; /* listener list */
-    bool hashed, port_held, listening;
     struct tcp_host *th;
     struct tcp_sock *listener; /* children until accepted */
     char name[TCP_NAME_LEN];
@@ -217,47 +219,48 @@ struct tcp_sock {
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
     uint32_t rcv_wup;               /* RCV.NXT of the last ACK sent (RFC 7323 Last.ACK.sent) */
+    uint32_t ts_recent, ts_offset;
     uint16_t mss, peer_mss;
     uint8_t snd_wscale, rcv_wscale;
     bool ws_ok, ts_ok, sack_ok;
     bool passive, accepted, app_closed, fin_rcvd, peer_close_told, freed_pending;
-    uint32_t ts_recent, ts_offset;
+    bool hashed, port_held, listening;
 
     /* RTT (RFC 6298) */
-    sim_time srtt, rttvar, rto;
     bool rtt_active;
     uint32_t rtt_seq;
-    sim_time rtt_start;
     uint32_t backoff, retries, keepalive_probes;
+    sim_time srtt, rttvar, rto;
+    sim_time rtt_start;
 
     /* congestion control (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, dupacks, recover;
-    bool in_recovery, partial_acked; /* partial_acked: RFC 6582 impatient timer */
-    uint32_t acked_bytes;            /* congestion avoidance counter */
+    uint32_t acked_bytes; /* congestion avoidance counter */
     /* CUBIC (RFC 9438) */
     uint32_t cubic_wmax, cubic_origin, cubic_west;
     uint64_t cubic_k_ms;
-    sim_time cubic_epoch; /* -1: a new epoch starts at the next ACK */
+    sim_time cubic_epoch;            /* -1: a new epoch starts at the next ACK */
+    bool in_recovery, partial_acked; /* partial_acked: RFC 6582 impatient timer */
 
     /* delayed ACK (RFC 1122 §4.2.3.2) */
+    bool oow_acked; /* oow_ack_at below is valid */
     uint32_t unacked_segs;
     sim_time ts_recent_age;
     /* RFC 5961 §7 / Linux tcp_oow_rate_limited: when the last duplicate ACK
      * answering an invalid segment went out (valid once oow_acked is set) */
     sim_time oow_ack_at;
-    bool oow_acked;
     const char *retx_cause; /* why the segments below snd_max being resent are */
 
     /* listener */
     uint32_t backlog, n_children, child_seq;
 
-    struct tcp_ring snd, rcv;
     struct tcp_range ooo[TCP_OOO_MAX]; /* most recently changed first (RFC 2018 §4) */
     uint32_t n_ooo;
     /* sender's SACK scoreboard (RFC 6675), ordered by sequence */
     struct tcp_range sacked[TCP_OOO_MAX];
     uint32_t n_sacked;
     uint32_t high_rxt; /* HighRxt: end of the last hole retransmitted */
+    struct tcp_ring snd, rcv;
 
     struct tcp_timer timers[TCP_T_COUNT];
     uint64_t bytes_sent, bytes_acked, bytes_received, bytes_read;
