@@ -82,7 +82,7 @@ static bool conns_grow(struct tcp_server *srv)
     if (srv->n_conns < srv->cap_conns)
         return true;
     uint32_t cap = srv->cap_conns ? srv->cap_conns * 2 : 4;
-    struct srv_conn **p = realloc(srv->conns, cap * sizeof(*p));
+    struct srv_conn **p = realloc(srv->conns, cap * sizeof(struct srv_conn *));
     if (!p)
         return false;
     srv->conns = p;

@@ -263,7 +263,7 @@ static bool build_all(struct world *w)
     if (!w->obs)
         return false;
     trace_bus_add_sink(&w->sim.bus, &w->obs->sink);
-    struct host_iface **ifs = calloc(2 * (size_t)sc->n_links + 1, sizeof *ifs);
+    struct host_iface **ifs = calloc(2 * (size_t)sc->n_links + 1, sizeof(struct host_iface *));
     if (!ifs)
         return false;
     bool ok = true;
@@ -288,9 +288,9 @@ struct world *world_build(const struct scenario *sc, uint64_t seed, char *err, s
     w->scn = sc;
     sim_init(&w->sim, seed);
     w->sim.event_limit = WORLD_DEFAULT_EVENT_LIMIT;
-    w->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *w->hosts);
-    w->links = calloc(sc->n_links ? sc->n_links : 1, sizeof *w->links);
-    w->apps = calloc(sc->n_apps ? sc->n_apps : 1, sizeof *w->apps);
+    w->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof(struct host *));
+    w->links = calloc(sc->n_links ? sc->n_links : 1, sizeof(struct link *));
+    w->apps = calloc(sc->n_apps ? sc->n_apps : 1, sizeof(struct app *));
     if (!w->hosts || !w->links || !w->apps || !build_all(w)) {
         if (err)
             snprintf(err, err_size, "%s", w->error[0] ? w->error : "out of memory");
