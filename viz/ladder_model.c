@@ -20,9 +20,10 @@ static int model_col(const struct ladder_model *m, const char *host)
     return -1;
 }
 
+/* Adds a column for `host` unless it has one; no name (NULL or "") adds none. */
 static void model_add_col(struct ladder_model *m, const char *host)
 {
-    if (host[0] && model_col(m, host) < 0 && m->n_cols < LADDER_MAX_COLS)
+    if (host && host[0] && model_col(m, host) < 0 && m->n_cols < LADDER_MAX_COLS)
         m->cols[m->n_cols++] = host;
 }
 
@@ -128,9 +129,7 @@ static void frame_destination(const struct recording *r, const struct world_desc
         const struct rec_event *e = &r->events[j];
         *t_end = e->t;
         *lost = e->kind == TRACE_DROP;
-        if (e->host != REC_NONE && e->kind == TRACE_RX)
-            *dst = recording_str(r, e->host);
-        else if (e->host != REC_NONE)
+        if (e->host != REC_NONE) /* the host that received it, or dropped it */
             *dst = recording_str(r, e->host);
     }
     if (!*dst)
@@ -170,8 +169,7 @@ static void choose_columns(const struct recording *r, const struct world_desc *w
         bool lost;
         frame_destination(r, w, i, &dst, &te, &lost);
         model_add_col(&seen, recording_str(r, r->events[i].host));
-        if (dst)
-            model_add_col(&seen, dst);
+        model_add_col(&seen, dst);
     }
     for (uint32_t i = 0; w && i < w->n_hosts; i++)
         if (model_col(&seen, w->hosts[i].name) >= 0)

@@ -17,7 +17,9 @@ int scene_host_index(const struct world_desc *w, const char *name)
  * order; a scenario's `pos` wins. */
 void scene_layout(const struct world_desc *w, struct scene *s)
 {
-    uint32_t n = w->n_hosts < SCENE_MAX_HOSTS ? w->n_hosts : SCENE_MAX_HOSTS;
+    uint32_t n = w->n_hosts;
+    if (n > SCENE_MAX_HOSTS)
+        n = SCENE_MAX_HOSTS;
     for (uint32_t i = 0; i < n; i++) {
         if (w->hosts[i].has_pos) {
             s->hx[i] = w->hosts[i].x;
