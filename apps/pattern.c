@@ -14,7 +14,9 @@
 static void fill_one_period(uint8_t *buf, uint64_t offset, uint32_t len)
 {
     uint32_t phase = (uint32_t)(offset % APP_PATTERN_PERIOD);
-    uint32_t n = len < APP_PATTERN_PERIOD ? len : APP_PATTERN_PERIOD;
+    uint32_t n = len;
+    if (n > APP_PATTERN_PERIOD)
+        n = APP_PATTERN_PERIOD;
     for (uint32_t i = 0; i < n; i++) {
         buf[i] = (uint8_t)(phase ^ 0x5a);
         if (++phase == APP_PATTERN_PERIOD)
@@ -194,8 +196,11 @@ static void read_loop(struct app_stream *st, uint64_t limit)
             uint32_t space = tcp_send_space(st->s);
             avail = avail < space ? avail : space;
         }
-        uint32_t len = avail < sizeof(buf) ? avail : (uint32_t)sizeof(buf);
-        len = limit < len ? (uint32_t)limit : len;
+        uint32_t len = avail;
+        if (len > sizeof(buf))
+            len = (uint32_t)sizeof(buf);
+        if (len > limit)
+            len = (uint32_t)limit;
         if (!len)
             return;
         /* An echo owes these bytes before tcp_recv can report the peer's FIN. */
@@ -248,7 +253,7 @@ static void slow_read_fire(void *ctx, sim_time now)
     struct app_stream *st = ctx;
     uint64_t before = st->rx;
     read_some(st, SLOW_READ_BYTES);
-    st->next_read = now + read_interval(st, st->rx - before ? st->rx - before : 1);
+    st->next_read = now + read_interval(st, st->rx != before ? st->rx - before : 1);
     slow_read_schedule(st, now);
 }
 

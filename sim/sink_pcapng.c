@@ -17,6 +17,7 @@
  * tells readers which one it is.  Timestamps are simulated nanoseconds
  * (if_tsresol = 9). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -226,12 +227,10 @@ static void on_event(struct trace_sink *s, const struct trace_event *e)
 
 static char *concat(const char *a, const char *b)
 {
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 1);
-    if (s) {
-        memcpy(s, a, na);
-        memcpy(s + na, b, nb + 1);
-    }
+    size_t size = strlen(a) + strlen(b) + 1;
+    char *s = malloc(size);
+    if (s)
+        snprintf(s, size, "%s%s", a, b);
     return s;
 }
 

@@ -5,6 +5,7 @@
  * system's order or on the order of the paths. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,15 +34,12 @@ static bool ends_with(const char *s, const char *suffix)
 
 static char *join(const char *dir, const char *name)
 {
-    size_t n = strlen(dir), m = strlen(name);
-    char *p = malloc(n + m + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, n);
-    size_t k = n;
-    if (n && dir[n - 1] != '/')
-        p[k++] = '/';
-    memcpy(p + k, name, m + 1);
+    size_t n = strlen(dir);
+    const char *sep = n && dir[n - 1] != '/' ? "/" : "";
+    size_t size = n + strlen(sep) + strlen(name) + 1;
+    char *p = malloc(size);
+    if (p)
+        snprintf(p, size, "%s%s%s", dir, sep, name);
     return p;
 }
 

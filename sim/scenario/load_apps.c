@@ -396,7 +396,7 @@ static void index_apps(struct ld *l, const cJSON *arr)
         refs[i] = (struct name_ref){sc->apps[i].id, i};
     sc->app_by_name = scn_sort_names(refs, sc->n_apps);
     for (uint32_t k = 1; k < sc->n_apps; k++) {
-        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name))
+        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
             continue;
         const cJSON *obj = cJSON_GetArrayItem(arr, (int)refs[k].i);
         size_t mark = ld_push_key(l, "apps");

@@ -182,13 +182,13 @@ static bool ld_link_event(struct ld *l, const cJSON *obj, struct raw_event *r)
     size_t mark = ld_push_key(l, "set");
     uint32_t before = l->errors;
     if (ld_check_object(l, set, "link parameters", set_fields)) {
-        struct link_params both;
-        memset(&both, 0, sizeof both);
-        uint32_t mask = ld_link_params(l, set, &both);
+        struct link_params common;
+        memset(&common, 0, sizeof common);
+        uint32_t mask = ld_link_params(l, set, &common);
         for (int s = 0; s < 2; s++) {
             if (!dirs[s])
                 continue;
-            r->set[s] = both;
+            r->set[s] = common;
             r->mask[s] = mask;
             const cJSON *o = ld_get(set, dir_names[s]);
             if (o) {

@@ -175,7 +175,7 @@ static void index_hosts(struct ld *l, const cJSON *arr)
         refs[i] = (struct name_ref){sc->hosts[i].name, i};
     sc->host_by_name = scn_sort_names(refs, sc->n_hosts);
     for (uint32_t k = 1; k < sc->n_hosts; k++) {
-        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name))
+        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
             continue;
         const cJSON *h = cJSON_GetArrayItem(arr, (int)refs[k].i);
         size_t mark = ld_push_key(l, "hosts");

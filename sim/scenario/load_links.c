@@ -119,10 +119,10 @@ static const char *const dir_names[2] = {"a_to_b", "b_to_a"};
 
 void ld_link_dirs(struct ld *l, const cJSON *obj, struct link_params dir[2])
 {
-    struct link_params both = dir[0];
-    uint32_t mask = ld_link_params(l, obj, &both);
+    struct link_params common = dir[0];
+    uint32_t mask = ld_link_params(l, obj, &common);
     for (int s = 0; s < 2; s++)
-        ld_link_params_apply(&dir[s], &both, mask);
+        ld_link_params_apply(&dir[s], &common, mask);
     for (int s = 0; s < 2; s++) {
         const cJSON *o = ld_get(obj, dir_names[s]);
         if (!o)
@@ -183,7 +183,7 @@ static void index_links(struct ld *l, const cJSON *arr)
         refs[i] = (struct name_ref){sc->links[i].name, i};
     sc->link_by_name = scn_sort_names(refs, sc->n_links);
     for (uint32_t k = 1; k < sc->n_links; k++) {
-        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name))
+        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
             continue;
         const cJSON *obj = cJSON_GetArrayItem(arr, (int)refs[k].i);
         const cJSON *at = ld_get(obj, "name");

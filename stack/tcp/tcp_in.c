@@ -454,6 +454,14 @@ static bool ack_acceptable(const struct tcp_sock *s, uint32_t ack)
  * above RCV.NXT or, with timestamps, its TSval is newer than TS.Recent, and
  * a listener owns the port.  The new connection's ISS is SND.NXT + 65537
  * (Linux's tw_snd_nxt + 65535 + 2) so old duplicates cannot be mistaken. */
+/* The reopened connection's ISS, SND.NXT + 65537.  0 would tell listen_input
+ * to draw one, so the one SND.NXT whose sum wraps to 0 gets 1 instead. */
+static uint32_t reopen_iss(uint32_t snd_nxt)
+{
+    const uint32_t step = 65535 + 2;
+    return snd_nxt == UINT32_MAX - step + 1 ? 1 : snd_nxt + step;
+}
+
 static bool time_wait_reopen(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
 {
     if ((seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN || paws_reject(s, seg, now))
@@ -463,9 +471,9 @@ static bool time_wait_reopen(struct tcp_sock *s, const struct tcp_seg *seg, sim_
     struct tcp_sock *l = tcp_lookup_listener(s->th, s->lport);
     if (!newer || !l)
         return false;
-    uint32_t iss = s->snd_nxt + 65535 + 2;
+    uint32_t iss = reopen_iss(s->snd_nxt);
     tcp_finish(s, TCP_OUTCOME_ESTABLISHED, "rx SYN", now);
-    listen_input(l, seg, iss ? iss : 1, now);
+    listen_input(l, seg, iss, now);
     return true;
 }
 
