@@ -4,13 +4,14 @@
 #   tools/analyze.sh cppcheck   only one of them
 #   tools/analyze.sh clang-tidy
 # cppcheck runs with the suppressions in tools/cppcheck.supp; clang-tidy with
-# the checks in .clang-tidy and the compile commands of build-h8 (set up with
-# clang when missing).  Prints every finding as FILE:LINE: ... and a count per
-# tool; exits 1 when there is any finding, 2 when a tool cannot run.
+# the checks in .clang-tidy and the compile commands of build-analyze, or of
+# $ANALYZE_BUILD (set up with clang when missing; nothing needs compiling).
+# Prints every finding as FILE:LINE: ... and a count per tool; exits 0 when
+# there is none, 1 when there is any finding, 2 when a tool cannot run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD=${ANALYZE_BUILD:-build-h8}
+BUILD=${ANALYZE_BUILD:-build-analyze}
 DIRS=(sim stack apps viz)
 JOBS=$(nproc 2>/dev/null || echo 2)
 WHICH=${1:-all}
@@ -39,6 +40,19 @@ for line in sys.stdin:
 ' "$BUILD"
 }
 
+# The build directory gives clang-tidy its compile commands and both tools the
+# generated tcpsim_config.h.
+ensure_build() {
+  [[ -f $BUILD/compile_commands.json ]] && return 0
+  need clang clang
+  need meson meson
+  echo "== setting up $BUILD (clang)"
+  local log
+  log=$(mktemp)
+  CC=clang meson setup "$BUILD" >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 2; }
+  rm -f "$log"
+}
+
 run_cppcheck() {
   need cppcheck cppcheck
   echo "== cppcheck $(cppcheck --version | sed 's/Cppcheck //')"
@@ -55,9 +69,6 @@ run_cppcheck() {
 
 run_clang_tidy() {
   need clang-tidy clang-tidy
-  if [[ ! -f $BUILD/compile_commands.json ]]; then
-    CC=clang meson setup "$BUILD" >"$BUILD.setup.log" 2>&1 || { cat "$BUILD.setup.log"; exit 2; }
-  fi
   echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1)"
   # The files of the four trees that the build compiles (viz's SDL part only
   # when the build has it).
@@ -88,9 +99,9 @@ PY
 }
 
 case $WHICH in
-all) run_cppcheck; run_clang_tidy ;;
-cppcheck) run_cppcheck ;;
-clang-tidy) run_clang_tidy ;;
+all) ensure_build; run_cppcheck; run_clang_tidy ;;
+cppcheck) ensure_build; run_cppcheck ;;
+clang-tidy) ensure_build; run_clang_tidy ;;
 *) echo "usage: tools/analyze.sh [cppcheck|clang-tidy]" >&2; exit 2 ;;
 esac
 echo "== total: $total finding(s)"
