@@ -91,6 +91,40 @@ Test(tcp_state, listen_syn_when_backlog_full_is_dropped)
     cr_expect_eq(fx.th->c.drop_backlog_full, 1);
 }
 
+/* The RST a closing listener sends an embryonic child on remote port rport. */
+static void expect_embryo_rst(uint16_t rport)
+{
+    struct tcp_seg rst;
+    cr_assert(next_seg(&fx, &rst, NULL), "expected a RST for port %u", rport);
+    cr_expect_eq(rst.flags, TCP_RST | TCP_ACK);
+    cr_expect_eq(rst.dport, rport);
+    cr_expect_eq(rst.ack, RISN + 1);
+    cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, rport));
+}
+
+/* Closing a listener resets and frees its embryonic children, in creation
+ * order, around an accepted one that lives on without it. */
+Test(tcp_state, listen_close_resets_embryos_keeps_accepted)
+{
+    struct tcp_sock *l = sock_listen(&fx);
+    for (uint16_t p = 50001; p <= 50003; p++)
+        send_seg_from(&fx, p, (struct seg){.flags = TCP_SYN, .seq = RISN, .mss = 1460});
+    struct tcp_sock *c = tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, 50002);
+    cr_assert_not_null(c);
+    drop_output(&fx);
+    send_seg_from(&fx, 50002, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = c->iss + 1});
+    cr_assert_eq(c->state, TCP_ESTABLISHED);
+    cr_assert_eq(fx.accepted, 1);
+    tcp_close(l);
+    cr_expect_null(tcp_lookup_listener(fx.th, LOCAL_PORT));
+    expect_embryo_rst(50001);
+    expect_embryo_rst(50003);
+    expect_nothing(&fx);
+    cr_expect_eq(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, 50002), c);
+    cr_expect_eq(c->state, TCP_ESTABLISHED);
+    cr_expect_null(c->listener);
+}
+
 /* ---- SYN_RCVD ---- */
 
 static struct tcp_sock *sock_syn_rcvd_on(struct tcp_sock *l)
