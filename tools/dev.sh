@@ -108,6 +108,13 @@ test_all() {
   rm -rf "$out_dir"
   record "valgrind memcheck" "$vg_ok" "$vg_bad"
 
+  echo "== static analysis: cppcheck and clang-tidy with the checked-in configuration"
+  local an_out an_rc=0 an_found
+  an_out=$(bash tools/analyze.sh 2>&1) || an_rc=$?
+  grep -vE '^== installing' <<<"$an_out" | tail -n 40
+  an_found=$(sed -n 's/^== total: \([0-9]*\) finding.*/\1/p' <<<"$an_out")
+  if ((an_rc == 0)); then record "static analysis" 1 0; else record "static analysis" 0 "${an_found:-1}"; fi
+
   echo "== fuzz targets, ${FUZZ_SECONDS:-30} s each (clang libFuzzer, ASan+UBSan)"
   local fuzz_out fuzz_clean fuzz_found
   fuzz_out=$(bash tools/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1) || true
