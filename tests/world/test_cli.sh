@@ -65,6 +65,14 @@ expect_grep "tap order" '^not ok 1 - fail: expect\[0\]' "$tmp/out"
 expect_grep "tap ok" '^ok 2 - pass$' "$tmp/out"
 expect_grep "count" '^1 passed, 1 failed$' "$tmp/out"
 expect_grep "junit" '<failure message="expect\[0\]' "$tmp/junit.xml"
+if command -v xmllint >/dev/null; then
+    cp "$tmp/junit.xml" "$tmp/junit-kept.xml"
+    check "junit is well-formed XML" 0 xmllint --noout "$tmp/junit-kept.xml"
+    check "junit has its test cases" 0 xmllint --xpath 'count(//testsuite/testcase)=2' "$tmp/junit-kept.xml"
+    expect_grep "two test cases" '^true$' "$tmp/out"
+else
+    echo "FAIL junit: xmllint is missing (libxml2-utils)"; fails=$((fails + 1))
+fi
 check "bench folder named" 0 "$bin" check "$tmp/suite/bench"
 expect_grep "bench runs when named" '^ok 1 - slow$' "$tmp/out"
 
