@@ -99,12 +99,17 @@ static void after_lossy_handshake(struct tcp_sock *s)
         s->rto = s->th->cfg.min_rto > 3 * SIM_SEC ? s->th->cfg.min_rto : 3 * SIM_SEC;
 }
 
-static void established_now(struct tcp_sock *s, const char *cause, sim_time now)
+static void become_established(struct tcp_sock *s, const char *cause, sim_time now)
 {
     after_lossy_handshake(s);
     s->backoff = 0;
     s->retries = 0;
     tcp_set_state(s, TCP_ESTABLISHED, cause, now);
+}
+
+static void established_now(struct tcp_sock *s, const char *cause, sim_time now)
+{
+    become_established(s, cause, now);
     tcp_on_established(s, now);
 }
 
@@ -144,11 +149,14 @@ static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_ti
     s->snd_una = seg->ack;
     s->snd_wl2 = seg->ack;
     tcp_timer_stop(s, TCP_T_RTO);
-    established_now(s, "rx SYN,ACK", now);
-    if (s->state != TCP_ESTABLISHED)
-        return;
+    /* The ACK of the SYN,ACK goes out before the application hears of the
+     * connection, as in Linux: the handshake's third segment is a pure ACK
+     * and the first data follows it. */
+    become_established(s, "rx SYN,ACK", now);
     tcp_send_ack(s, now);
-    tcp_output(s, now);
+    tcp_on_established(s, now);
+    if (s->state == TCP_ESTABLISHED)
+        tcp_output(s, now);
 }
 
 /* §3.10.7.4 first check: the four cases of the acceptability test, against

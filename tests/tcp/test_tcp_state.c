@@ -188,6 +188,33 @@ Test(tcp_state, syn_rcvd_data_with_ack_is_delivered)
 
 /* ---- SYN_SENT ---- */
 
+/* An application that writes as soon as it is connected. */
+static void send_on_connect(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)ctx;
+    (void)now;
+    static const uint8_t hello[100] = {1};
+    cr_assert_eq(tcp_send(s, hello, sizeof hello), sizeof hello);
+}
+
+/* Like Linux: the ACK of the SYN,ACK leaves before the application hears of
+ * the connection, so the third segment of the handshake is a pure ACK and the
+ * data written on connect follows it (no redundant ACK after the data). */
+Test(tcp_state, syn_sent_syn_ack_acked_before_data_written_on_connect)
+{
+    struct tcp_sock *s = sock_syn_sent(&fx);
+    static const struct tcp_sock_ops ops = {.on_connected = send_on_connect};
+    tcp_set_ops(s, &ops, NULL);
+    send_seg(&fx,
+             (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = RISN, .ack = s->iss + 1, .mss = 1460});
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1});
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK | TCP_PSH,
+                                 .seq = s->iss + 1,
+                                 .ack = RISN + 1,
+                                 .len = 100});
+    expect_nothing(&fx);
+}
+
 Test(tcp_state, syn_sent_syn_ack_establishes)
 {
     struct tcp_sock *s = sock_syn_sent(&fx);
