@@ -27,6 +27,7 @@ void recording_destroy(struct recording *r)
     free(r->strings);
     free(r->events);
     free(r->frames);
+    free(r->ccs);
     rec_dirs_free(&r->dirs);
     memset(r, 0, sizeof *r);
 }
@@ -109,6 +110,20 @@ static uint32_t recording_frame_index(struct recording *r, const struct trace_ev
     return r->n_frames++;
 }
 
+/* A cc event's values go to the side array; other kinds have none. */
+static uint32_t recording_cc_index(struct recording *r, const struct trace_event *e)
+{
+    if (e->kind != TRACE_CC)
+        return REC_NONE;
+    if (!recording_grow((void **)&r->ccs, &r->cap_ccs, r->n_ccs, sizeof *r->ccs)) {
+        r->oom = true;
+        return REC_NONE;
+    }
+    r->ccs[r->n_ccs] = (struct rec_cc){
+        .cwnd = e->cwnd, .ssthresh = e->ssthresh, .srtt = e->srtt, .rttvar = e->rttvar, .rto = e->rto};
+    return r->n_ccs++;
+}
+
 static const char *recording_reason_of(const struct trace_event *e)
 {
     if (e->reason)
@@ -138,6 +153,7 @@ void recording_add(struct recording *r, const struct trace_event *e)
         .to = recording_intern(r, e->to),
         .reason = recording_intern(r, recording_reason_of(e)),
         .frame = recording_frame_index(r, e),
+        .cc = recording_cc_index(r, e),
         .dup = e->dup,
     };
     r->events[r->n_events++] = ev;
@@ -156,6 +172,21 @@ const struct rec_event *recording_event(const struct recording *r, uint32_t i)
 const struct rec_frame *recording_frame_of(const struct recording *r, const struct rec_event *e)
 {
     return e && e->frame < r->n_frames ? &r->frames[e->frame] : NULL;
+}
+
+const struct rec_cc *recording_cc_of(const struct recording *r, const struct rec_event *e)
+{
+    return e && e->kind == TRACE_CC && e->cc < r->n_ccs ? &r->ccs[e->cc] : NULL;
+}
+
+const struct rec_cc *recording_last_cc(const struct recording *r, uint32_t conn, uint32_t upto)
+{
+    if (conn == REC_NONE)
+        return NULL;
+    for (uint32_t i = upto < r->n_events ? upto : r->n_events; i-- > 0;)
+        if (r->events[i].kind == TRACE_CC && r->events[i].conn == conn)
+            return recording_cc_of(r, &r->events[i]);
+    return NULL;
 }
 
 uint32_t recording_seek_time(const struct recording *r, sim_time t)

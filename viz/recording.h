@@ -50,6 +50,13 @@ struct rec_dirs {
     uint32_t n, cap;
 };
 
+/* The values of a `cc` event (congestion window and RTT estimate), kept
+ * beside the events so rec_event stays small. */
+struct rec_cc {
+    uint64_t cwnd, ssthresh; /* bytes */
+    sim_time srtt, rttvar, rto;
+};
+
 struct rec_event {
     sim_time t;
     enum trace_kind kind;
@@ -60,6 +67,7 @@ struct rec_event {
     uint32_t to;
     uint32_t reason; /* drops; also cause/what/timer for other kinds */
     uint32_t frame;  /* index into recording.frames, or REC_NONE */
+    uint32_t cc;     /* cc events: index into recording.ccs, or REC_NONE */
     bool dup;
 };
 
@@ -69,6 +77,8 @@ struct recording {
     uint32_t n_events, cap_events;
     struct rec_frame *frames;
     uint32_t n_frames, cap_frames;
+    struct rec_cc *ccs; /* one per cc event, in event order */
+    uint32_t n_ccs, cap_ccs;
     char **strings; /* interned, index order = first appearance */
     uint32_t n_strings, cap_strings;
     struct rec_dirs dirs; /* ISN of each TCP direction seen */
@@ -90,6 +100,11 @@ uint32_t recording_find_str(const struct recording *r, const char *s);
 const struct rec_event *recording_event(const struct recording *r, uint32_t i);
 /* The frame summary of event e, or NULL when it has no frame. */
 const struct rec_frame *recording_frame_of(const struct recording *r, const struct rec_event *e);
+/* The cc values of event e, or NULL when it is not a cc event. */
+const struct rec_cc *recording_cc_of(const struct recording *r, const struct rec_event *e);
+/* The values of the last cc event of connection `conn` (string index) among
+ * events [0, upto), or NULL when there is none. */
+const struct rec_cc *recording_last_cc(const struct recording *r, uint32_t conn, uint32_t upto);
 /* Index of the first event at or after time t (n_events when none). */
 uint32_t recording_seek_time(const struct recording *r, sim_time t);
 /* Index of the first event after event i that belongs to the same frame with

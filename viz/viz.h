@@ -20,6 +20,8 @@ struct viz_opts {
     const char *screenshot; /* window mode: the last picture shown, as PNG, on exit */
     double speed;           /* simulated seconds per wall second; 0 = default (0.01) */
     uint32_t width, height; /* 0 = 1280x800 */
+    bool click;             /* --png: a click at (click_x, click_y) before drawing */
+    int click_x, click_y;
 };
 
 /* Returns a process exit code: 0 ok, 3 when SDL, the fonts or a file failed.

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ladder.h"
+#include "viz_details.h"
 
 static const SDL_Color kind_color[SK_COUNT] = {
     [SK_SYN] = {46, 160, 67, 255},   [SK_SYNACK] = {20, 120, 200, 255},
@@ -21,9 +22,9 @@ static const char *const kind_name[SK_COUNT] = {"SYN", "SYN-ACK", "ACK",  "data"
 enum { TX_PLAYING, TX_PAUSED, TX_CONNS, TX_LADDER, TX_HELP1, TX_HELP2, TX_HELP3, TX_LOST, TX_N };
 static const char *const texts[2][TX_N] = {
     {"playing", "paused", "Connections", "Ladder", "space: play/pause   left/right: step",
-     "+/-: speed   Home: restart   drag timeline: seek", "click host: details   H: help", "lost"},
+     "+/-: speed   Home: restart   drag timeline: seek", "click packet or host: details   H: help", "lost"},
     {"재생 중", "일시 정지", "연결", "래더 다이어그램", "스페이스: 재생/정지   ←/→: 한 단계",
-     "+/-: 속도   Home: 처음으로   타임라인 끌기: 이동", "호스트 클릭: 자세히   H: 도움말", "손실"},
+     "+/-: 속도   Home: 처음으로   타임라인 끌기: 이동", "패킷·호스트 클릭: 자세히   H: 도움말", "손실"},
 };
 
 static const char *tr(const struct viz_ctx *c, int id)
@@ -93,11 +94,58 @@ static void fill_circle(SDL_Renderer *r, int cx, int cy, int rad)
     }
 }
 
-static void topo_point(const struct viz_ctx *c, double x, double y, int *px, int *py)
+#define VIZ_HOST_RADIUS 24
+
+void viz_topo_point(const struct viz_ctx *c, double x, double y, int *px, int *py)
 {
     int w = c->w * 55 / 100, top = VIZ_TOPO_TOP, h = c->h - 250;
     *px = 40 + (int)(x * (w - 80));
     *py = top + (int)(y * (h - 40));
+}
+
+bool viz_packet_point(const struct viz_ctx *c, uint32_t i, int *px, int *py)
+{
+    if (i >= c->scene.n_packets)
+        return false;
+    const struct scene_packet *p = &c->scene.packets[i];
+    if (p->to < 0 || p->from >= SCENE_MAX_HOSTS ||
+        p->to >= SCENE_MAX_HOSTS)
+        return false;
+    double x = c->scene.hx[p->from] + (c->scene.hx[p->to] - c->scene.hx[p->from]) * p->progress;
+    double y = c->scene.hy[p->from] + (c->scene.hy[p->to] - c->scene.hy[p->from]) * p->progress;
+    viz_topo_point(c, x, y, px, py);
+    *py -= 8 + 6 * (int)(i % 3); /* keep overlapping packets apart */
+    return true;
+}
+
+int viz_host_at(const struct viz_ctx *c, int x, int y)
+{
+    int hit = -1, r = VIZ_HOST_RADIUS + 2;
+    for (uint32_t i = 0; i < c->world->n_hosts && i < SCENE_MAX_HOSTS; i++) {
+        int hx, hy;
+        viz_topo_point(c, c->scene.hx[i], c->scene.hy[i], &hx, &hy);
+        if ((x - hx) * (x - hx) + (y - hy) * (y - hy) <= r * r)
+            hit = (int)i;
+    }
+    return hit;
+}
+
+uint32_t viz_packet_at(const struct viz_ctx *c, int x, int y)
+{
+    for (uint32_t i = c->scene.n_packets; i-- > 0;) {
+        int px, py;
+        if (viz_packet_point(c, i, &px, &py) && x >= px - 11 && x <= px + 11 && y >= py - 9 &&
+            y <= py + 9)
+            return c->scene.packets[i].event;
+    }
+    return REC_NONE;
+}
+
+void viz_select_at(struct viz_ctx *c, int x, int y)
+{
+    scene_at(c->rec, c->world, c->t, &c->scene);
+    c->selected_packet = viz_packet_at(c, x, y);
+    c->selected_host = c->selected_packet == REC_NONE ? viz_host_at(c, x, y) : -1;
 }
 
 static void fmt_time(sim_time t, char *buf, size_t n)
@@ -113,8 +161,8 @@ static void draw_links(struct viz_ctx *c)
         if (l->a >= SCENE_MAX_HOSTS || l->b >= SCENE_MAX_HOSTS)
             continue;
         int x1, y1, x2, y2;
-        topo_point(c, c->scene.hx[l->a], c->scene.hy[l->a], &x1, &y1);
-        topo_point(c, c->scene.hx[l->b], c->scene.hy[l->b], &x2, &y2);
+        viz_topo_point(c, c->scene.hx[l->a], c->scene.hy[l->a], &x1, &y1);
+        viz_topo_point(c, c->scene.hx[l->b], c->scene.hy[l->b], &x2, &y2);
         set_color(c->ren, grey);
         for (int d = -1; d <= 1; d++)
             SDL_RenderDrawLine(c->ren, x1, y1 + d, x2, y2 + d);
@@ -131,7 +179,7 @@ static void draw_hosts(struct viz_ctx *c)
     for (uint32_t i = 0; i < c->world->n_hosts && i < SCENE_MAX_HOSTS; i++) {
         const struct world_host *h = &c->world->hosts[i];
         int x, y;
-        topo_point(c, c->scene.hx[i], c->scene.hy[i], &x, &y);
+        viz_topo_point(c, c->scene.hx[i], c->scene.hy[i], &x, &y);
         set_color(c->ren, (int)i == c->selected_host ? sel : edge);
         fill_circle(c->ren, x, y, 24);
         set_color(c->ren, fill);
@@ -148,15 +196,17 @@ static void draw_hosts(struct viz_ctx *c)
 
 static void draw_packets(struct viz_ctx *c)
 {
+    const SDL_Color sel = {230, 120, 0, 255};
     for (uint32_t i = 0; i < c->scene.n_packets; i++) {
         const struct scene_packet *p = &c->scene.packets[i];
-        if (p->to < 0 || p->from >= SCENE_MAX_HOSTS || p->to >= SCENE_MAX_HOSTS)
-            continue;
-        double x = c->scene.hx[p->from] + (c->scene.hx[p->to] - c->scene.hx[p->from]) * p->progress;
-        double y = c->scene.hy[p->from] + (c->scene.hy[p->to] - c->scene.hy[p->from]) * p->progress;
         int px, py;
-        topo_point(c, x, y, &px, &py);
-        py -= 8 + 6 * (int)(i % 3); /* keep overlapping packets apart */
+        if (!viz_packet_point(c, i, &px, &py))
+            continue;
+        if (p->event == c->selected_packet) {
+            set_color(c->ren, sel);
+            SDL_Rect ring = {px - 13, py - 10, 26, 20};
+            SDL_RenderFillRect(c->ren, &ring);
+        }
         if (p->lost) {
             set_color(c->ren, kind_color[SK_RST]);
             for (int d = -1; d <= 1; d++) {
@@ -239,37 +289,30 @@ static void draw_ladder(struct viz_ctx *c, int x, int y, int rows)
     }
 }
 
-/* The clicked host: its addresses and its connections' states. */
+/* The clicked packet's headers or the clicked host's connections, in a
+ * box that grows with its lines. */
 static void draw_details(struct viz_ctx *c)
 {
-    if (c->selected_host < 0 || (uint32_t)c->selected_host >= c->world->n_hosts)
+    struct viz_details d = {.n = 0};
+    if (c->selected_packet != REC_NONE)
+        viz_details_packet(c->rec, c->selected_packet, c->t, &d);
+    else if (c->selected_host >= 0)
+        viz_details_host(c->rec, c->world, &c->scene, c->selected_host, c->t, &d);
+    if (d.n == 0)
         return;
-    const struct world_host *h = &c->world->hosts[c->selected_host];
     const SDL_Color ink = {30, 30, 40, 255}, box = {250, 246, 235, 255}, edge = {230, 120, 0, 255};
-    SDL_Rect r = {20, c->h - 260, c->w * 50 / 100, 140};
+    int rows = (int)d.n, max_rows = (c->h - VIZ_TOPO_TOP - 120) / 16;
+    if (rows > max_rows)
+        rows = max_rows;
+    SDL_Rect r = {20, 0, c->w * 52 / 100, 14 + 16 * rows + 6};
+    r.y = c->h - 108 - r.h;
     set_color(c->ren, box);
     SDL_RenderFillRect(c->ren, &r);
     set_color(c->ren, edge);
     SDL_RenderDrawRect(c->ren, &r);
-    char s[160];
-    snprintf(s, sizeof s, "%s%s", h->name, h->router ? " (router)" : "");
-    text(c, c->font, r.x + 10, r.y + 6, ink, s);
-    int y = r.y + 30;
-    for (uint32_t i = 0; i < h->n_addrs && i < 8 && y < r.y + r.h - 16; i++, y += 16) {
-        uint32_t a = h->addrs[i];
-        snprintf(s, sizeof s, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
-                 h->prefix[i]);
-        text(c, c->small, r.x + 10, y, ink, s);
-    }
-    for (uint32_t i = 0; i < c->scene.n_conns && y < r.y + r.h - 16; i++) {
-        const struct scene_conn *k = &c->scene.conns[i];
-        if (k->host != c->selected_host)
-            continue;
-        snprintf(s, sizeof s, "%s: %s", recording_str(c->rec, k->conn),
-                 recording_str(c->rec, k->state));
-        text(c, c->small, r.x + 10, y, (SDL_Color){123, 31, 162, 255}, s);
-        y += 16;
-    }
+    text(c, c->font, r.x + 10, r.y + 4, ink, d.line[0]);
+    for (int i = 1; i < rows; i++)
+        text(c, c->small, r.x + 10, r.y + 10 + 16 * i, ink, d.line[i]);
 }
 
 static void draw_timeline(struct viz_ctx *c)

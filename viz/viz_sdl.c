@@ -81,6 +81,8 @@ static int viz_headless(struct viz_ctx *c, const struct viz_opts *o)
     int rc = 0;
     if (o->png) {
         c->t = o->at;
+        if (o->click)
+            viz_select_at(c, o->click_x, o->click_y);
         viz_draw(c);
         SDL_RenderPresent(c->ren);
         rc = viz_write_png(s, o->png);
@@ -125,13 +127,7 @@ static void viz_click(struct viz_ctx *c, int x, int y)
         c->t = (sim_time)((f < 0 ? 0 : f > 1 ? 1 : f) * (double)c->t_end);
         return;
     }
-    c->selected_host = -1;
-    int w = c->w * 55 / 100, h = c->h - 220;
-    for (uint32_t i = 0; i < c->world->n_hosts && i < SCENE_MAX_HOSTS; i++) {
-        int hx = 40 + (int)(c->scene.hx[i] * (w - 80)), hy = 110 + (int)(c->scene.hy[i] * (h - 40));
-        if ((x - hx) * (x - hx) + (y - hy) * (y - hy) <= 26 * 26)
-            c->selected_host = (int)i;
-    }
+    viz_select_at(c, x, y);
 }
 
 /* Handles one event; false when the window should close. */
@@ -269,6 +265,7 @@ int viz_main(const struct recording *r, const struct world_desc *w, const struct
         .t_end = viz_end_time(r, w),
         .speed = o->speed > 0 ? o->speed : 0.01,
         .selected_host = -1,
+        .selected_packet = REC_NONE,
     };
     scene_layout(w, &c.scene);
     int rc = viz_open_fonts(&c, 1) == 0 ? (headless ? viz_headless(&c, o) : viz_window(&c, o)) : 3;
