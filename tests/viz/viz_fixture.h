@@ -140,6 +140,21 @@ static inline void fx_state(struct recording *r, sim_time t, const char *host, c
                .t = t, .kind = TRACE_STATE, .host = host, .conn = conn, .from = from, .to = to});
 }
 
+/* A cc event of connection `conn` at `host`. */
+static inline void fx_cc(struct recording *r, sim_time t, const char *host, const char *conn,
+                         uint64_t cwnd, uint64_t ssthresh, sim_time srtt, sim_time rto)
+{
+    recording_add(r, &(struct trace_event){.t = t,
+                                           .kind = TRACE_CC,
+                                           .host = host,
+                                           .conn = conn,
+                                           .cwnd = cwnd,
+                                           .ssthresh = ssthresh,
+                                           .srtt = srtt,
+                                           .rttvar = srtt / 2,
+                                           .rto = rto});
+}
+
 #define C2S(...)                                                                                   \
     fx_tcp(0, (struct fx_seg){                                                                     \
                   .src = IP_CLIENT, .dst = IP_SERVER, .sport = 40000, .dport = 80, __VA_ARGS__})
