@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "viz/viz.h"
+#include "viz/viz_draw.h"
 #include "viz_fixture.h"
 
 static struct recording rec;
@@ -143,4 +144,112 @@ Test(viz_sdl, png_lights_current_state_box)
     render_png("/tmp/tcpsim_viz_state.png", 15 * SIM_MS, "en");
     cr_expect_gt(count_color("/tmp/tcpsim_viz_state.png", 123, 31, 162), 2000,
                  "no state box lit");
+}
+
+/* A context like the window's at time t, without a renderer: enough for
+ * the click mapping. */
+static struct viz_ctx click_ctx(sim_time t)
+{
+    struct viz_ctx c = {.rec = &rec,
+                        .world = &fx_world,
+                        .w = 1280,
+                        .h = 800,
+                        .t = t,
+                        .selected_host = -1,
+                        .selected_packet = REC_NONE};
+    scene_layout(&fx_world, &c.scene);
+    scene_at(&rec, &fx_world, t, &c.scene);
+    return c;
+}
+
+Test(viz_sdl, click_at_drawn_host_selects_it)
+{
+    struct viz_ctx c = click_ctx(32 * SIM_MS);
+    for (int i = 0; i < 3; i++) {
+        int x, y;
+        viz_topo_point(&c, c.scene.hx[i], c.scene.hy[i], &x, &y);
+        viz_select_at(&c, x + 5, y - 5);
+        cr_expect_eq(c.selected_host, i, "click on host %d at (%d,%d)", i, x, y);
+        cr_expect_eq(c.selected_packet, REC_NONE);
+    }
+    scene_free(&c.scene);
+}
+
+Test(viz_sdl, click_at_drawn_packet_selects_it)
+{
+    struct viz_ctx c = click_ctx(5 * SIM_MS);
+    cr_assert_eq(c.scene.n_packets, 1);
+    int x, y;
+    cr_assert(viz_packet_point(&c, 0, &x, &y));
+    viz_select_at(&c, x, y);
+    cr_expect_eq(c.selected_packet, c.scene.packets[0].event);
+    cr_expect_eq(c.selected_host, -1);
+    scene_free(&c.scene);
+}
+
+Test(viz_sdl, click_on_empty_space_clears_selection)
+{
+    struct viz_ctx c = click_ctx(5 * SIM_MS);
+    int x, y;
+    viz_topo_point(&c, c.scene.hx[0], c.scene.hy[0], &x, &y);
+    viz_select_at(&c, x, y);
+    cr_assert_eq(c.selected_host, 0);
+    viz_select_at(&c, x, y + 100);
+    cr_expect_eq(c.selected_host, -1);
+    cr_expect_eq(c.selected_packet, REC_NONE);
+    scene_free(&c.scene);
+}
+
+/* The host is drawn where the mapping says: its centre has the host fill. */
+Test(viz_sdl, png_host_drawn_at_mapped_point)
+{
+    render_png("/tmp/tcpsim_viz_hostpos.png", 32 * SIM_MS, "en");
+    struct viz_ctx c = click_ctx(32 * SIM_MS);
+    int x, y;
+    viz_topo_point(&c, c.scene.hx[2], c.scene.hy[2], &x, &y);
+    scene_free(&c.scene);
+    png_image img = {.version = PNG_IMAGE_VERSION};
+    cr_assert(png_image_begin_read_from_file(&img, "/tmp/tcpsim_viz_hostpos.png"));
+    img.format = PNG_FORMAT_RGB;
+    unsigned char *px = malloc(PNG_IMAGE_SIZE(img));
+    cr_assert(png_image_finish_read(&img, NULL, px, 0, NULL));
+    const unsigned char *p = px + ((size_t)y * img.width + (size_t)x) * 3;
+    cr_expect(p[0] == 245 && p[1] == 245 && p[2] == 250, "(%d,%d) is %u,%u,%u", x, y, p[0], p[1],
+              p[2]);
+    free(px);
+    png_image_free(&img);
+}
+
+static void render_click(const char *path, sim_time at, int x, int y)
+{
+    struct viz_opts o = {.png = path, .at = at, .click = true, .click_x = x, .click_y = y};
+    cr_assert_eq(viz_main(&rec, &fx_world, &o), 0);
+}
+
+#define PANEL 250, 246, 235
+
+Test(viz_sdl, png_click_on_host_shows_details_panel)
+{
+    struct viz_ctx c = click_ctx(32 * SIM_MS);
+    int x, y;
+    viz_topo_point(&c, c.scene.hx[1], c.scene.hy[1], &x, &y);
+    scene_free(&c.scene);
+    render_png("/tmp/tcpsim_viz_nopanel.png", 32 * SIM_MS, "en");
+    render_click("/tmp/tcpsim_viz_hostpanel.png", 32 * SIM_MS, x, y);
+    cr_expect_eq(count_color("/tmp/tcpsim_viz_nopanel.png", PANEL), 0);
+    cr_expect_gt(count_color("/tmp/tcpsim_viz_hostpanel.png", PANEL), 5000, "no details panel");
+}
+
+Test(viz_sdl, png_click_on_packet_shows_panel_and_marks_it)
+{
+    struct viz_ctx c = click_ctx(5 * SIM_MS);
+    int x, y;
+    cr_assert(viz_packet_point(&c, 0, &x, &y));
+    scene_free(&c.scene);
+    render_click("/tmp/tcpsim_viz_pktpanel.png", 5 * SIM_MS, x, y);
+    render_png("/tmp/tcpsim_viz_pktnone.png", 5 * SIM_MS, "en");
+    cr_expect_gt(count_color("/tmp/tcpsim_viz_pktpanel.png", PANEL), 5000, "no details panel");
+    cr_expect_gt(count_color("/tmp/tcpsim_viz_pktpanel.png", 230, 120, 0),
+                 count_color("/tmp/tcpsim_viz_pktnone.png", 230, 120, 0) + 100,
+                 "the selected packet is not marked");
 }
