@@ -119,8 +119,11 @@ static uint32_t recording_cc_index(struct recording *r, const struct trace_event
         r->oom = true;
         return REC_NONE;
     }
-    r->ccs[r->n_ccs] = (struct rec_cc){
-        .cwnd = e->cwnd, .ssthresh = e->ssthresh, .srtt = e->srtt, .rttvar = e->rttvar, .rto = e->rto};
+    r->ccs[r->n_ccs] = (struct rec_cc){.cwnd = e->cwnd,
+                                       .ssthresh = e->ssthresh,
+                                       .srtt = e->srtt,
+                                       .rttvar = e->rttvar,
+                                       .rto = e->rto};
     return r->n_ccs++;
 }
 

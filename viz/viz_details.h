@@ -9,7 +9,7 @@
 #include "world.h"
 
 #define VIZ_DETAILS_LINES 16
-#define VIZ_DETAILS_COLS 160
+#define VIZ_DETAILS_COLS  160
 
 struct viz_details {
     char line[VIZ_DETAILS_LINES][VIZ_DETAILS_COLS];

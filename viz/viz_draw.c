@@ -22,9 +22,11 @@ static const char *const kind_name[SK_COUNT] = {"SYN", "SYN-ACK", "ACK",  "data"
 enum { TX_PLAYING, TX_PAUSED, TX_CONNS, TX_LADDER, TX_HELP1, TX_HELP2, TX_HELP3, TX_LOST, TX_N };
 static const char *const texts[2][TX_N] = {
     {"playing", "paused", "Connections", "Ladder", "space: play/pause   left/right: step",
-     "+/-: speed   Home: restart   drag timeline: seek", "click packet or host: details   H: help", "lost"},
+     "+/-: speed   Home: restart   drag timeline: seek", "click packet or host: details   H: help",
+     "lost"},
     {"재생 중", "일시 정지", "연결", "래더 다이어그램", "스페이스: 재생/정지   ←/→: 한 단계",
-     "+/-: 속도   Home: 처음으로   타임라인 끌기: 이동", "패킷·호스트 클릭: 자세히   H: 도움말", "손실"},
+     "+/-: 속도   Home: 처음으로   타임라인 끌기: 이동", "패킷·호스트 클릭: 자세히   H: 도움말",
+     "손실"},
 };
 
 static const char *tr(const struct viz_ctx *c, int id)
@@ -108,8 +110,7 @@ bool viz_packet_point(const struct viz_ctx *c, uint32_t i, int *px, int *py)
     if (i >= c->scene.n_packets)
         return false;
     const struct scene_packet *p = &c->scene.packets[i];
-    if (p->to < 0 || p->from >= SCENE_MAX_HOSTS ||
-        p->to >= SCENE_MAX_HOSTS)
+    if (p->to < 0 || p->from >= SCENE_MAX_HOSTS || p->to >= SCENE_MAX_HOSTS)
         return false;
     double x = c->scene.hx[p->from] + (c->scene.hx[p->to] - c->scene.hx[p->from]) * p->progress;
     double y = c->scene.hy[p->from] + (c->scene.hy[p->to] - c->scene.hy[p->from]) * p->progress;
@@ -239,7 +240,7 @@ static void draw_conns(struct viz_ctx *c, int x, int y)
  * change lit and the one it came from outlined. */
 static void draw_states(struct viz_ctx *c, int x, int y)
 {
-    static const char *const states[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",    
+    static const char *const states[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",
                                          "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING",
                                          "TIME_WAIT",   "CLOSE_WAIT", "LAST_ACK"};
     const SDL_Color lit = {123, 31, 162, 255}, prev = {230, 120, 0, 255},

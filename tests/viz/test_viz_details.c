@@ -138,8 +138,8 @@ Test(viz_details, host_shows_cc_values_at_the_viewed_time)
     scene_at(&rec, &fx_world, 30 * SIM_MS, &scene);
     viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, &d);
     cr_expect(has_line(&d, "c1: ESTABLISHED"));
-    cr_expect(has_substr(&d, "cwnd 14600  ssthresh -  srtt 20.000 ms  rto 220.000 ms"),
-              "got: %s", d.n > 3 ? d.line[3] : "");
+    cr_expect(has_substr(&d, "cwnd 14600  ssthresh -  srtt 20.000 ms  rto 220.000 ms"), "got: %s",
+              d.n > 3 ? d.line[3] : "");
     scene_at(&rec, &fx_world, 36 * SIM_MS, &scene);
     viz_details_host(&rec, &fx_world, &scene, 0, 36 * SIM_MS, &d);
     cr_expect(has_substr(&d, "cwnd 29200  ssthresh 20000  srtt 21.000 ms  rto 230.000 ms"));

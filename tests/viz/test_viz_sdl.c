@@ -142,8 +142,7 @@ Test(viz_sdl, frames_one_png_per_step)
 Test(viz_sdl, png_lights_current_state_box)
 {
     render_png("/tmp/tcpsim_viz_state.png", 15 * SIM_MS, "en");
-    cr_expect_gt(count_color("/tmp/tcpsim_viz_state.png", 123, 31, 162), 2000,
-                 "no state box lit");
+    cr_expect_gt(count_color("/tmp/tcpsim_viz_state.png", 123, 31, 162), 2000, "no state box lit");
 }
 
 /* A context like the window's at time t, without a renderer: enough for
