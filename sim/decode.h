@@ -81,6 +81,8 @@ const char *dec_tcp_flags_str(uint8_t flags, char buf[40]);
 bool dec_tcp_flags_parse(const char *s, uint8_t *out);
 /* "10.0.0.1" */
 const char *dec_ip_str(uint32_t ip, char buf[16]);
+/* "arp", "ip", "icmp", "udp", "tcp", "other": also the trace's "proto" values,
+ * so these names are part of the trace format (docs/TRACE.md). */
 const char *dec_proto_name(enum dec_proto p);
 
 /* Sequence numbers relative to each direction's ISN, as Wireshark shows them.

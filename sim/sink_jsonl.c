@@ -186,27 +186,6 @@ struct frame_view {
     uint32_t rel_seq, rel_ack;
 };
 
-/* The names are part of the trace format, so they are spelled here rather
- * than borrowed from the decoder's display names. */
-static const char *proto_key(enum dec_proto p)
-{
-    switch (p) {
-    case DEC_ARP:
-        return "arp";
-    case DEC_IP:
-        return "ip";
-    case DEC_ICMP:
-        return "icmp";
-    case DEC_UDP:
-        return "udp";
-    case DEC_TCP:
-        return "tcp";
-    case DEC_OTHER:
-        break;
-    }
-    return "other";
-}
-
 static bool is_ipv4(enum dec_proto p)
 {
     return p == DEC_IP || p == DEC_ICMP || p == DEC_UDP || p == DEC_TCP;
@@ -293,7 +272,7 @@ static void put_tcp(struct jbuf *b, const struct frame_view *v)
 static void put_summary(struct jbuf *b, const struct frame_view *v)
 {
     const struct frame_summary *s = &v->s;
-    jb_str(b, "proto", proto_key(s->proto));
+    jb_str(b, "proto", dec_proto_name(s->proto));
     if (s->proto == DEC_ARP) {
         put_arp(b, s);
         return;
