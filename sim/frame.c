@@ -29,8 +29,10 @@ struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
 {
     if (len > FRAME_LARGE_CAP)
         return NULL;
-    if (p->limit && p->in_use >= p->limit)
+    if (p->limit && p->in_use >= p->limit) {
+        p->limit_hit = true;
         return NULL;
+    }
     bool small = len <= FRAME_SMALL_CAP;
     struct frame **list = small ? &p->free_small : &p->free_large;
     struct frame *f = *list;

@@ -33,6 +33,7 @@ struct frame_pool {
     struct frame *free_small, *free_large;
     uint64_t allocated, in_use, peak_in_use;
     uint64_t limit; /* frames alive at once; 0 = no limit */
+    bool limit_hit; /* an allocation was refused because of `limit` */
 };
 
 void frame_pool_init(struct frame_pool *p);

@@ -42,6 +42,7 @@ static const char run_help[] =
     "  --digest          print sha256:<hex> of the JSON Lines trace (even with --quiet)\n"
     "  --quiet           only errors and the final verdict\n"
     "  --event-limit N   stop a runaway world after N events (default 200000000; 0: none)\n"
+    "  --max-frames N    most frames alive at once (default 1000000; 0: none); more is exit 3\n"
     "\n"
     "ladder options (--ladder, --mermaid, --svg):\n"
     "  --hosts A,B       columns to show, in this order\n"

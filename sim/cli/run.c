@@ -17,8 +17,8 @@
 struct run_opts {
     const char *cmd;
     const char *scenario;
-    bool has_seed, has_until, has_event_limit;
-    uint64_t seed, event_limit;
+    bool has_seed, has_until, has_event_limit, has_frame_limit;
+    uint64_t seed, event_limit, frame_limit;
     sim_time until;
     const char *trace, *pcap, *mermaid, *svg;
     bool ladder, stats, digest, quiet, unicode;
@@ -101,6 +101,14 @@ static int common_opt(struct cli_args *a, struct run_opts *o)
         if (!cli_parse_u64(v, &o->event_limit))
             return cli_usage_error(o->cmd, "--event-limit: '%s' is not a number", v), -1;
         o->has_event_limit = true;
+        return 1;
+    }
+    if (cli_opt(a, "--max-frames", &v)) {
+        if (a->failed)
+            return -1;
+        if (!cli_parse_u64(v, &o->frame_limit))
+            return cli_usage_error(o->cmd, "--max-frames: '%s' is not a number", v), -1;
+        o->has_frame_limit = true;
         return 1;
     }
     return 0;
@@ -283,6 +291,8 @@ static int load_and_build(struct session *s, const struct run_opts *o)
     }
     if (o->has_event_limit)
         world_set_event_limit(s->w, o->event_limit);
+    if (o->has_frame_limit)
+        world_set_frame_limit(s->w, o->frame_limit);
     return CLI_OK;
 }
 

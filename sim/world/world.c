@@ -288,6 +288,7 @@ struct world *world_build(const struct scenario *sc, uint64_t seed, char *err, s
     w->scn = sc;
     sim_init(&w->sim, seed);
     w->sim.event_limit = WORLD_DEFAULT_EVENT_LIMIT;
+    w->sim.frames.limit = WORLD_DEFAULT_FRAME_LIMIT;
     w->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof(struct host *));
     w->links = calloc(sc->n_links ? sc->n_links : 1, sizeof(struct link *));
     w->apps = calloc(sc->n_apps ? sc->n_apps : 1, sizeof(struct app *));
@@ -375,25 +376,32 @@ static bool finish_trace(struct world *w)
     return jsonl_sink_finish(w->jsonl, w->digest);
 }
 
+void world_set_frame_limit(struct world *w, uint64_t limit)
+{
+    w->sim.frames.limit = limit;
+}
+
 void world_set_progress(struct world *w, world_progress_fn fn, void *ctx)
 {
     w->progress = fn;
     w->progress_ctx = ctx;
 }
 
-/* Runs to `end` in one go, or in a thousand slices with the progress hook
- * called after each. */
+/* Runs to `end` in a thousand slices: after each the progress hook is told,
+ * and a world that outgrew the frame limit stops there (a run that refuses
+ * frames is no longer the world the scenario describes). */
 static enum sim_status run_slices(struct world *w, sim_time end)
 {
-    if (!w->progress)
-        return sim_run(&w->sim, end);
     sim_time step = end / 1000 > 0 ? end / 1000 : 1;
-    enum sim_status st = SIM_DONE;
-    while (st == SIM_DONE && w->sim.now < end) {
+    enum sim_status st;
+    do { /* at least once: a run to 0 still runs what happens at 0 */
         sim_time next = end - w->sim.now > step ? w->sim.now + step : end;
         st = sim_run(&w->sim, next);
-        w->progress(w->progress_ctx, w->sim.now, end, w->sim.events_executed);
-    }
+        if (w->progress)
+            w->progress(w->progress_ctx, w->sim.now, end, w->sim.events_executed);
+        if (w->sim.frames.limit_hit)
+            return SIM_RESOURCE;
+    } while (st == SIM_DONE && w->sim.now < end);
     return st;
 }
 
@@ -415,6 +423,14 @@ enum world_status world_run(struct world *w, sim_time until)
                  "running away",
                  (unsigned long long)w->sim.events_executed, world_fmt_time(w->sim.now, t));
         return WORLD_EVENT_LIMIT;
+    }
+    if (st == SIM_RESOURCE && w->sim.frames.limit_hit) {
+        char t[32];
+        snprintf(w->error, sizeof w->error,
+                 "more than %llu frames alive at once at %s (the frame limit; raise it with "
+                 "--max-frames)",
+                 (unsigned long long)w->sim.frames.limit, world_fmt_time(w->sim.now, t));
+        return WORLD_RESOURCE;
     }
     if (st == SIM_RESOURCE) {
         snprintf(w->error, sizeof w->error, "%s", w->sim.error);

@@ -23,6 +23,9 @@
 #include "../sinks.h"
 
 #define WORLD_DEFAULT_EVENT_LIMIT 200000000ull
+/* Frames alive at once (in queues, on the wire, held for ARP): about 1.5 GB
+ * of full-size frames, far beyond any sane world's bandwidth-delay product. */
+#define WORLD_DEFAULT_FRAME_LIMIT 1000000ull
 
 struct host;
 struct link;
@@ -88,6 +91,9 @@ void world_destroy(struct world *w);
 
 /* The event-count guard; 0 = none.  Defaults to WORLD_DEFAULT_EVENT_LIMIT. */
 void world_set_event_limit(struct world *w, uint64_t limit);
+/* The most frames alive at once; 0 = none.  Defaults to WORLD_DEFAULT_FRAME_LIMIT.
+ * A run that needs more stops with WORLD_RESOURCE and says so. */
+void world_set_frame_limit(struct world *w, uint64_t limit);
 
 /* Writes the JSON Lines trace to out (NULL: only the digest is computed).
  * Call before world_run.  The world does not close out. */

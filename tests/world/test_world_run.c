@@ -74,29 +74,61 @@ static void count_slices(void *ctx, sim_time now, sim_time end, uint64_t events)
     (*(int *)ctx)++;
 }
 
-/* The progress line runs the world in slices; what happens must not change. */
-Test(world, running_in_progress_slices_gives_the_same_digest)
+/* world_run goes in a thousand slices (for the progress line and the frame
+ * limit); what happens must be what one uninterrupted sim_run gives. */
+Test(world, running_in_slices_gives_what_one_run_gives)
 {
     const char *lossy = "\"loss\":0.1";
     const char *apps = FX_SERVER ",{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\","
                                  "\"connect\":\"server:80\",\"at\":\"0ms\",\"send\":50000,"
                                  "\"close\":\"after_send\"}";
-    struct fx whole = fx_run_seed(lossy, apps, "", "", 7);
     char *text = fx_text(lossy, apps, "", "");
     struct scenario *sc = fx_load(text);
     free(text);
-    struct world *w = world_build(sc, 7, NULL, 0);
+    char digest[2][72];
+    uint64_t events[2];
+    for (int sliced = 0; sliced < 2; sliced++) {
+        struct world *w = world_build(sc, 7, NULL, 0);
+        cr_assert_not_null(w);
+        struct jsonl_sink *j = jsonl_sink_create(NULL, true);
+        trace_bus_add_sink(&w->sim.bus, jsonl_sink_base(j));
+        int slices = 0;
+        if (sliced) {
+            world_set_progress(w, count_slices, &slices);
+            cr_assert_eq(world_run(w, -1), WORLD_OK, "world_run: %s", w->error);
+            cr_expect_geq(slices, 1000);
+        } else {
+            cr_assert_eq(sim_run(&w->sim, sc->duration), SIM_DONE);
+        }
+        cr_assert(jsonl_sink_finish(j, digest[sliced]));
+        events[sliced] = w->sim.events_executed;
+        trace_bus_remove_sink(&w->sim.bus, jsonl_sink_base(j));
+        jsonl_sink_destroy(j);
+        world_destroy(w);
+    }
+    cr_expect_str_eq(digest[1], digest[0]);
+    cr_expect_eq(events[1], events[0]);
+    scenario_free(sc);
+}
+
+/* A world that needs more frames alive than the limit stops with a clear
+ * error instead of running on with frames refused. */
+Test(world, the_frame_limit_stops_a_run_with_a_message)
+{
+    const char *apps = FX_SERVER ",{\"id\":\"c1\",\"host\":\"client\",\"type\":\"tcp_client\","
+                                 "\"connect\":\"server:80\",\"at\":\"0ms\",\"send\":500000,"
+                                 "\"close\":\"after_send\"}";
+    char *text = fx_text(NULL, apps, "", "");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, sc->seed, NULL, 0);
     cr_assert_not_null(w);
-    int slices = 0;
-    world_set_progress(w, count_slices, &slices);
-    world_want_digest(w);
-    cr_assert_eq(world_run(w, -1), WORLD_OK, "world_run: %s", w->error);
-    cr_expect_geq(slices, 1000);
-    cr_expect_str_eq(w->digest, whole.w->digest);
-    cr_expect_eq(w->sim.events_executed, whole.w->sim.events_executed);
+    world_set_frame_limit(w, 8);
+    cr_expect_eq(world_run(w, -1), WORLD_RESOURCE);
+    cr_expect(strstr(w->error, "more than 8 frames alive at once"), "%s", w->error);
+    cr_expect_lt(w->sim.now, sc->duration, "the run went on to the end");
     world_destroy(w);
     scenario_free(sc);
-    fx_free(&whole);
 }
 
 Test(world, another_seed_on_a_lossy_link_gives_another_digest)
