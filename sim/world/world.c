@@ -414,6 +414,7 @@ enum world_status world_run(struct world *w, sim_time until)
     sim_time end = until < 0 ? w->scn->duration : until;
     enum sim_status st = run_slices(w, end);
     w->ran_until = w->sim.now;
+    w->desc.duration = w->ran_until; /* the views show the run as it went (--until) */
     w->finished = true;
     bool trace_ok = finish_trace(w);
     if (st == SIM_EVENT_LIMIT) {

@@ -348,3 +348,17 @@ Test(world, a_sink_attached_after_building_sees_the_listener_open)
     world_destroy(w);
     scenario_free(sc);
 }
+
+/* The views see the run as it went: stopped early, it ends there. */
+Test(world, the_views_end_where_the_run_stopped)
+{
+    char *text = fx_text(NULL, FX_APPS, "", "");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, sc->seed, NULL, 0);
+    cr_assert_not_null(w);
+    cr_assert_eq(world_run(w, 2 * SIM_SEC), WORLD_OK, "world_run: %s", w->error);
+    cr_expect_eq(w->desc.duration, 2 * SIM_SEC);
+    world_destroy(w);
+    scenario_free(sc);
+}
