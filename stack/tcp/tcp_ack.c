@@ -47,7 +47,7 @@ static void set_cwnd(struct tcp_sock *s, uint32_t cwnd, uint32_t ssthresh, sim_t
 /* RFC 5681 §3.1 eq. (4): ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS. */
 void tcp_cc_on_rto(struct tcp_sock *s, sim_time now)
 {
-    uint32_t ssthresh = tcp_cong_ssthresh(s);
+    uint32_t ssthresh = s->cc->ssthresh(s);
     if (s->retries > 1)
         ssthresh = s->ssthresh; /* the same segment timing out again: RFC 5681 §3.1
                                    halves once per loss, like Linux's tcp_enter_loss */
@@ -65,7 +65,7 @@ static void on_third_dupack(struct tcp_sock *s, sim_time now)
     /* RFC 6582 §3.2 step 2: only when the ACK covers more than `recover`. */
     if (!SEQ_GT(s->snd_una - 1, s->recover))
         return;
-    uint32_t ssthresh = tcp_cong_ssthresh(s);
+    uint32_t ssthresh = s->cc->ssthresh(s);
     s->recover = s->snd_max;
     s->in_recovery = true;
     s->partial_acked = false;
@@ -106,7 +106,7 @@ static void grow_cwnd(struct tcp_sock *s, uint32_t acked, sim_time now)
         set_cwnd(s, s->cwnd + (acked < s->mss ? acked : s->mss), s->ssthresh, now);
         return;
     }
-    set_cwnd(s, tcp_cong_avoid(s, acked, now), s->ssthresh, now);
+    set_cwnd(s, s->cc->cong_avoid(s, acked, now), s->ssthresh, now);
 }
 
 static void on_new_ack_cc(struct tcp_sock *s, uint32_t ack, uint32_t acked, sim_time now)

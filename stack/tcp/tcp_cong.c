@@ -8,11 +8,6 @@ static uint32_t max_u32(uint32_t a, uint32_t b)
     return a > b ? a : b;
 }
 
-static bool is_cubic(const struct tcp_sock *s)
-{
-    return s->th->cfg.cc == TCP_CC_CUBIC;
-}
-
 /* Integer cube root (floor). */
 static uint64_t icbrt(uint64_t x)
 {
@@ -27,10 +22,46 @@ static uint64_t icbrt(uint64_t x)
     return lo;
 }
 
-uint32_t tcp_cong_ssthresh(struct tcp_sock *s)
+/* ---- NewReno (RFC 5681, RFC 6582) ---- */
+
+static void newreno_init(struct tcp_sock *s)
 {
-    if (!is_cubic(s)) /* RFC 5681 eq. (4) */
-        return max_u32(tcp_flight(s) / 2, 2u * s->mss);
+    s->acked_bytes = 0;
+}
+
+static uint32_t newreno_ssthresh(struct tcp_sock *s)
+{
+    return max_u32(tcp_flight(s) / 2, 2u * s->mss); /* RFC 5681 eq. (4) */
+}
+
+static uint32_t newreno_cong_avoid(struct tcp_sock *s, uint32_t acked, sim_time now)
+{
+    (void)now;
+    s->acked_bytes += acked; /* RFC 5681 eq. (3), byte counting */
+    if (s->acked_bytes >= s->cwnd) {
+        s->acked_bytes -= s->cwnd;
+        return s->cwnd + s->mss;
+    }
+    return s->cwnd;
+}
+
+const struct tcp_cc_ops tcp_cc_newreno = {
+    .name = "newreno",
+    .init = newreno_init,
+    .ssthresh = newreno_ssthresh,
+    .cong_avoid = newreno_cong_avoid,
+};
+
+/* ---- CUBIC (RFC 9438) ---- */
+
+static void cubic_init(struct tcp_sock *s)
+{
+    s->acked_bytes = 0;
+    s->cubic_epoch = -1;
+}
+
+static uint32_t cubic_ssthresh(struct tcp_sock *s)
+{
     /* RFC 9438 §4.6-4.7: W_max with fast convergence; cwnd * beta. */
     uint32_t w = s->cwnd;
     if (w < s->cubic_wmax)
@@ -87,14 +118,14 @@ static uint32_t cubic_grow(struct tcp_sock *s, uint32_t acked, sim_time now)
     return s->cubic_west > cwnd ? s->cubic_west : cwnd;
 }
 
-uint32_t tcp_cong_avoid(struct tcp_sock *s, uint32_t acked, sim_time now)
+const struct tcp_cc_ops tcp_cc_cubic = {
+    .name = "cubic",
+    .init = cubic_init,
+    .ssthresh = cubic_ssthresh,
+    .cong_avoid = cubic_grow,
+};
+
+const struct tcp_cc_ops *tcp_cc_of(enum tcp_cc_algo algo)
 {
-    if (is_cubic(s))
-        return cubic_grow(s, acked, now);
-    s->acked_bytes += acked; /* RFC 5681 eq. (3), byte counting */
-    if (s->acked_bytes >= s->cwnd) {
-        s->acked_bytes -= s->cwnd;
-        return s->cwnd + s->mss;
-    }
-    return s->cwnd;
+    return algo == TCP_CC_CUBIC ? &tcp_cc_cubic : &tcp_cc_newreno;
 }

@@ -204,6 +204,7 @@ struct tcp_sock {
     struct tcp_sock *hnext; /* hash chain */
     struct tcp_sock *lnext; /* listener list */
     struct tcp_host *th;
+    const struct tcp_cc_ops *cc; /* the host's algorithm when the socket was made */
     struct tcp_sock *listener; /* children until accepted */
     char name[TCP_NAME_LEN];
     char app[TCP_NAME_LEN];
@@ -333,9 +334,20 @@ uint32_t tcp_sack_bytes(const struct tcp_sock *s);
 /* Sends what RFC 6675 §5 allows during recovery; false when not applicable. */
 bool tcp_sack_output(struct tcp_sock *s, sim_time now);
 
-/* tcp_cong.c: the algorithm-specific parts of congestion control */
-uint32_t tcp_cong_ssthresh(struct tcp_sock *s);
-uint32_t tcp_cong_avoid(struct tcp_sock *s, uint32_t acked, sim_time now);
+/* tcp_cong.c: a congestion-control algorithm is what the ACK and loss paths
+ * (tcp_ack.c: slow start, fast recovery, RTO collapse, all RFC 5681) ask of
+ * it; NewReno and CUBIC are the two a host can choose (tcp_config.cc). */
+struct tcp_cc_ops {
+    const char *name;
+    /* A new connection's algorithm state. */
+    void (*init)(struct tcp_sock *s);
+    /* The slow-start threshold after a loss (fast retransmit or RTO). */
+    uint32_t (*ssthresh)(struct tcp_sock *s);
+    /* The new cwnd after `acked` bytes are acknowledged in congestion avoidance. */
+    uint32_t (*cong_avoid)(struct tcp_sock *s, uint32_t acked, sim_time now);
+};
+extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
+const struct tcp_cc_ops *tcp_cc_of(enum tcp_cc_algo algo);
 
 /* tcp_out.c */
 void tcp_output(struct tcp_sock *s, sim_time now);

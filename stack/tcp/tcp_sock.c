@@ -105,8 +105,9 @@ void tcp_conn_init_from_config(struct tcp_sock *s)
     s->rto = cfg->initial_rto;
     s->rcv_wscale = cfg->window_scale ? wscale_for(cfg->rcvbuf) : 0;
     s->ssthresh = UINT32_MAX;
-    s->cubic_epoch = -1;
     s->cwnd = cfg->initial_window * cfg->mss;
+    s->cc = tcp_cc_of(cfg->cc);
+    s->cc->init(s);
 }
 
 /* The socket is owned by the TCP host; tcp_finish frees it. */

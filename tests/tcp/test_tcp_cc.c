@@ -458,7 +458,7 @@ Test(tcp_cc, cubic_grows_back_toward_wmax_then_beyond)
     uint32_t at_k = 0, early = 0;
     /* a full segment acknowledged every millisecond for 8 simulated seconds */
     for (int i = 1; i <= 8000; i++) {
-        s->cwnd = tcp_cong_avoid(s, MSS, (sim_time)i * SIM_MS);
+        s->cwnd = s->cc->cong_avoid(s, MSS, (sim_time)i * SIM_MS);
         if (i == 1000)
             early = s->cwnd;
         if (i == 4100) /* K = cbrt(30 / 0.4) ~ 4.2 s, minus one RTT */
@@ -496,4 +496,21 @@ Test(tcp_cc, options_timestamps_reduce_segment_data_to_fit_mss)
     cr_assert(next_seg(&fx, &seg, buf));
     cr_expect_eq(seg.len, 1448);
     cr_expect(seg.has_ts);
+}
+
+/* The algorithm is one struct of callbacks, taken from the host's setting
+ * when the connection is made. */
+Test(tcp_cc, algorithm_comes_from_the_host_config)
+{
+    struct tcp_sock *reno = sock_established_mss();
+    cr_expect_eq(reno->cc, &tcp_cc_newreno);
+    cr_expect_str_eq(reno->cc->name, "newreno");
+    fx.th->cfg.cc = TCP_CC_CUBIC;
+    struct tcp_sock *cubic = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT + 1, REMOTE_IP,
+                                              REMOTE_PORT, "c2", "c2", NULL, NULL, fx.sim.now);
+    cr_assert_not_null(cubic);
+    cr_expect_eq(cubic->cc, &tcp_cc_cubic);
+    cr_expect_str_eq(cubic->cc->name, "cubic");
+    cr_expect_eq(reno->cc, &tcp_cc_newreno, "a connection keeps its algorithm");
+    drain();
 }
