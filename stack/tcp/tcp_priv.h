@@ -3,7 +3,7 @@
  *   tcp_wire.c     parse/emit segments, options, checksum
  *   tcp_in.c       SEGMENT ARRIVES (RFC 9293 §3.10.7), one function per state group
  *   tcp_ack.c      ACK processing, RTT (RFC 6298), NewReno (RFC 5681, 6582)
- *   tcp_cong.c     NewReno / CUBIC (RFC 9438) window growth and decrease
+ *   tcp_cong.c     struct tcp_cc_ops: NewReno and CUBIC (RFC 9438), growth and decrease
  *   tcp_recovery.c SACK scoreboard and SACK-based recovery (RFC 6675)
  *   tcp_out.c      what to send: data, Nagle, SWS avoidance, ACKs, retransmission
  *   tcp_timer.c    RTO, persist, delayed ACK, TIME_WAIT, keepalive
