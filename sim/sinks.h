@@ -52,6 +52,7 @@ struct run_stats {
     const char *reason_names[16];
     uint32_t n_reasons;
     uint64_t retransmits, state_changes;
+    uint64_t tcp_segments_tx; /* frames sent carrying a TCP header (first fragments) */
     uint64_t drops_other;
 };
 struct stats_sink;

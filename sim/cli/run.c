@@ -476,6 +476,8 @@ static void print_stats(const struct session *s, FILE *out)
     for (uint32_t i = 0; i < st->n_reasons && i < 16; i++)
         fprintf(out, "%s%s %" PRIu64, i ? ", " : " (", st->reason_names[i], st->drops_by_reason[i]);
     fputs(st->n_reasons ? ")\n" : "\n", out);
+    fprintf(out, "  tcp segments     %" PRIu64 " sent, %.0f per wall second\n", st->tcp_segments_tx,
+            s->wall > 0 ? (double)st->tcp_segments_tx / s->wall : 0.0);
     fprintf(out, "  retransmissions  %" PRIu64 "\n", st->retransmits);
     fprintf(out, "  simulated time   %.9f s\n", (double)s->w->ran_until / 1e9);
     fprintf(out, "  wall time        %.6f s\n", s->wall);

@@ -127,3 +127,24 @@ Test(stats, peak_rss_grows_with_touched_memory)
     cr_assert_geq(stats_peak_rss(), before + n / 2);
     free((void *)p);
 }
+
+/* TCP segments sent are counted from the header bytes: not UDP, not ARP,
+ * not a fragment past the first, and never a received frame. */
+Test(stats, tcp_segments_sent_counted)
+{
+    struct frame *syn = fx_syn(&pool, 1);
+    struct frame *udp = fx_udp(&pool, 2, 10);
+    struct frame *arp = fx_arp_request(&pool, 3);
+    struct frame *frag = fx_fragment(&pool, 4, 1480, false);
+    frag->data[14 + 9] = 6; /* a later fragment of a TCP segment */
+    emit(TRACE_TX, syn, NULL);
+    emit(TRACE_TX, udp, NULL);
+    emit(TRACE_TX, arp, NULL);
+    emit(TRACE_TX, frag, NULL);
+    emit(TRACE_RX, syn, NULL);
+    cr_assert_eq(stats_sink_get(st)->tcp_segments_tx, 1);
+    frame_free(&pool, syn);
+    frame_free(&pool, udp);
+    frame_free(&pool, arp);
+    frame_free(&pool, frag);
+}
