@@ -394,18 +394,7 @@ static void index_apps(struct ld *l, const cJSON *arr)
         return;
     for (uint32_t i = 0; i < sc->n_apps; i++)
         refs[i] = (struct name_ref){sc->apps[i].id, i};
-    sc->app_by_name = scn_sort_names(refs, sc->n_apps);
-    for (uint32_t k = 1; k < sc->n_apps; k++) {
-        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
-            continue;
-        const cJSON *obj = cJSON_GetArrayItem(arr, (int)refs[k].i);
-        size_t mark = ld_push_key(l, "apps");
-        ld_push_index(l, refs[k].i);
-        ld_err_at(l, ld_get(obj, "id"), "id", "duplicate app id \"%s\" (also apps[%u])",
-                  refs[k].name, refs[k - 1].i);
-        ld_pop(l, mark);
-    }
-    free(refs);
+    sc->app_by_name = ld_index_names(l, arr, refs, sc->n_apps, "apps", "id", "app id", NULL);
 }
 
 void ld_apps(struct ld *l, const cJSON *root)

@@ -173,18 +173,8 @@ static void index_hosts(struct ld *l, const cJSON *arr)
         return;
     for (uint32_t i = 0; i < sc->n_hosts; i++)
         refs[i] = (struct name_ref){sc->hosts[i].name, i};
-    sc->host_by_name = scn_sort_names(refs, sc->n_hosts);
-    for (uint32_t k = 1; k < sc->n_hosts; k++) {
-        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
-            continue;
-        const cJSON *h = cJSON_GetArrayItem(arr, (int)refs[k].i);
-        size_t mark = ld_push_key(l, "hosts");
-        ld_push_index(l, refs[k].i);
-        ld_err_at(l, ld_get(h, "name"), "name", "duplicate host name \"%s\" (also hosts[%u])",
-                  refs[k].name, refs[k - 1].i);
-        ld_pop(l, mark);
-    }
-    free(refs);
+    sc->host_by_name =
+        ld_index_names(l, arr, refs, sc->n_hosts, "hosts", "name", "host name", NULL);
 }
 
 void ld_hosts(struct ld *l, const cJSON *root, const cJSON *defaults)

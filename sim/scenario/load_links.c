@@ -181,24 +181,8 @@ static void index_links(struct ld *l, const cJSON *arr)
         return;
     for (uint32_t i = 0; i < sc->n_links; i++)
         refs[i] = (struct name_ref){sc->links[i].name, i};
-    sc->link_by_name = scn_sort_names(refs, sc->n_links);
-    for (uint32_t k = 1; k < sc->n_links; k++) {
-        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
-            continue;
-        const cJSON *obj = cJSON_GetArrayItem(arr, (int)refs[k].i);
-        const cJSON *at = ld_get(obj, "name");
-        size_t mark = ld_push_key(l, "links");
-        ld_push_index(l, refs[k].i);
-        if (at)
-            ld_err_at(l, at, "name", "duplicate link name \"%s\" (also links[%u])", refs[k].name,
-                      refs[k - 1].i);
-        else
-            ld_err(l, obj,
-                   "duplicate link name \"%s\" (also links[%u]): give parallel links a \"name\"",
-                   refs[k].name, refs[k - 1].i);
-        ld_pop(l, mark);
-    }
-    free(refs);
+    sc->link_by_name = ld_index_names(l, arr, refs, sc->n_links, "links", "name", "link name",
+                                      "give parallel links a \"name\"");
 }
 
 /* Each host's links in file order; at most SCN_MAX_IFACES each. */

@@ -324,6 +324,29 @@ uint32_t *scn_sort_names(struct name_ref *refs, uint32_t n)
     return order;
 }
 
+uint32_t *ld_index_names(struct ld *l, const cJSON *arr, struct name_ref *refs, uint32_t n,
+                         const char *section, const char *key, const char *what, const char *hint)
+{
+    uint32_t *index = scn_sort_names(refs, n);
+    for (uint32_t k = 1; k < n; k++) {
+        if (!refs[k].name || !refs[k - 1].name || strcmp(refs[k].name, refs[k - 1].name) != 0)
+            continue;
+        const cJSON *obj = cJSON_GetArrayItem(arr, (int)refs[k].i);
+        const cJSON *at = ld_get(obj, key);
+        size_t mark = ld_push_key(l, section);
+        ld_push_index(l, refs[k].i);
+        if (at || !hint)
+            ld_err_at(l, at, key, "duplicate %s \"%s\" (also %s[%u])", what, refs[k].name, section,
+                      refs[k - 1].i);
+        else
+            ld_err(l, obj, "duplicate %s \"%s\" (also %s[%u]): %s", what, refs[k].name, section,
+                   refs[k - 1].i, hint);
+        ld_pop(l, mark);
+    }
+    free(refs);
+    return index;
+}
+
 const char *scn_name_problem(const char *s)
 {
     size_t n = strlen(s);

@@ -143,6 +143,12 @@ struct name_ref {
     uint32_t i;
 };
 uint32_t *scn_sort_names(struct name_ref *refs, uint32_t n);
+/* A section's name index (scn_sort_names of refs, which it frees), with each
+ * duplicate reported at the later one: `duplicate <what> "x" (also
+ * <section>[i])` at its `key`, or, when that entry has no `key` (a default
+ * name), at the entry with `hint` (if not NULL) after the message. */
+uint32_t *ld_index_names(struct ld *l, const cJSON *arr, struct name_ref *refs, uint32_t n,
+                         const char *section, const char *key, const char *what, const char *hint);
 /* A valid name for a host, link or app: letters, digits, '_', '-', '.', at
  * most 63 characters, and not an IPv4 address.  NULL or what is wrong. */
 const char *scn_name_problem(const char *s);
