@@ -18,8 +18,8 @@ struct check_opts {
     uint32_t jobs;
     const char *junit;
     uint32_t shard_k, shard_n;
-    bool update_golden, quiet, has_seed, has_until;
-    uint64_t seed;
+    bool update_golden, quiet, has_seed, has_until, has_event_limit, has_frame_limit;
+    uint64_t seed, event_limit, frame_limit;
     sim_time until;
 };
 
@@ -139,6 +139,10 @@ static void run_world_of(struct result *r, const struct scenario *sc, const stru
         world_want_digest(w);
         w->update_golden = true;
     }
+    if (o->has_event_limit)
+        world_set_event_limit(w, o->event_limit);
+    if (o->has_frame_limit)
+        world_set_frame_limit(w, o->frame_limit);
     if (world_run(w, o->has_until ? o->until : -1) != WORLD_OK) {
         r->rc = CLI_INTERNAL;
         r->summary = strdup(w->error);
@@ -527,6 +531,14 @@ static int parse_check(int argc, char **argv, struct check_opts *o, struct file_
             if (!a.failed && !cli_parse_time_opt("check", "--until", v, &o->until))
                 return CLI_BAD_INPUT;
             o->has_until = true;
+        } else if (cli_opt(&a, "--event-limit", &v)) {
+            if (!a.failed && !cli_parse_u64(v, &o->event_limit))
+                return cli_usage_error("check", "--event-limit: '%s' is not a number", v);
+            o->has_event_limit = true;
+        } else if (cli_opt(&a, "--max-frames", &v)) {
+            if (!a.failed && !cli_parse_u64(v, &o->frame_limit))
+                return cli_usage_error("check", "--max-frames: '%s' is not a number", v);
+            o->has_frame_limit = true;
         } else if (cli_flag(&a, "--update-golden")) {
             o->update_golden = true;
         } else if (cli_flag(&a, "--quiet")) {
@@ -594,9 +606,12 @@ int cli_check(int argc, char **argv)
     }
     if (!o.quiet)
         printf("1..%" PRIu32 "\n", n);
-    rc = run_all(res, n, &o) ? summarize(res, n) : CLI_INTERNAL;
-    if (rc == CLI_INTERNAL)
+    if (run_all(res, n, &o)) {
+        rc = summarize(res, n);
+    } else {
+        rc = CLI_INTERNAL;
         cli_error("cannot start worker processes");
+    }
     if (o.junit && !write_junit(o.junit, res, n) && rc < CLI_INTERNAL)
         rc = CLI_INTERNAL;
     results_free(res, n);

@@ -73,6 +73,8 @@ static const char check_help[] =
     "  --update-golden   rewrite the trace_sha256 values of the files in place\n"
     "  --seed N          override every scenario's seed\n"
     "  --until TIME      stop each run at this simulated time\n"
+    "  --event-limit N   stop a runaway world after N events (default 200000000; 0: none)\n"
+    "  --max-frames N    most frames alive at once (default 1000000; 0: none)\n"
     "  --quiet           print only the failures and the final count\n";
 
 static const char validate_help[] =

@@ -52,6 +52,11 @@ check "run fails" 1 "$bin" run "$tmp/suite/more/fail.json"
 expect_grep "failure message" "expect\[0\]: app s received 100 B, expected 101 B" "$tmp/out"
 
 check "event limit" 3 "$bin" run "$lesson" --event-limit 3 --trace "$tmp/t.jsonl"
+check "frame limit" 3 "$bin" run "$lesson" --max-frames 1
+expect_grep "frame limit said" "frames alive at once" "$tmp/err"
+check "limits in check" 3 "$bin" check "$lesson" --event-limit 3 --max-frames 1
+expect_grep "check reports the limit" "^not ok 1 - handshake: .*(the frame limit|the event limit)" "$tmp/out"
+if grep -q "worker" "$tmp/err"; then echo "FAIL a world's limit is no worker failure"; cat "$tmp/err"; fails=$((fails + 1)); else echo "ok   no worker failure claimed"; fi
 if ls "$tmp"/t.jsonl* >/dev/null 2>&1; then echo "FAIL no partial trace"; fails=$((fails + 1)); else echo "ok   no partial trace"; fi
 
 check "golden update" 0 "$bin" check "$tmp/suite/pass.json" --update-golden
