@@ -268,7 +268,7 @@ def short(out, n):
             "it sees the FIN; 10 s simulated." +
             (" The client links end on edge routers joined to the server by ideal links "
              "(a host has at most 64 interfaces)." if n > MAX_IFACES - 1 else ""),
-            expect=[{"app": "srv", "received": 1024 * n}])
+            expect=[{"app": "srv", "received": 1024 * n}, {"app": "srv", "connections": n}])
 
 
 def flows(out, n):
@@ -309,7 +309,8 @@ def idle(out, n):
             f"{n} clients on {n_hosts} hosts connect to one server over 1 Gbps / 1 ms links, "
             f"one every {fmt_time(step)} during the first second, and stay open without "
             "sending: the peak memory divided by the connections is the cost of an idle "
-            "established connection (two sockets, one at each end).")
+            "established connection (two sockets, one at each end).",
+            expect=[{"app": "srv", "connections": n}])
 
 
 def main():

@@ -23,6 +23,7 @@ static const struct exp_kind kinds[] = {
     {"outcome", SCN_EXP_OUTCOME, {"conn", "outcome", NULL}},
     {"replies", SCN_EXP_PING_REPLIES, {"app", "replies", NULL}},
     {"rtt", SCN_EXP_RTT, {"app", "rtt", NULL}},
+    {"connections", SCN_EXP_CONNECTIONS, {"app", "connections", NULL}},
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -304,6 +305,10 @@ static bool ld_expect_body(struct ld *l, const cJSON *obj, struct scn_expect *e)
     case SCN_EXP_RTT:
         ok = ld_app_of(l, obj, e, "\"rtt\" applies to ping", BIT(SCN_APP_PING));
         return both(ok, ld_cmp(l, obj, "rtt", VAL_TIME, true, &e->cmp));
+    case SCN_EXP_CONNECTIONS:
+        ok = ld_app_of(l, obj, e, "\"connections\" applies to tcp_server",
+                       BIT(SCN_APP_TCP_SERVER));
+        return both(ok, ld_cmp(l, obj, "connections", VAL_COUNT, false, &e->cmp));
     }
     return false;
 }
@@ -356,7 +361,8 @@ static bool ld_expect(struct ld *l, const cJSON *obj, struct scn_expect *e)
             return false;
         ld_err(l, obj,
                "an expectation needs one of \"states\", \"state\", \"received\", \"count\", "
-               "\"retransmits\", \"outcome\", \"replies\", \"rtt\", \"cwnd\", \"trace_sha256\"");
+               "\"retransmits\", \"outcome\", \"replies\", \"rtt\", \"cwnd\", \"connections\", "
+               "\"trace_sha256\"");
         return false;
     }
     e->kind = k->kind;

@@ -175,6 +175,7 @@ enum scn_expect_kind {
     SCN_EXP_RTT,          /* app (ping) + rtt {min,max} (times) */
     SCN_EXP_CWND,         /* conn + at + cwnd {min,max} (bytes) */
     SCN_EXP_TRACE_SHA256, /* trace_sha256 */
+    SCN_EXP_CONNECTIONS,  /* app (tcp_server) + connections accepted (number or {min,max}) */
 };
 
 struct scn_expect {
@@ -189,7 +190,7 @@ struct scn_expect {
     sim_time at;
     enum tcp_state state;
     enum tcp_outcome outcome;
-    struct scn_cmp cmp;    /* RECEIVED (eq), COUNT, RETRANSMITS, PING_REPLIES, CWND; RTT in ns */
+    struct scn_cmp cmp;    /* RECEIVED, COUNT, RETRANSMITS, PING_REPLIES, CWND, CONNECTIONS; RTT in ns */
     uint32_t link;         /* COUNT */
     int side;              /* COUNT: direction (0: sent by a), -1 = both */
     struct frame_filter filter; /* COUNT */

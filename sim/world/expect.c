@@ -365,6 +365,20 @@ static bool judge_ping_replies(const struct world *w, const struct scn_expect *e
     return false;
 }
 
+/* Connections a tcp_server accepted (each reached ESTABLISHED). */
+static bool judge_connections(const struct world *w, const struct scn_expect *e, struct msg *m)
+{
+    struct app_stats st = {0};
+    app_stats(w->apps[e->app], NULL, &st);
+    msg_add(m, "%s accepted %" PRIu32 " connection%s", w->scn->apps[e->app].id, st.connections,
+            st.connections == 1 ? "" : "s");
+    if (cmp_holds(&e->cmp, (int64_t)st.connections))
+        return true;
+    msg_add(m, ", expected ");
+    describe_cmp(m, &e->cmp, "", false);
+    return false;
+}
+
 static bool judge_rtt(const struct world *w, const struct scn_expect *e, struct msg *m)
 {
     const char *id = w->scn->apps[e->app].id;
@@ -462,6 +476,9 @@ char *expect_judge(const struct world *w, const struct scn_expect *e, bool *ok)
         break;
     case SCN_EXP_RTT:
         *ok = judge_rtt(w, e, &m);
+        break;
+    case SCN_EXP_CONNECTIONS:
+        *ok = judge_connections(w, e, &m);
         break;
     case SCN_EXP_CWND:
         *ok = judge_cwnd(w, e, &m);

@@ -126,6 +126,17 @@ Test(expect, outcomes)
     }
 }
 
+Test(expect, connections_of_a_server)
+{
+    struct scenario *sc = load_expect("{\"app\": \"srv\", \"connections\": {\"min\": 3}}");
+    cr_assert_eq(sc->expects[0].kind, SCN_EXP_CONNECTIONS);
+    cr_assert_eq(sc->expects[0].app, 0);
+    cr_assert(sc->expects[0].cmp.has_min);
+    cr_assert_eq(sc->expects[0].cmp.min, 3);
+    scenario_free(sc);
+    expect_error("{\"app\": \"p\", \"connections\": 1}", "\"connections\" applies to tcp_server");
+}
+
 Test(expect, ping_replies_and_rtt)
 {
     struct scenario *sc = load_expect("{\"app\": \"p\", \"replies\": 4}, {\"app\": \"p\", \"rtt\": "

@@ -152,6 +152,17 @@ Test(expect, outcome_fails_with_the_actual_one)
     "{\"id\":\"p1\",\"host\":\"client\",\"type\":\"ping\",\"to\":\"server\",\"at\":\"0ms\","       \
     "\"count\":3,\"interval\":\"100ms\"}"
 
+Test(expect, connections_accepted_hold)
+{
+    assert_holds(FX_APPS, "", "{\"app\":\"srv\",\"connections\":1}");
+}
+
+Test(expect, connections_accepted_fail_with_the_count)
+{
+    assert_fails(FX_APPS, "", "{\"app\":\"srv\",\"connections\":{\"min\":2}}",
+                 "expect[0]: srv accepted 1 connection, expected at least 2", false);
+}
+
 Test(expect, ping_replies_hold)
 {
     assert_holds(PING, "", "{\"app\":\"p1\",\"replies\":3}");
