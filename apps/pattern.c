@@ -336,9 +336,8 @@ void app_stream_fmt_end(const struct app_stream *st, char *buf, size_t n)
 {
     struct app_stats s = {0};
     app_stream_stats(st, &s);
-    struct tcp_info ti = {.retransmits = st->retransmits,
-                          .srtt = st->srtt,
-                          .established_at = st->established_at};
+    struct tcp_info ti = {
+        .retransmits = st->retransmits, .srtt = st->srtt, .established_at = st->established_at};
     if (st->s)
         tcp_get_info(st->s, &ti);
     char t[32], srtt[32], open_for[32];

@@ -24,8 +24,8 @@ struct frame {
     uint64_t id;            /* stable identity in traces; copies get their own */
     uint32_t len;
     uint32_t cap;
-    void *holder;           /* context of the current holder (e.g. a link direction) */
-    uint8_t *data;          /* == buf */
+    void *holder;  /* context of the current holder (e.g. a link direction) */
+    uint8_t *data; /* == buf */
     uint8_t buf[];
 };
 

@@ -48,7 +48,8 @@ static bool is_tcp_segment(const struct frame *f)
 {
     const uint8_t *p = f->data;
     return f->len >= FRAME_ETH_HLEN + 20 && p[12] == 0x08 && p[13] == 0x00 &&
-           p[FRAME_ETH_HLEN + 9] == 6 && ((p[FRAME_ETH_HLEN + 6] & 0x1f) | p[FRAME_ETH_HLEN + 7]) == 0;
+           p[FRAME_ETH_HLEN + 9] == 6 &&
+           ((p[FRAME_ETH_HLEN + 6] & 0x1f) | p[FRAME_ETH_HLEN + 7]) == 0;
 }
 
 static void on_event(struct trace_sink *sink, const struct trace_event *e)

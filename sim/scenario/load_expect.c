@@ -306,8 +306,7 @@ static bool ld_expect_body(struct ld *l, const cJSON *obj, struct scn_expect *e)
         ok = ld_app_of(l, obj, e, "\"rtt\" applies to ping", BIT(SCN_APP_PING));
         return both(ok, ld_cmp(l, obj, "rtt", VAL_TIME, true, &e->cmp));
     case SCN_EXP_CONNECTIONS:
-        ok = ld_app_of(l, obj, e, "\"connections\" applies to tcp_server",
-                       BIT(SCN_APP_TCP_SERVER));
+        ok = ld_app_of(l, obj, e, "\"connections\" applies to tcp_server", BIT(SCN_APP_TCP_SERVER));
         return both(ok, ld_cmp(l, obj, "connections", VAL_COUNT, false, &e->cmp));
     }
     return false;

@@ -58,12 +58,12 @@ const char *scn_format_time(sim_time t, char buf[32]);
 
 /* Hard limits that keep absurd files from exhausting memory (checked with
  * clear messages at load time). */
-#define SCN_MAX_HOSTS   100000u
-#define SCN_MAX_LINKS   200000u
-#define SCN_MAX_APPS    200000u
-#define SCN_MAX_EVENTS  1000000u
-#define SCN_MAX_BYTES   ((uint64_t)1 << 40) /* per app send: 1 TiB */
-#define SCN_MAX_IFACES  64u                 /* per host (HOST_MAX_IFACES) */
+#define SCN_MAX_HOSTS  100000u
+#define SCN_MAX_LINKS  200000u
+#define SCN_MAX_APPS   200000u
+#define SCN_MAX_EVENTS 1000000u
+#define SCN_MAX_BYTES  ((uint64_t)1 << 40) /* per app send: 1 TiB */
+#define SCN_MAX_IFACES 64u                 /* per host (HOST_MAX_IFACES) */
 
 struct scn_route {
     uint32_t dest;
@@ -73,8 +73,8 @@ struct scn_route {
 
 /* One end of a link: the host's interface on it. */
 struct scn_end {
-    uint32_t host;    /* index into scenario.hosts */
-    uint32_t ip;      /* host byte order */
+    uint32_t host; /* index into scenario.hosts */
+    uint32_t ip;   /* host byte order */
     uint8_t prefix_len;
 };
 
@@ -97,8 +97,8 @@ struct scn_host {
 
 struct scn_link {
     char *name;
-    struct scn_end end[2];          /* [0] = a, [1] = b */
-    struct link_params dir[2];      /* [0] = a->b, [1] = b->a, defaults and overrides applied */
+    struct scn_end end[2];     /* [0] = a, [1] = b */
+    struct link_params dir[2]; /* [0] = a->b, [1] = b->a, defaults and overrides applied */
 };
 
 enum scn_app_type {
@@ -116,7 +116,8 @@ struct scn_app {
     char *id;
     enum scn_app_type type;
     uint32_t host;      /* index into hosts */
-    uint32_t peer_host; /* the host it talks to (clients, senders, ping, traceroute); UINT32_MAX if none */
+    uint32_t peer_host; /* the host it talks to (clients, senders, ping, traceroute); UINT32_MAX if
+                           none */
     /* The configuration handed to app_*_create; its `id` points at `id` above,
      * addresses are resolved, script arrays are owned by the scenario. */
     union {
@@ -190,11 +191,13 @@ struct scn_expect {
     sim_time at;
     enum tcp_state state;
     enum tcp_outcome outcome;
-    struct scn_cmp cmp;    /* RECEIVED, COUNT, RETRANSMITS, PING_REPLIES, CWND, CONNECTIONS; RTT in ns */
-    uint32_t link;         /* COUNT */
-    int side;              /* COUNT: direction (0: sent by a), -1 = both */
+    struct scn_cmp
+        cmp;       /* RECEIVED, COUNT, RETRANSMITS, PING_REPLIES, CWND, CONNECTIONS; RTT in ns */
+    uint32_t link; /* COUNT */
+    int side;      /* COUNT: direction (0: sent by a), -1 = both */
     struct frame_filter filter; /* COUNT */
-    char sha256[72];       /* TRACE_SHA256: "sha256:<hex>" as written (the "sha256:" prefix optional in the file) */
+    char sha256[72]; /* TRACE_SHA256: "sha256:<hex>" as written (the "sha256:" prefix optional in
+                        the file) */
 };
 
 struct scenario {

@@ -205,7 +205,7 @@ struct tcp_sock {
     struct tcp_sock *lnext; /* listener list */
     struct tcp_host *th;
     const struct tcp_cc_ops *cc; /* the host's algorithm when the socket was made */
-    struct tcp_sock *listener; /* children until accepted */
+    struct tcp_sock *listener;   /* children until accepted */
     char name[TCP_NAME_LEN];
     char app[TCP_NAME_LEN];
     const struct tcp_sock_ops *ops;

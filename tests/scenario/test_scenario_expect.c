@@ -3,10 +3,10 @@
 
 #define WORLD                                                                                      \
     TWO_HOSTS                                                                                      \
-        ",\n\"apps\": [{\"id\": \"srv\", \"host\": \"server\", \"type\": \"tcp_server\", "         \
-        "\"port\": 80},\n  {\"id\": \"c1\", \"host\": \"client\", \"type\": \"tcp_client\", "      \
-        "\"connect\": \"server:80\", \"send\": 1000},\n  {\"id\": \"p\", \"host\": "               \
-        "\"client\", \"type\": \"ping\", \"to\": \"server\"}],\n"
+    ",\n\"apps\": [{\"id\": \"srv\", \"host\": \"server\", \"type\": \"tcp_server\", "             \
+    "\"port\": 80},\n  {\"id\": \"c1\", \"host\": \"client\", \"type\": \"tcp_client\", "          \
+    "\"connect\": \"server:80\", \"send\": 1000},\n  {\"id\": \"p\", \"host\": "                   \
+    "\"client\", \"type\": \"ping\", \"to\": \"server\"}],\n"
 
 static struct scenario *load_expect(const char *expect_json)
 {

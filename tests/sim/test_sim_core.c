@@ -255,8 +255,8 @@ Test(sim_core, stop_ends_the_run)
 Test(rng, xoshiro256starstar_known_vector)
 {
     struct rng r = {.s = {1, 2, 3, 4}};
-    const uint64_t want[] = {11520u, 0u, 1509978240u, 1215971899390074240u,
-                             1216172134540287360u, 607988272756665600u};
+    const uint64_t want[] = {
+        11520u, 0u, 1509978240u, 1215971899390074240u, 1216172134540287360u, 607988272756665600u};
     for (unsigned i = 0; i < sizeof want / sizeof *want; i++)
         cr_expect_eq(rng_next(&r), want[i], "output %u", i);
 }

@@ -208,10 +208,9 @@ Test(tcp_state, syn_sent_syn_ack_acked_before_data_written_on_connect)
     send_seg(&fx,
              (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = RISN, .ack = s->iss + 1, .mss = 1460});
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1});
-    expect_seg(&fx, (struct seg){.flags = TCP_ACK | TCP_PSH,
-                                 .seq = s->iss + 1,
-                                 .ack = RISN + 1,
-                                 .len = 100});
+    expect_seg(
+        &fx,
+        (struct seg){.flags = TCP_ACK | TCP_PSH, .seq = s->iss + 1, .ack = RISN + 1, .len = 100});
     expect_nothing(&fx);
 }
 
