@@ -48,6 +48,7 @@ struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
     }
     f->next = NULL;
     f->id = 0;
+    f->csum_ok = false;
     f->len = len;
     f->holder = NULL;
     f->data = f->buf;
@@ -65,6 +66,7 @@ struct frame *frame_clone(struct frame_pool *p, const struct frame *f)
         return NULL;
     memcpy(c->data, f->data, f->len);
     c->id = f->id;
+    c->csum_ok = f->csum_ok;
     return c;
 }
 

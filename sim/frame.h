@@ -24,6 +24,11 @@ struct frame {
     uint64_t id;            /* stable identity in traces; copies get their own */
     uint32_t len;
     uint32_t cap;
+    /* The sender's stack wrote the transport checksum and nothing has changed
+     * a byte of the transport segment since (links clear it when they flip a
+     * bit): the receiver may trust it rather than sum the segment again, as a
+     * Linux driver marks CHECKSUM_UNNECESSARY.  False on every fresh frame. */
+    bool csum_ok;
     void *holder;  /* context of the current holder (e.g. a link direction) */
     uint8_t *data; /* == buf */
     uint8_t buf[];

@@ -236,6 +236,7 @@ static bool corrupt_ip_packet(struct link_dir *d, struct frame *f)
         return false;
     uint64_t bit = rng_below(&d->rng, (uint64_t)(f->len - FRAME_ETH_HLEN) * 8);
     f->data[FRAME_ETH_HLEN + bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+    f->csum_ok = false; /* the receiver must find the damage by summing */
     return true;
 }
 

@@ -33,7 +33,7 @@ struct host_iface {
     uint32_t index;
     char name[HOST_IFNAME_LEN]; /* "eth0", "eth1", ... */
     uint8_t mac[6];
-    uint32_t ip;   /* host byte order; 0 = unnumbered */
+    uint32_t ip; /* host byte order; 0 = unnumbered */
     uint8_t prefix_len;
     /* Derived from ip/prefix_len by host_iface_set_addr: the directed
      * broadcast of the connected subnet, 0 when it has none (unnumbered,
@@ -65,11 +65,15 @@ struct ip4_rx_info {
     uint32_t src, dst; /* host byte order */
     uint8_t proto, ttl, tos;
     uint16_t id;
-    struct host_iface *iface; /* where it came in */
+    struct host_iface *iface;  /* where it came in */
     const struct frame *frame; /* the last frame of it (for drop traces); never NULL */
     /* Its IPv4 header (options included; for a reassembled datagram, the first
      * fragment's), e.g. to quote in an ICMP error.  NULL when not known. */
     const uint8_t *hdr;
+    /* The transport checksum may be trusted without summing (the frame's
+     * csum_ok: written by the sender, no byte changed since); never for a
+     * reassembled datagram. */
+    bool csum_ok;
 };
 
 /* An ICMP error about a datagram this host sent, handed to the protocol that sent it. */
@@ -148,7 +152,8 @@ void host_destroy(struct host *h);
  * to.  ip/prefix may be 0 and set later with host_iface_set_addr.  Adds the
  * directly connected route.  `link` names the link for traces.  NULL when the
  * host has HOST_MAX_IFACES already or memory runs out. */
-struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip, uint8_t prefix_len);
+struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
+                                  uint8_t prefix_len);
 void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len);
 /* A static route; via == 0 means directly connected on `iface`.
  * Returns false when `via` is not on a connected subnet. */
@@ -161,10 +166,11 @@ uint32_t host_src_for(const struct host *h, uint32_t dst);
 bool host_has_addr(const struct host *h, uint32_t ip);
 /* Allocates an ephemeral port (Linux's 32768-60999, sequentially from a
  * per-host start drawn from its PRNG); `in_use` says whether a candidate is taken. */
-uint16_t host_ephemeral_port(struct host *h, bool (*in_use)(struct host *h, uint16_t port, void *ctx),
-                             void *ctx);
+uint16_t host_ephemeral_port(struct host *h,
+                             bool (*in_use)(struct host *h, uint16_t port, void *ctx), void *ctx);
 
-void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err, void *ctx);
+void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err,
+                         void *ctx);
 
 /* Reports a dropped frame (kind drop) with a reason, counted by the caller. */
 void host_trace_drop(struct host *h, const struct frame *f, uint32_t iface, const char *reason);

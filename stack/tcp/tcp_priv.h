@@ -283,8 +283,13 @@ static inline uint32_t tcp_cap(const struct tcp_sock *s)
 }
 
 /* tcp_wire.c */
+/* Parses a segment after verifying its checksum (*bad_csum says when that
+ * was why it failed). */
 bool tcp_parse(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len,
                bool *bad_csum);
+/* Parses a segment whose checksum is known good (struct ip4_rx_info.csum_ok). */
+bool tcp_parse_trusted(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4,
+                       uint32_t len);
 uint16_t tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len);
 /* Builds and sends one segment; payload (len bytes) copied from the send ring
  * at sequence `seq` when len > 0.  The frame goes to the output hook. */

@@ -23,26 +23,9 @@ static void wr32(uint8_t *p, uint32_t v)
     wr16(p + 2, (uint16_t)v);
 }
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
-{
-    while (len > 1) {
-        sum += rd16(p);
-        p += 2;
-        len -= 2;
-    }
-    if (len)
-        sum += (uint32_t)p[0] << 8;
-    return sum;
-}
-
 uint16_t tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len)
 {
-    uint32_t sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
-    sum += IP_PROTO_TCP + len;
-    sum = csum_add(sum, l4, len);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
+    return inet_csum_fold(inet_csum_add(inet_csum_pseudo(src, dst, IP_PROTO_TCP, len), l4, len));
 }
 
 static void parse_sack(struct tcp_seg *seg, const uint8_t *p, uint32_t n)
@@ -86,19 +69,21 @@ static void parse_options(struct tcp_seg *seg, const uint8_t *p, uint32_t n)
     }
 }
 
-bool tcp_parse(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len,
-               bool *bad_csum)
+/* True when the header's length fields fit the segment. */
+static bool header_fits(const uint8_t *l4, uint32_t len)
 {
-    *bad_csum = false;
     if (len < TCP_HLEN)
         return false;
     uint32_t off = (uint32_t)(l4[12] >> 4) * 4;
-    if (off < TCP_HLEN || off > len)
+    return off >= TCP_HLEN && off <= len;
+}
+
+bool tcp_parse_trusted(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4,
+                       uint32_t len)
+{
+    if (!header_fits(l4, len))
         return false;
-    if (tcp_checksum(src, dst, l4, len) != 0) {
-        *bad_csum = true;
-        return false;
-    }
+    uint32_t off = (uint32_t)(l4[12] >> 4) * 4;
     *seg = (struct tcp_seg){
         .src = src,
         .dst = dst,
@@ -114,6 +99,13 @@ bool tcp_parse(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l
     };
     parse_options(seg, l4 + TCP_HLEN, off - TCP_HLEN);
     return true;
+}
+
+bool tcp_parse(struct tcp_seg *seg, uint32_t src, uint32_t dst, const uint8_t *l4, uint32_t len,
+               bool *bad_csum)
+{
+    *bad_csum = header_fits(l4, len) && tcp_checksum(src, dst, l4, len) != 0;
+    return !*bad_csum && tcp_parse_trusted(seg, src, dst, l4, len);
 }
 
 static uint32_t ts_now(const struct tcp_sock *s, sim_time now)
@@ -212,6 +204,7 @@ static void send_frame(struct tcp_host *th, struct frame *f, uint32_t src, uint3
 {
     uint8_t *p = f->data + IP4_L4_OFF;
     wr16(p + 16, tcp_checksum(src, dst, p, l4len));
+    f->csum_ok = true;
     th->c.segs_out++;
     th->output(th->h, f, src, dst, IP_PROTO_TCP, &(struct ip4_send_opts){.df = true});
 }

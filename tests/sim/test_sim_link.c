@@ -18,6 +18,7 @@ struct arrival {
     uint32_t tag; /* the TCP sequence number: the test's own frame counter */
     uint32_t len;
     const struct port *at;
+    bool csum_ok;
     uint8_t head[KEEP];
 };
 
@@ -69,6 +70,7 @@ static void on_rx(struct port *p, struct frame *f, sim_time now)
     a->tag = tag_of(f);
     a->len = f->len;
     a->at = p;
+    a->csum_ok = f->csum_ok;
     memcpy(a->head, f->data, f->len < KEEP ? f->len : KEEP);
     frame_free(&n->sim.frames, f);
 }
@@ -670,6 +672,45 @@ Test(link, corrupt_flips_exactly_one_bit_of_the_ip_packet)
         cr_assert_not(checksums_hold(n.arr[i].head, len), "a checksum must catch the flip");
     }
     cr_assert_eq(n.l->dir[0].c.corrupted, 50);
+    net_destroy(&n);
+}
+
+/* A receiver may skip summing a segment whose frame says its checksum holds
+ * (struct frame.csum_ok): a flipped bit must take that trust away, and an
+ * untouched frame or its duplicate keeps it. */
+static void send_trusted_segment(struct net *n)
+{
+    struct tcp_spec t = {
+        .src = CLIENT, .dst = SERVER, .sport = 40000, .dport = 80, .flags = DEC_ACK, .payload = 10};
+    uint8_t buf[200];
+    struct frame *f = frame_of(&n->sim, buf, build_tcp(buf, &t));
+    f->csum_ok = true;
+    port_send(&n->a, f);
+    run_to(n, n->sim.now + SIM_SEC);
+}
+
+Test(link, corruption_withdraws_checksum_trust)
+{
+    struct net n;
+    struct link_params p = params(SIM_MS);
+    p.corrupt = 1.0;
+    net_init(&n, 8, &p);
+    send_trusted_segment(&n);
+    cr_assert_eq(n.n_arr, 1);
+    cr_assert_not(n.arr[0].csum_ok);
+    net_destroy(&n);
+}
+
+Test(link, clean_frames_and_duplicates_keep_checksum_trust)
+{
+    struct net n;
+    struct link_params p = params(SIM_MS);
+    p.duplicate = 1.0;
+    net_init(&n, 8, &p);
+    send_trusted_segment(&n);
+    cr_assert_eq(n.n_arr, 2);
+    cr_assert(n.arr[0].csum_ok);
+    cr_assert(n.arr[1].csum_ok, "the copy");
     net_destroy(&n);
 }
 

@@ -34,8 +34,9 @@ struct capture {
     uint8_t *data;
 };
 
-/* Return false to lose the frame on the wire. */
-typedef bool (*wire_filter_fn)(struct wire *w, int side, const struct frame *f, void *ctx);
+/* Return false to lose the frame on the wire.  A filter may also damage the
+ * frame as a link would (clearing its csum_ok). */
+typedef bool (*wire_filter_fn)(struct wire *w, int side, struct frame *f, void *ctx);
 
 struct wire {
     struct sim *sim;

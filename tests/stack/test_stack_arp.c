@@ -37,7 +37,7 @@ static uint16_t arp_op(const struct capture *c)
     return (uint16_t)(c->data[20] << 8 | c->data[21]);
 }
 
-static bool lose_all(struct wire *w, int side, const struct frame *f, void *ctx)
+static bool lose_all(struct wire *w, int side, struct frame *f, void *ctx)
 {
     (void)w, (void)side, (void)f, (void)ctx;
     return false;

@@ -110,6 +110,41 @@ Test(stack_tcp, data_crosses_a_router_intact)
     cr_assert_eq(W.h[1]->c.drop_checksum, 0);
 }
 
+/* Flips one payload bit of the third full-sized segment on its way to the
+ * router, as a corrupting link does: the frame loses its checksum trust. */
+static bool damage_third_data_segment(struct wire *w, int side, struct frame *f, void *ctx)
+{
+    (void)w;
+    uint32_t *seen = ctx;
+    if (side == 0 && f->len > 1000 && ++*seen == 3) {
+        f->data[f->len - 100] ^= 0x10;
+        f->csum_ok = false;
+    }
+    return true;
+}
+
+Test(stack_tcp, a_damaged_segment_is_dropped_by_its_checksum_and_sent_again)
+{
+    struct xfer x;
+    uint32_t seen = 0;
+    world_three(&W, 1500);
+    W.w[0].filter = damage_third_data_segment;
+    W.w[0].filter_ctx = &seen;
+    struct tcp_config c;
+    tcp_config_default(&c);
+    for (uint32_t k = 0; k < 3; k++)
+        cr_assert(tcp_attach(W.h[k], &c));
+    memset(&x, 0, sizeof(x));
+    x.intact = true;
+    cr_assert(tcp_listen(W.h[2], 80, 8, "srv", &server_ops, &x));
+    x.client = tcp_connect(W.h[0], IP(10, 0, 2, 1), 80, 0, "c1", "c1", &client_ops, &x);
+    run_for(&W, 30 * SIM_SEC);
+    cr_assert_geq(seen, 3);
+    cr_assert_eq(count_drops(&W, "b", "checksum"), 1, "the receiver summed the damaged segment");
+    cr_assert_eq(x.received, TOTAL);
+    cr_assert(x.intact);
+}
+
 Test(stack_tcp, path_mtu_discovery_shrinks_segments_to_fit)
 {
     struct xfer x;
