@@ -64,6 +64,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=${raw:-$tmp/raw.tsv}
 
+# buildtype: the build's meson buildtype and optimization, as "release -O3".
+buildtype() {
+    python3 - "$build/meson-info/intro-buildoptions.json" <<'PYEOF' 2>/dev/null || echo unknown
+import json, sys
+opts = {o["name"]: o["value"] for o in json.load(open(sys.argv[1]))}
+print(f"{opts['buildtype']} -O{opts['optimization']}")
+PYEOF
+}
+
 # stat NAME FILE: the number after NAME in a --stats block.
 stat() { awk -v k="$1" 'index($0, "  " k) == 1 { sub("^  " k " *", ""); print $1; exit }' "$2"; }
 
@@ -73,6 +82,7 @@ if [ -n "$table_only" ]; then
 else
     {
         printf 'meta\tcommit\t%s\n' "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+        printf 'meta\tbuild\t%s\n' "$(buildtype)"
         printf 'meta\tdate\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
         printf 'meta\tcpus\t%s\n' "$(nproc)"
         printf 'meta\tload\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
