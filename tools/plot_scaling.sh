@@ -61,6 +61,7 @@ stats data using (pick("short", "wall_min_s")) nooutput prefix "HOST_LO"
 stats data using (is("short") ? big(column("wall_max_s"), nz(column("ns3_wall_s"))) : NaN) nooutput prefix "HOST_HI"
 stats data using (is("bulk") ? NaN : column("rss_min_mib")) nooutput prefix "RSS_LO"
 stats data using (is("bulk") ? NaN : big(column("rss_max_mib"), nz(column("ns3_rss_mib")))) nooutput prefix "RSS_HI"
+stats data using (is("bulk") ? NaN : column("events_per_s") / 1e6) nooutput prefix "RATE"
 
 set multiplot layout 2,2 title "tcpsim scaling: wall time, event rate and memory as the worlds grow\n{/*0.8 $subtitle}" font "sans,14"
 set grid xtics ytics mxtics mytics lc "#dddddd"
@@ -101,7 +102,7 @@ set title "Event rate against size (flat: every event costs the same)"
 set xlabel "N (flows, clients or connections)"
 set ylabel "events per second of the event loop (millions)"
 unset logscale y
-set yrange [0:*]
+set yrange [0:RATE_max * 1.1]
 ns3_rate(s) = is(s) ? column("ns3_events") / column("ns3_wall_s") / 1e6 : NaN
 plot \
   data using "n":(pick("flows","events_per_s") / 1e6) with linespoints pt 7 ps 1.2 lc rgb c_flows title "flows-N", \
