@@ -30,6 +30,11 @@ field() {
 }
 meta() { sed -n "s/^# $1: //p" "$data" | head -n 1; }
 
+for series in flows short dumbbell idle; do
+    awk -F'\t' -v s="$series" '!/^#/ && $2 == s { found = 1 } END { exit !found }' "$data" ||
+        { echo "plot_scaling.sh: no $series-N world in $data (tools/bench.sh -d $data scaling)" >&2; exit 2; }
+done
+
 read -r conn_x conn_y < <(field idle connections wall_s)
 read -r host_x host_y < <(field short hosts wall_s)
 read -r rss_x rss_y < <(field idle connections rss_mib)
