@@ -13,7 +13,6 @@ struct port {
     /* Set by the link the port is attached to. */
     void (*tx)(struct port *p, struct frame *f);
     void *link;
-    uint32_t mtu; /* IP MTU of the attached link */
 
     /* Set by the host that owns the interface. */
     void (*rx)(struct port *p, struct frame *f, sim_time now);
@@ -21,6 +20,8 @@ struct port {
     const char *host; /* names used in traces */
     const char *ifname;
     uint32_t iface; /* index on the trace bus (pcapng interface) */
+
+    uint32_t mtu; /* IP MTU of the attached link (set by the link) */
 };
 
 /* Sends f out of p; the link takes ownership (it may queue, delay or drop it). */

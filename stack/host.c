@@ -151,6 +151,8 @@ struct host *host_create(struct sim *s, const char *name, uint32_t index, bool f
     if (!h)
         return NULL;
     h->sim = s;
+    h->ifaces = h->ifaces_inline;
+    h->cap_ifaces = sizeof(h->ifaces_inline) / sizeof(h->ifaces_inline[0]);
     h->bus = sim_bus(s);
     h->frames = &s->frames;
     h->name = strdup(name);
@@ -185,6 +187,8 @@ void host_destroy(struct host *h)
     arp_destroy(h->arp);
     for (uint32_t i = 0; i < h->n_ifaces; i++)
         free(h->ifaces[i]);
+    if (h->ifaces != h->ifaces_inline)
+        free(h->ifaces);
     free(h->local);
     free(h->route_slots);
     free(h->routes);
@@ -346,9 +350,28 @@ static void remove_connected_routes(struct host *h, uint32_t iface)
     route_index_rebuild(h);
 }
 
+/* Room in ifaces[] for one more interface. */
+static bool ifaces_reserve(struct host *h)
+{
+    if (h->n_ifaces < h->cap_ifaces)
+        return true;
+    uint32_t cap = 2 * h->cap_ifaces;
+    if (cap > HOST_MAX_IFACES)
+        cap = HOST_MAX_IFACES;
+    struct host_iface **v = malloc(cap * sizeof(*v));
+    if (!v)
+        return false;
+    memcpy(v, h->ifaces, h->n_ifaces * sizeof(*v));
+    if (h->ifaces != h->ifaces_inline)
+        free(h->ifaces);
+    h->ifaces = v;
+    h->cap_ifaces = cap;
+    return true;
+}
+
 struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip, uint8_t prefix_len)
 {
-    if (h->n_ifaces >= HOST_MAX_IFACES || !local_reserve(h, h->n_ifaces + 1))
+    if (h->n_ifaces >= HOST_MAX_IFACES || !ifaces_reserve(h) || !local_reserve(h, h->n_ifaces + 1))
         return NULL;
     struct host_iface *i = calloc(1, sizeof(*i));
     if (!i)
@@ -484,8 +507,25 @@ uint16_t host_ephemeral_port(struct host *h,
     return 0;
 }
 
-void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err,
+bool host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err,
                          void *ctx)
 {
-    h->proto[proto] = (struct ip4_proto_handler){.input = in, .error = err, .ctx = ctx};
+    uint32_t k = 0;
+    while (k < h->n_protos && h->proto_num[k] != proto)
+        k++;
+    if (!in && !err) { /* removed: the last handler takes its place */
+        if (k < h->n_protos) {
+            h->n_protos--;
+            h->proto[k] = h->proto[h->n_protos];
+            h->proto_num[k] = h->proto_num[h->n_protos];
+        }
+        return true;
+    }
+    if (k == HOST_MAX_PROTOS)
+        return false;
+    if (k == h->n_protos)
+        h->n_protos++;
+    h->proto[k] = (struct ip4_proto_handler){.input = in, .error = err, .ctx = ctx};
+    h->proto_num[k] = proto;
+    return true;
 }

@@ -25,20 +25,20 @@ struct udp_state;
 struct icmp_state;
 
 #define HOST_MAX_IFACES 64
-#define HOST_IFNAME_LEN 16
+#define HOST_IFNAME_LEN 8 /* "eth0" to "eth63" */
 
 struct host_iface {
     struct port port; /* port.owner == this iface's host */
     struct host *host;
     uint32_t index;
-    char name[HOST_IFNAME_LEN]; /* "eth0", "eth1", ... */
-    uint8_t mac[6];
     uint32_t ip; /* host byte order; 0 = unnumbered */
-    uint8_t prefix_len;
     /* Derived from ip/prefix_len by host_iface_set_addr: the directed
      * broadcast of the connected subnet, 0 when it has none (unnumbered,
      * /31 or /32). */
     uint32_t bcast;
+    char name[HOST_IFNAME_LEN]; /* "eth0", "eth1", ... */
+    uint8_t mac[6];
+    uint8_t prefix_len;
 };
 
 /* Slots of the lookup tables a host keeps (host.c). */
@@ -108,28 +108,31 @@ struct host_counters {
     uint64_t drop_too_big; /* larger than the MTU with DF set */
 };
 
+/* The protocols a host dispatches to above IP: ICMP, UDP and TCP, and room
+ * for one more (tests register their own). */
+#define HOST_MAX_PROTOS 4
+
+/* Fields ordered by size so that the host packs without holes: a world may
+ * hold tens of thousands of hosts. */
 struct host {
     struct sim *sim;
     struct trace_bus *bus;
     struct frame_pool *frames;
     char *name;
-    uint32_t index; /* order of creation: used to derive MAC addresses */
-    bool forward;
     struct rng rng; /* seeded from (scenario seed, "host:<name>") */
 
-    struct host_iface *ifaces[HOST_MAX_IFACES];
-    uint32_t n_ifaces;
+    /* n_ifaces interfaces by index; points at ifaces_inline while it is big
+     * enough (most hosts have one or two interfaces). */
+    struct host_iface **ifaces;
+    struct host_iface *ifaces_inline[2];
     struct route *routes; /* in the order added; change only through the functions below */
-    uint32_t n_routes, cap_routes;
     /* Lookup tables over ifaces[] and routes[], kept by host.c (per-packet
      * lookups on routers with 64 interfaces must not scan them): the
      * addresses and directed broadcasts by address, the routes by (prefix
      * length, network) with the lengths in use.  Capacities are 0 or powers
      * of two. */
     struct host_local_slot *local;
-    uint32_t local_cap;
     struct host_route_slot *route_slots;
-    uint32_t route_slots_cap;
     uint64_t route_lens; /* bit p: some route has prefix length p */
 
     struct arp_cache *arp;
@@ -139,9 +142,19 @@ struct host {
     void *tcp; /* owned by the TCP module (tcp_attach) */
     void (*tcp_destroy)(struct host *h);
 
-    struct ip4_proto_handler proto[256];
-    uint16_t next_ephemeral; /* shared by UDP and TCP: Linux range 32768-60999 */
+    /* Upper protocols: handler k serves protocol number proto_num[k]. */
+    struct ip4_proto_handler proto[HOST_MAX_PROTOS];
     struct host_counters c;
+
+    uint32_t index; /* order of creation: used to derive MAC addresses */
+    uint32_t n_ifaces, cap_ifaces;
+    uint32_t n_routes, cap_routes;
+    uint32_t local_cap;
+    uint32_t route_slots_cap;
+    uint16_t next_ephemeral; /* shared by UDP and TCP: Linux range 32768-60999 */
+    uint8_t proto_num[HOST_MAX_PROTOS];
+    uint8_t n_protos;
+    bool forward;
 };
 
 /* NULL on allocation failure.  `index` must be unique per simulation. */
@@ -169,8 +182,18 @@ bool host_has_addr(const struct host *h, uint32_t ip);
 uint16_t host_ephemeral_port(struct host *h,
                              bool (*in_use)(struct host *h, uint16_t port, void *ctx), void *ctx);
 
-void host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err,
+/* Sets the handlers of an upper protocol; two NULLs remove them.  False when
+ * HOST_MAX_PROTOS protocols have handlers already. */
+bool host_register_proto(struct host *h, uint8_t proto, ip4_input_fn in, ip4_error_fn err,
                          void *ctx);
+/* The handler of an upper protocol, NULL when it has none. */
+static inline const struct ip4_proto_handler *host_proto(const struct host *h, uint8_t proto)
+{
+    for (uint32_t k = 0; k < h->n_protos; k++)
+        if (h->proto_num[k] == proto)
+            return &h->proto[k];
+    return NULL;
+}
 
 /* Reports a dropped frame (kind drop) with a reason, counted by the caller. */
 void host_trace_drop(struct host *h, const struct frame *f, uint32_t iface, const char *reason);

@@ -222,8 +222,8 @@ static void error_in(struct host *h, const struct ip4_rx_info *ip, const uint8_t
         return;
     }
     /* RFC 1122 §3.2.2: passed to the transport that sent the datagram. */
-    const struct ip4_proto_handler *p = &h->proto[e.proto];
-    if (p->error)
+    const struct ip4_proto_handler *p = host_proto(h, e.proto);
+    if (p && p->error)
         p->error(h, p->ctx, &e, now);
 }
 

@@ -307,8 +307,8 @@ void ip4_loopback(struct host *h, struct frame *f)
 void ip4_deliver(struct host *h, const struct ip4_rx_info *ip, const uint8_t *l4, uint32_t len,
                  sim_time now)
 {
-    const struct ip4_proto_handler *p = &h->proto[ip->proto];
-    if (!p->input) {
+    const struct ip4_proto_handler *p = host_proto(h, ip->proto);
+    if (!p || !p->input) {
         h->c.drop_no_proto++;
         host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, "no_proto");
         icmp_error_about_rx(h, ip, l4, len, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH);

@@ -182,3 +182,53 @@ Test(host, drop_event_names_host_interface_and_frame)
     cr_assert_eq(e->iface, r2->port.iface);
     cr_assert_eq(e->frame_id, id);
 }
+
+static void ignore_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
+                         uint32_t len, sim_time now)
+{
+    (void)h, (void)ctx, (void)ip, (void)l4, (void)len, (void)now;
+}
+
+Test(host, protocol_table_is_full_at_its_capacity)
+{
+    world_two(&W);
+    struct host *h = W.h[0];
+    int ctx = 0;
+    uint32_t free_slots = HOST_MAX_PROTOS - h->n_protos;
+    for (uint32_t k = 0; k < free_slots; k++)
+        cr_assert(host_register_proto(h, (uint8_t)(200 + k), ignore_input, NULL, &ctx));
+    cr_assert_not(host_register_proto(h, 250, ignore_input, NULL, &ctx));
+    cr_assert_null(host_proto(h, 250));
+    cr_assert(host_register_proto(h, 200, ignore_input, NULL, NULL), "replacing needs no room");
+    cr_assert_null(host_proto(h, 200)->ctx);
+}
+
+Test(host, removing_a_protocol_keeps_the_others)
+{
+    world_two(&W);
+    struct host *h = W.h[0];
+    int ctx = 0;
+    cr_assert(host_register_proto(h, 200, ignore_input, NULL, &ctx));
+    cr_assert(host_register_proto(h, IP_PROTO_ICMP, NULL, NULL, NULL));
+    cr_assert_null(host_proto(h, IP_PROTO_ICMP));
+    cr_assert_eq(host_proto(h, 200)->ctx, &ctx);
+    cr_assert_eq(host_proto(h, IP_PROTO_UDP)->ctx, h->udp);
+    cr_assert(host_register_proto(h, 201, ignore_input, NULL, &ctx), "the slot is free again");
+}
+
+Test(host, interfaces_stay_in_place_as_the_table_grows)
+{
+    world_two(&W);
+    struct host *h = W.h[0];
+    struct host_iface *first = h->ifaces[0];
+    for (uint32_t k = 1; k < 9; k++) {
+        struct host_iface *i = host_add_iface(h, "x", IP(10, 9, k, 1), 24);
+        cr_assert(i);
+        cr_assert_eq(i->index, k);
+        cr_assert_eq(h->ifaces[k], i);
+    }
+    cr_assert_eq(h->n_ifaces, 9);
+    cr_assert_eq(h->ifaces[0], first, "the interfaces themselves never move");
+    cr_assert_str_eq(h->ifaces[8]->name, "eth8");
+    cr_assert(host_has_addr(h, IP(10, 9, 8, 1)));
+}
