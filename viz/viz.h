@@ -1,4 +1,5 @@
-/* The SDL2 visualizer of a recorded run: a window, or headless images. */
+/* The SDL2 visualizer of a recorded run: a window, or headless images.
+ * The executable only loads it (viz_module.h). */
 #ifndef VIZ_VIZ_H
 #define VIZ_VIZ_H
 
@@ -24,9 +25,10 @@ struct viz_opts {
     int click_x, click_y;
 };
 
-/* Returns a process exit code: 0 ok, 3 when SDL, the fonts or a file failed.
- * Built only with SDL2 (viz_enabled); otherwise viz_main reports that and
- * returns 3. */
+/* Returns a process exit code: 0 ok, 3 when the visualizer module cannot be
+ * loaded or SDL, the fonts or a file failed.  With SDL2 (viz_enabled) this
+ * is viz_load.c, which opens the module tcpsim-viz-sdl.so (viz_module.h) and
+ * runs it; without, viz_none.c says so and returns 3. */
 int viz_main(const struct recording *r, const struct world_desc *w, const struct viz_opts *o);
 
 #endif

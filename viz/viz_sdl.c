@@ -7,6 +7,7 @@
 
 #include "viz.h"
 #include "viz_draw.h"
+#include "viz_module.h"
 
 #define FONT_EN "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define FONT_KO "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
@@ -256,7 +257,7 @@ static int viz_window(struct viz_ctx *c, const struct viz_opts *o)
     return rc;
 }
 
-int viz_main(const struct recording *r, const struct world_desc *w, const struct viz_opts *o)
+int viz_sdl_run(const struct recording *r, const struct world_desc *w, const struct viz_opts *o)
 {
     bool headless = o->png || o->frames_dir;
     if (headless && !SDL_getenv("SDL_VIDEODRIVER"))
@@ -283,4 +284,17 @@ int viz_main(const struct recording *r, const struct world_desc *w, const struct
     TTF_Quit();
     SDL_Quit();
     return rc;
+}
+
+/* The only symbol the module exports (it is built with hidden visibility). */
+__attribute__((visibility("default"))) const struct viz_module *tcpsim_viz_module(void)
+{
+    static const struct viz_module module = {
+        .abi = VIZ_MODULE_ABI,
+        .sizeof_recording = sizeof(struct recording),
+        .sizeof_world = sizeof(struct world_desc),
+        .sizeof_opts = sizeof(struct viz_opts),
+        .run = viz_sdl_run,
+    };
+    return &module;
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "viz/viz.h"
 #include "viz/viz_draw.h"
+#include "viz/viz_module.h"
 #include "viz_fixture.h"
 
 static struct recording rec;
@@ -44,7 +44,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 static void render_png(const char *path, sim_time at, const char *lang)
 {
     struct viz_opts o = {.png = path, .at = at, .lang = lang};
-    cr_assert_eq(viz_main(&rec, &fx_world, &o), 0);
+    cr_assert_eq(viz_sdl_run(&rec, &fx_world, &o), 0);
 }
 
 Test(viz_sdl, png_same_bytes_twice)
@@ -101,7 +101,7 @@ Test(viz_sdl, png_korean_renders)
     w.desc_ko = "클라이언트가 SYN을 보내고, 서버가 SYN-ACK로 답하고, 클라이언트가 ACK로 연결을 "
                 "완성합니다. 각 쪽의 상태가 어떻게 바뀌는지 보세요.";
     struct viz_opts o = {.png = "/tmp/tcpsim_viz_ko.png", .at = 25 * SIM_MS, .lang = "ko"};
-    cr_assert_eq(viz_main(&rec, &w, &o), 0);
+    cr_assert_eq(viz_sdl_run(&rec, &w, &o), 0);
     size_t len;
     unsigned char *b = slurp("/tmp/tcpsim_viz_ko.png", &len);
     cr_expect_gt(len, 1000);
@@ -111,7 +111,7 @@ Test(viz_sdl, png_korean_renders)
 Test(viz_sdl, png_to_unwritable_path_fails)
 {
     struct viz_opts o = {.png = "/nonexistent-dir/x.png", .at = 0};
-    cr_expect_eq(viz_main(&rec, &fx_world, &o), 3);
+    cr_expect_eq(viz_sdl_run(&rec, &fx_world, &o), 3);
 }
 
 Test(viz_sdl, frames_one_png_per_step)
@@ -119,7 +119,7 @@ Test(viz_sdl, frames_one_png_per_step)
     char dir[] = "/tmp/tcpsim_viz_frames_XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     struct viz_opts o = {.frames_dir = dir, .fps = 100, .speed = 1.0};
-    cr_assert_eq(viz_main(&rec, &fx_world, &o), 0);
+    cr_assert_eq(viz_sdl_run(&rec, &fx_world, &o), 0);
     /* 10 ms per picture over a 45 ms recording: frames 0..4 */
     char path[128];
     for (int k = 0; k <= 6; k++) {
@@ -222,7 +222,7 @@ Test(viz_sdl, png_host_drawn_at_mapped_point)
 static void render_click(const char *path, sim_time at, int x, int y)
 {
     struct viz_opts o = {.png = path, .at = at, .click = true, .click_x = x, .click_y = y};
-    cr_assert_eq(viz_main(&rec, &fx_world, &o), 0);
+    cr_assert_eq(viz_sdl_run(&rec, &fx_world, &o), 0);
 }
 
 #define PANEL 250, 246, 235
