@@ -295,10 +295,11 @@ static void draw_ladder(struct viz_ctx *c, int x, int y, int rows)
 static void draw_details(struct viz_ctx *c)
 {
     struct viz_details d = {.n = 0};
+    enum viz_lang lang = c->ko ? VIZ_LANG_KO : VIZ_LANG_EN;
     if (c->selected_packet != REC_NONE)
-        viz_details_packet(c->rec, c->selected_packet, c->t, &d);
+        viz_details_packet(c->rec, c->selected_packet, c->t, lang, &d);
     else if (c->selected_host >= 0)
-        viz_details_host(c->rec, c->world, &c->scene, c->selected_host, c->t, &d);
+        viz_details_host(c->rec, c->world, &c->scene, c->selected_host, c->t, lang, &d);
     if (d.n == 0)
         return;
     const SDL_Color ink = {30, 30, 40, 255}, box = {250, 246, 235, 255}, edge = {230, 120, 0, 255};

@@ -96,7 +96,7 @@ Test(viz_details, packet_shows_label_addresses_and_times)
 {
     struct viz_details d;
     uint32_t syn = nth_event(TRACE_TX, 0);
-    viz_details_packet(&rec, syn, 5 * SIM_MS, &d);
+    viz_details_packet(&rec, syn, 5 * SIM_MS, VIZ_LANG_EN, &d);
     char label[160];
     ladder_frame_label(recording_frame_of(&rec, &rec.events[syn]), label, sizeof label);
     cr_expect_str_eq(d.line[0], label);
@@ -109,14 +109,14 @@ Test(viz_details, packet_shows_label_addresses_and_times)
 Test(viz_details, packet_arrival_in_past_tense_once_arrived)
 {
     struct viz_details d;
-    viz_details_packet(&rec, nth_event(TRACE_TX, 0), 12 * SIM_MS, &d);
+    viz_details_packet(&rec, nth_event(TRACE_TX, 0), 12 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect(has_line(&d, "arrived at server 10.000 ms"));
 }
 
 Test(viz_details, lost_packet_says_where_and_why)
 {
     struct viz_details d;
-    viz_details_packet(&rec, nth_event(TRACE_TX, 3), 46 * SIM_MS, &d);
+    viz_details_packet(&rec, nth_event(TRACE_TX, 3), 46 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect(has_line(&d, "lost at 45.000 ms (loss)"));
     cr_expect(has_line(&d, "154 bytes on the wire, 100 of payload"));
 }
@@ -125,7 +125,7 @@ Test(viz_details, host_shows_addresses_and_connection_state)
 {
     struct viz_details d;
     scene_at(&rec, &fx_world, 32 * SIM_MS, &scene);
-    viz_details_host(&rec, &fx_world, &scene, 1, 32 * SIM_MS, &d);
+    viz_details_host(&rec, &fx_world, &scene, 1, 32 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect_str_eq(d.line[0], "server");
     cr_expect(has_line(&d, "10.0.0.2/24"));
     cr_expect(has_line(&d, "srv#1: ESTABLISHED"));
@@ -136,12 +136,12 @@ Test(viz_details, host_shows_cc_values_at_the_viewed_time)
 {
     struct viz_details d;
     scene_at(&rec, &fx_world, 30 * SIM_MS, &scene);
-    viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, &d);
+    viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect(has_line(&d, "c1: ESTABLISHED"));
     cr_expect(has_substr(&d, "cwnd 14600  ssthresh -  srtt 20.000 ms  rto 220.000 ms"), "got: %s",
               d.n > 3 ? d.line[3] : "");
     scene_at(&rec, &fx_world, 36 * SIM_MS, &scene);
-    viz_details_host(&rec, &fx_world, &scene, 0, 36 * SIM_MS, &d);
+    viz_details_host(&rec, &fx_world, &scene, 0, 36 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect(has_substr(&d, "cwnd 29200  ssthresh 20000  srtt 21.000 ms  rto 230.000 ms"));
 }
 
@@ -149,10 +149,10 @@ Test(viz_details, host_shows_window_of_its_last_frame_sent)
 {
     struct viz_details d;
     scene_at(&rec, &fx_world, 30 * SIM_MS, &scene);
-    viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, &d);
+    viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect(has_substr(&d, "win 512"), "the ACK at 20 ms advertised 512");
     scene_at(&rec, &fx_world, 5 * SIM_MS, &scene);
-    viz_details_host(&rec, &fx_world, &scene, 0, 5 * SIM_MS, &d);
+    viz_details_host(&rec, &fx_world, &scene, 0, 5 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect(has_substr(&d, "win 65535"), "the SYN advertised 65535");
 }
 
@@ -160,7 +160,53 @@ Test(viz_details, host_without_connections_lists_only_addresses)
 {
     struct viz_details d;
     scene_at(&rec, &fx_world, 30 * SIM_MS, &scene);
-    viz_details_host(&rec, &fx_world, &scene, 2, 30 * SIM_MS, &d);
+    viz_details_host(&rec, &fx_world, &scene, 2, 30 * SIM_MS, VIZ_LANG_EN, &d);
     cr_expect_eq(d.n, 2);
     cr_expect_str_eq(d.line[1], "10.0.0.3/24");
+}
+
+/* --lang ko: the panel's words in Korean; numbers, units, state names and
+ * the ladder label stay as they are. */
+
+Test(viz_details, host_cc_labels_in_korean)
+{
+    struct viz_details d;
+    scene_at(&rec, &fx_world, 30 * SIM_MS, &scene);
+    viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, VIZ_LANG_KO, &d);
+    cr_expect(has_line(&d, "c1: ESTABLISHED"));
+    cr_expect(has_line(&d, "  혼잡 윈도 14600  임계값 -  평활 RTT 20.000 ms  재전송 타임아웃 "
+                           "220.000 ms  수신 윈도 512"),
+              "got: %s", d.n > 3 ? d.line[3] : "");
+    cr_expect_not(has_substr(&d, "cwnd"));
+}
+
+Test(viz_details, host_cc_labels_in_english)
+{
+    struct viz_details d;
+    scene_at(&rec, &fx_world, 30 * SIM_MS, &scene);
+    viz_details_host(&rec, &fx_world, &scene, 0, 30 * SIM_MS, VIZ_LANG_EN, &d);
+    cr_expect(has_line(&d, "  cwnd 14600  ssthresh -  srtt 20.000 ms  rto 220.000 ms  win 512"),
+              "got: %s", d.n > 3 ? d.line[3] : "");
+    cr_expect_not(has_substr(&d, "혼잡"));
+}
+
+Test(viz_details, packet_labels_in_korean)
+{
+    struct viz_details d;
+    viz_details_packet(&rec, nth_event(TRACE_TX, 0), 5 * SIM_MS, VIZ_LANG_KO, &d);
+    cr_expect(has_line(&d, "10.0.0.1:40000 -> 10.0.0.2:80"));
+    cr_expect(has_line(&d, "회선 58바이트, 페이로드 0바이트"));
+    cr_expect(has_line(&d, "보낸 호스트 client, 링크 l1, 시각 0.000 ms"));
+    cr_expect(has_line(&d, "server에 도착 예정, 10.000 ms"));
+    viz_details_packet(&rec, nth_event(TRACE_TX, 0), 12 * SIM_MS, VIZ_LANG_KO, &d);
+    cr_expect(has_line(&d, "server에 도착, 10.000 ms"));
+}
+
+Test(viz_details, lost_packet_in_korean)
+{
+    struct viz_details d;
+    viz_details_packet(&rec, nth_event(TRACE_TX, 3), 42 * SIM_MS, VIZ_LANG_KO, &d);
+    cr_expect(has_line(&d, "45.000 ms에 손실될 예정 (loss)"));
+    viz_details_packet(&rec, nth_event(TRACE_TX, 3), 46 * SIM_MS, VIZ_LANG_KO, &d);
+    cr_expect(has_line(&d, "45.000 ms에 손실 (loss)"));
 }
