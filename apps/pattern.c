@@ -6,49 +6,60 @@
 
 #include "app_priv.h"
 
-/* The pattern repeats every APP_PATTERN_PERIOD bytes, so one period is
- * computed byte by byte and the rest is copied or compared in bulk: filling
- * and checking payload is on every bulk transfer's path. */
+/* The pattern repeats every APP_PATTERN_PERIOD bytes, so a constant table of
+ * its first PATTERN_TABLE bytes holds every run of up to PATTERN_RUN bytes
+ * (at table + phase): filling and checking payload, which is on every bulk
+ * transfer's path, is a copy or a comparison per run. */
+#define P1(i)         (uint8_t)(((i) % APP_PATTERN_PERIOD) ^ 0x5a)
+#define P4(i)         P1(i), P1((i) + 1), P1((i) + 2), P1((i) + 3)
+#define P16(i)        P4(i), P4((i) + 4), P4((i) + 8), P4((i) + 12)
+#define P64(i)        P16(i), P16((i) + 16), P16((i) + 32), P16((i) + 48)
+#define P256(i)       P64(i), P64((i) + 64), P64((i) + 128), P64((i) + 192)
+#define P1024(i)      P256(i), P256((i) + 256), P256((i) + 512), P256((i) + 768)
+#define PATTERN_TABLE 2048u
+#define PATTERN_RUN   (PATTERN_TABLE - APP_PATTERN_PERIOD)
 
-/* The first min(len, period) bytes from `offset`, one division in all. */
-static void fill_one_period(uint8_t *buf, uint64_t offset, uint32_t len)
-{
-    uint32_t phase = (uint32_t)(offset % APP_PATTERN_PERIOD);
-    uint32_t n = len;
-    if (n > APP_PATTERN_PERIOD)
-        n = APP_PATTERN_PERIOD;
-    for (uint32_t i = 0; i < n; i++) {
-        buf[i] = (uint8_t)(phase ^ 0x5a);
-        if (++phase == APP_PATTERN_PERIOD)
-            phase = 0;
-    }
-}
+static const uint8_t pattern_table[PATTERN_TABLE] = {P1024(0), P1024(1024)};
 
 void app_pattern_fill(uint8_t *buf, uint64_t offset, uint32_t len)
 {
-    fill_one_period(buf, offset, len);
-    /* Each copy doubles what is filled; every source lies a whole number of
-     * periods before its destination. */
-    for (uint32_t done = APP_PATTERN_PERIOD; done < len; done *= 2) {
-        uint32_t n = len - done < done ? len - done : done;
-        memcpy(buf + done, buf, n);
+    uint32_t phase = (uint32_t)(offset % APP_PATTERN_PERIOD);
+    while (len) {
+        uint32_t n = len < PATTERN_RUN ? len : PATTERN_RUN;
+        memcpy(buf, pattern_table + phase, n);
+        buf += n;
+        len -= n;
+        phase = (phase + n) % APP_PATTERN_PERIOD;
     }
+}
+
+/* Index of the first byte of buf that differs from the pattern at `phase`. */
+static uint32_t first_difference(const uint8_t *buf, uint32_t phase, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        if (buf[i] != pattern_table[(phase + i) % APP_PATTERN_PERIOD])
+            return i;
+    return len;
 }
 
 uint32_t app_pattern_check(const uint8_t *buf, uint64_t offset, uint32_t len)
 {
-    uint8_t period[APP_PATTERN_PERIOD];
-    uint32_t head = len < APP_PATTERN_PERIOD ? len : APP_PATTERN_PERIOD;
-    fill_one_period(period, offset, head);
-    if (memcmp(buf, period, head) != 0 ||
-        (len > APP_PATTERN_PERIOD &&
-         memcmp(buf + APP_PATTERN_PERIOD, buf, len - APP_PATTERN_PERIOD) != 0)) {
-        /* Rare (a corrupted delivery): find the first wrong byte slowly. */
-        for (uint32_t i = 0; i < len; i++)
-            if (buf[i] != app_pattern_byte(offset + i))
-                return i;
+    uint32_t phase = (uint32_t)(offset % APP_PATTERN_PERIOD);
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < PATTERN_RUN ? len - done : PATTERN_RUN;
+        if (memcmp(buf + done, pattern_table + phase, n) != 0)
+            return done + first_difference(buf + done, phase, n);
+        done += n;
+        phase = (phase + n) % APP_PATTERN_PERIOD;
     }
     return len;
+}
+
+/* tcp_payload_fn of a stream that sends the pattern. */
+static void pattern_payload(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
+{
+    (void)ctx;
+    app_pattern_fill(dst, offset, n);
 }
 
 /* ---- common helpers ---- */
@@ -149,22 +160,36 @@ void app_stream_init(struct app_stream *st, struct app *a, uint64_t read_rate_bp
 void app_stream_attach(struct app_stream *st, struct tcp_sock *s)
 {
     st->s = s;
+    /* What a stream sends is the pattern at its offset, made as segments are
+     * built; an echo sends back what it read, so it keeps real bytes. */
+    if (!st->echo)
+        tcp_set_payload_source(s, pattern_payload, NULL);
     snprintf(st->name, sizeof(st->name), "%s", tcp_sock_name(s));
+}
+
+/* Queues up to len bytes of the pattern from st->tx; returns how many TCP took. */
+static uint32_t send_pattern(struct app_stream *st, uint32_t len)
+{
+    if (!st->echo)
+        return tcp_send_generated(st->s, len);
+    uint8_t buf[STREAM_CHUNK];
+    app_pattern_fill(buf, st->tx, len);
+    return tcp_send(st->s, buf, len);
 }
 
 void app_stream_pump(struct app_stream *st)
 {
-    uint8_t buf[STREAM_CHUNK];
     while (st->s && st->tx < st->tx_goal) {
         uint64_t want = st->tx_goal - st->tx;
         uint32_t space = tcp_send_space(st->s);
         if (want > space)
-            want = space; /* fill only what TCP can take now */
-        uint32_t len = want < sizeof(buf) ? (uint32_t)want : (uint32_t)sizeof(buf);
+            want = space; /* offer only what TCP can take now */
+        /* In STREAM_CHUNK pieces, like a write loop over a buffer of that size:
+         * each write may send segments at once. */
+        uint32_t len = want < STREAM_CHUNK ? (uint32_t)want : STREAM_CHUNK;
         if (!len)
             break;
-        app_pattern_fill(buf, st->tx, len);
-        uint32_t n = tcp_send(st->s, buf, len);
+        uint32_t n = send_pattern(st, len);
         st->tx += n;
         if (n < len)
             break;

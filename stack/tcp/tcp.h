@@ -105,6 +105,19 @@ void tcp_set_ops(struct tcp_sock *s, const struct tcp_sock_ops *ops, void *ctx);
 
 /* Copies up to len bytes into the send buffer; returns how many fit. */
 uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len);
+
+/* Writes the n bytes of the stream that start at `offset` (0 = the first
+ * byte after the SYN) into dst. */
+typedef void (*tcp_payload_fn)(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n);
+/* For an app whose bytes are a function of their stream offset: from now on
+ * the socket's send buffer holds a count instead of bytes, and each segment's
+ * payload (retransmissions too) is made by `fill` as the segment is built, so
+ * a full send buffer costs no memory and no copy.  False once bytes were
+ * queued by tcp_send. */
+bool tcp_set_payload_source(struct tcp_sock *s, tcp_payload_fn fill, void *ctx);
+/* With a payload source: queues up to len more bytes of the stream; returns
+ * how many fit (0 without a payload source). */
+uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len);
 uint32_t tcp_send_space(const struct tcp_sock *s);
 /* Reads up to max bytes of in-order data; reading opens the receive window. */
 uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max);

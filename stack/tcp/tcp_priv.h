@@ -262,6 +262,10 @@ struct tcp_sock {
     uint32_t n_sacked;
     uint32_t high_rxt; /* HighRxt: end of the last hole retransmitted */
     struct tcp_ring snd, rcv;
+    /* With a payload source (tcp_set_payload_source) snd holds a count only:
+     * its first byte is at stream offset bytes_sent - snd.len. */
+    tcp_payload_fn fill;
+    void *fill_ctx;
 
     struct tcp_timer timers[TCP_T_COUNT];
     uint64_t bytes_sent, bytes_acked, bytes_received, bytes_read;
@@ -305,6 +309,9 @@ void tcp_ring_release(struct tcp_ring *r);
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n);
 void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
+/* The n bytes at offset off of the send buffer (from the ring, or made by the
+ * socket's payload source). */
+void tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n);
 
 /* tcp_state.c */
 void tcp_set_state(struct tcp_sock *s, enum tcp_state to, const char *cause, sim_time now);

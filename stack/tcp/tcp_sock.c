@@ -431,20 +431,59 @@ static bool can_send_data(const struct tcp_sock *s)
                               s->state == TCP_SYN_SENT || s->state == TCP_SYN_RCVD);
 }
 
-uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
+/* The bytes the send buffer can take now. */
+static uint32_t send_room(const struct tcp_sock *s, uint32_t len)
 {
     if (!can_send_data(s))
         return 0;
-    uint32_t n = len < tcp_send_space(s) ? len : tcp_send_space(s);
-    if (!n || !tcp_ring_reserve(&s->snd, s->snd.len + n, s->th->cfg.sndbuf))
-        return 0;
-    tcp_ring_write_at(&s->snd, s->snd.len, data, n);
+    return len < tcp_send_space(s) ? len : tcp_send_space(s);
+}
+
+/* n bytes joined the send buffer: trace them and send what may go. */
+static void queued(struct tcp_sock *s, uint32_t n)
+{
     s->snd.len += n;
     s->bytes_sent += n;
     sim_time now = sim_now(s->th->h->sim);
     tcp_trace_app(s, "send", n, (int64_t)s->bytes_sent, NULL, now);
     tcp_output(s, now);
+}
+
+uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
+{
+    if (s->fill)
+        return 0;
+    uint32_t n = send_room(s, len);
+    if (!n || !tcp_ring_reserve(&s->snd, s->snd.len + n, s->th->cfg.sndbuf))
+        return 0;
+    tcp_ring_write_at(&s->snd, s->snd.len, data, n);
+    queued(s, n);
     return n;
+}
+
+bool tcp_set_payload_source(struct tcp_sock *s, tcp_payload_fn fill, void *ctx)
+{
+    if (!fill || (!s->fill && s->bytes_sent))
+        return false;
+    s->fill = fill;
+    s->fill_ctx = ctx;
+    return true;
+}
+
+uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len)
+{
+    uint32_t n = s->fill ? send_room(s, len) : 0;
+    if (n)
+        queued(s, n);
+    return n;
+}
+
+void tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n)
+{
+    if (s->fill)
+        s->fill(s->fill_ctx, s->bytes_sent - s->snd.len + off, dst, n);
+    else
+        tcp_ring_read_at(&s->snd, off, dst, n);
 }
 
 uint32_t tcp_readable(const struct tcp_sock *s)

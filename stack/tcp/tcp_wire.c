@@ -241,7 +241,7 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
     write_header(p, s->lport, s->rport, seq, ack, flags, wfield, optlen);
     memcpy(p + TCP_HLEN, opts, optlen);
     if (len)
-        tcp_ring_read_at(&s->snd, seq - s->snd_una, p + TCP_HLEN + optlen, len);
+        tcp_snd_copy(s, seq - s->snd_una, p + TCP_HLEN + optlen, len);
     s->segs_out++;
     if (flags & TCP_ACK) {
         s->rcv_wup = s->rcv_nxt;

@@ -106,3 +106,80 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
     cr_expect_null(s->rcv.buf);
     drop_output(&fx);
 }
+
+/* ---- payload sources: bytes made when a segment is built ---- */
+
+/* The payload of the test: byte k of the stream is payload[k]. */
+static void payload_at(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
+{
+    uint32_t *calls = ctx;
+    (*calls)++;
+    memcpy(dst, payload + offset, n);
+}
+
+Test(tcp_ring, generated_bytes_hold_no_storage_and_go_out_in_order)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint32_t calls = 0;
+    cr_assert(tcp_set_payload_source(s, payload_at, &calls));
+    cr_assert_eq(tcp_send_generated(s, 2920), 2920);
+    cr_expect_null(s->snd.buf, "a count, no bytes");
+    cr_expect_eq(s->snd.len, 2920);
+    uint8_t buf[2920];
+    struct tcp_seg seg;
+    uint32_t got = 0;
+    while (next_seg(&fx, &seg, buf + got))
+        got += seg.len;
+    cr_assert_eq(got, 2920);
+    cr_expect_arr_eq(buf, payload, 2920);
+    cr_expect_eq(calls, 2, "one call per segment");
+}
+
+Test(tcp_ring, generated_bytes_after_an_ack_start_at_their_stream_offset)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint32_t calls = 0;
+    cr_assert(tcp_set_payload_source(s, payload_at, &calls));
+    cr_assert_eq(tcp_send_generated(s, 1460), 1460);
+    drop_output(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 1461});
+    cr_assert_eq(tcp_send_generated(s, 1000), 1000);
+    uint8_t buf[1460];
+    struct tcp_seg seg;
+    cr_assert(next_seg(&fx, &seg, buf));
+    cr_assert_eq(seg.len, 1000);
+    cr_expect_arr_eq(buf, payload + 1460, 1000);
+}
+
+Test(tcp_ring, a_retransmission_is_generated_again)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint32_t calls = 0;
+    cr_assert(tcp_set_payload_source(s, payload_at, &calls));
+    cr_assert_eq(tcp_send_generated(s, 3000), 3000);
+    drop_output(&fx);
+    /* The first 1460 bytes are acknowledged; the rest times out. */
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 1461});
+    fx_run(&fx, fx.sim.now + 5 * SIM_SEC);
+    uint8_t buf[1460];
+    struct tcp_seg seg;
+    cr_assert(next_seg(&fx, &seg, buf));
+    cr_assert_eq(seg.seq, s->iss + 1461);
+    cr_assert_gt(seg.len, 0);
+    cr_expect_arr_eq(buf, payload + 1460, seg.len);
+    drop_output(&fx);
+}
+
+Test(tcp_ring, real_and_generated_bytes_do_not_mix)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint32_t calls = 0;
+    cr_expect_eq(tcp_send_generated(s, 10), 0, "no source yet");
+    cr_assert_eq(tcp_send(s, payload, 10), 10);
+    cr_expect_not(tcp_set_payload_source(s, payload_at, &calls), "bytes were queued");
+    drop_output(&fx);
+    struct tcp_sock *t = sock_established_from(&fx, REMOTE_PORT + 1);
+    cr_assert(tcp_set_payload_source(t, payload_at, &calls));
+    cr_expect_eq(tcp_send(t, payload, 10), 0, "a generated stream takes no bytes");
+    drop_output(&fx);
+}
