@@ -6,41 +6,23 @@
  *    appear in the tree in text order, duplicates included), recording where
  *    each node's key and value start.
  * The scanner follows RFC 8259 more strictly than cJSON, which it runs
- * before: cJSON takes raw control characters inside strings, "\u0000"
- * (which ends its C strings early, silently truncating a name) and numbers
- * with leading zeros ("01"), all of which the scanner refuses with their
- * position.  Every text the scanner accepts, cJSON parses into the same
- * tree, so the walk never disagrees with it. */
+ * before: cJSON takes raw control characters inside strings and between
+ * values, "\u0000" (which ends its C strings early, silently truncating a
+ * name), numbers with leading zeros ("01") and bytes that are not UTF-8, all
+ * of which the scanner refuses with their position.  Every text the scanner
+ * accepts, cJSON parses into the same tree, so the walk never disagrees with
+ * it.  When checking, the scanner also keeps the path to the value it is in,
+ * so that a syntax error names the host or link it is in (json_syntax.c
+ * words the message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn_internal.h"
-
-#define JSON_MAX_DEPTH 1000 /* cJSON's nesting limit */
-
-struct scan {
-    const char *t;
-    size_t len, i;
-    struct jpos *p; /* NULL: check only */
-    struct json_syntax_error *e;
-    int depth;
-    bool failed;
-};
-
-static bool fail(struct scan *s, const char *msg)
-{
-    if (!s->failed && s->e) {
-        s->e->off = (uint32_t)(s->i < s->len ? s->i : s->len);
-        snprintf(s->e->msg, sizeof s->e->msg, "%s", msg);
-    }
-    s->failed = true;
-    return false;
-}
+#include "json_scan.h"
 
 static void skip_ws(struct scan *s)
 {
-    while (s->i < s->len && (unsigned char)s->t[s->i] <= 32)
+    while (s->i < s->len && scan_is_ws(s->t[s->i]))
         s->i++;
 }
 
@@ -58,7 +40,7 @@ static bool record(struct scan *s, const cJSON *node, size_t key_off)
         uint32_t cap = p->cap ? p->cap * 2 : 64;
         struct jpos_entry *v = realloc(p->v, cap * sizeof *v);
         if (!v)
-            return fail(s, "out of memory");
+            return scan_fail(s, "out of memory");
         p->v = v;
         p->cap = cap;
     }
@@ -71,30 +53,73 @@ static bool is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* "\u0000": RFC 8259 §7 allows it, but a name cannot hold a NUL, and cJSON
- * would cut the string there without a word. */
-static bool is_escaped_nul(const char *t)
+static unsigned hex4(const char *t)
 {
-    return t[0] == '0' && t[1] == '0' && t[2] == '0' && t[3] == '0';
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = t[k];
+        v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* The offset after 4 hex digits following "\u" at t[at], or 0. */
+static size_t after_u_escape(const struct scan *s, size_t at)
+{
+    if (s->len - at < 6 || s->t[at] != '\\' || s->t[at + 1] != 'u')
+        return 0;
+    for (size_t k = 2; k < 6; k++)
+        if (!is_hex(s->t[at + k]))
+            return 0;
+    return at + 6;
+}
+
+/* "\uXXXX" at s->i: cJSON refuses a lone half of a UTF-16 surrogate pair,
+ * and would cut a string at "\u0000" (RFC 8259 §7 allows it, but a name
+ * cannot hold a NUL). */
+static bool scan_u_escape(struct scan *s)
+{
+    for (size_t k = 2; k < 6; k++)
+        if (s->i + k >= s->len || !is_hex(s->t[s->i + k])) {
+            s->i += k;
+            return scan_fail(s, "expected 4 hex digits after \\u, as in \\u00e9");
+        }
+    unsigned u = hex4(s->t + s->i + 2);
+    if (u == 0)
+        return scan_fail(s, "\\u0000 (a NUL character) is not allowed in a string");
+    if (u >= 0xdc00 && u <= 0xdfff)
+        return scan_fail(s,
+                         "\\u%04x is the second half of a UTF-16 surrogate pair, without "
+                         "the first (\\ud800 to \\udbff)",
+                         u);
+    if (u >= 0xd800 && u <= 0xdbff) {
+        size_t next = after_u_escape(s, s->i + 6);
+        unsigned low = next ? hex4(s->t + s->i + 8) : 0;
+        if (low < 0xdc00 || low > 0xdfff)
+            return scan_fail(s,
+                             "\\u%04x is the first half of a UTF-16 surrogate pair: "
+                             "\\udc00 to \\udfff must follow",
+                             u);
+        s->i = next;
+        return true;
+    }
+    s->i += 6;
+    return true;
 }
 
 static bool scan_escape(struct scan *s)
 {
     char e = s->t[s->i + 1];
-    if (e == 'u') {
-        for (size_t k = 2; k < 6; k++)
-            if (s->i + k >= s->len || !is_hex(s->t[s->i + k])) {
-                s->i += k;
-                return fail(s, "expected 4 hex digits after \\u");
-            }
-        if (is_escaped_nul(s->t + s->i + 2))
-            return fail(s, "\\u0000 (a NUL character) is not allowed in a string");
-        s->i += 6;
-        return true;
-    }
+    if (e == 'u')
+        return scan_u_escape(s);
     if (!strchr("\"\\/bfnrt", e) || e == '\0') {
+        if (e > 0x20 && e < 0x7f)
+            return scan_fail(s,
+                             "invalid escape \\%c in a string: write \\\\ for a backslash (the "
+                             "escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX)",
+                             e);
         s->i++;
-        return fail(s, "invalid escape in string");
+        return scan_fail(s, "invalid escape in a string: write \\\\ for a backslash");
     }
     s->i += 2;
     return true;
@@ -103,37 +128,42 @@ static bool scan_escape(struct scan *s)
 /* RFC 8259 §7: characters below U+0020 must be escaped inside strings. */
 static bool control_character(struct scan *s, unsigned char c)
 {
-    char msg[96];
     if (c == '\n')
-        snprintf(msg, sizeof msg,
-                 "a string cannot span lines: write \\n for a newline (or a "
-                 "closing '\"' is missing)");
-    else if (c == '\t')
-        snprintf(msg, sizeof msg, "raw tab character in a string: write \\t");
-    else
-        snprintf(msg, sizeof msg, "raw control character 0x%02x in a string: write \\u%04x", c, c);
-    return fail(s, msg);
+        return scan_fail(s, "a string cannot span lines: write \\n for a newline (or a "
+                            "closing '\"' is missing)");
+    if (c == '\t')
+        return scan_fail(s, "raw tab character in a string: write \\t");
+    return scan_fail(s, "raw control character 0x%02x in a string: write \\u%04x", c, c);
 }
 
-/* A raw control character does not stop the scan: if the string never
- * closes, the opening quote is the useful place to point at; if it does,
- * the first control character is. */
+/* RFC 8259 §8.1: a JSON text is UTF-8.  Other bytes would end up in names,
+ * messages and traces. */
+static bool bad_utf8(struct scan *s, unsigned char c)
+{
+    return scan_fail(s,
+                     "invalid UTF-8 in a string (byte 0x%02x): save the file as UTF-8, or "
+                     "write the character as \\uXXXX",
+                     c);
+}
+
+/* A raw control character or a byte that is not UTF-8 does not stop the
+ * scan: if the string never closes, the opening quote is the useful place
+ * to point at; if it does, the first such byte is. */
 static bool scan_string(struct scan *s)
 {
-    size_t open = s->i, first_ctrl = SIZE_MAX;
+    size_t open = s->i, first_bad = SIZE_MAX;
     s->i++; /* the opening quote */
     while (s->i < s->len) {
         unsigned char c = (unsigned char)s->t[s->i];
         if (c == '"') {
-            if (first_ctrl != SIZE_MAX) {
-                s->i = first_ctrl;
-                return control_character(s, (unsigned char)s->t[first_ctrl]);
+            if (first_bad != SIZE_MAX) {
+                s->i = first_bad;
+                c = (unsigned char)s->t[first_bad];
+                return c < 0x20 ? control_character(s, c) : bad_utf8(s, c);
             }
             s->i++;
             return true;
         }
-        if (c < 0x20 && first_ctrl == SIZE_MAX)
-            first_ctrl = s->i;
         if (c == '\\') {
             if (s->i + 1 >= s->len)
                 break;
@@ -141,10 +171,13 @@ static bool scan_string(struct scan *s)
                 return false;
             continue;
         }
-        s->i++;
+        size_t n = c < 0x20 ? 0 : scan_utf8_len((const unsigned char *)s->t + s->i, s->len - s->i);
+        if (n == 0 && first_bad == SIZE_MAX)
+            first_bad = s->i;
+        s->i += n ? n : 1;
     }
     s->i = open; /* the end of the file says little: point at the string's start */
-    return fail(s, "unterminated string: no closing '\"' for this opening quote");
+    return scan_fail(s, "unterminated string: no closing '\"' for this opening quote");
 }
 
 static bool is_digit(char c)
@@ -163,6 +196,18 @@ static void skip_digits(struct scan *s)
         s->i++;
 }
 
+/* What may follow a value: whitespace, ',', ']', '}', or the end of the
+ * file.  Anything else right after a number ("10ms", "10.0.0.1") is a
+ * string without its quotes. */
+static bool at_value_end(const struct scan *s)
+{
+    if (s->i >= s->len)
+        return true;
+    char c = s->t[s->i];
+    return scan_is_ws(c) || c == ',' || c == ']' || c == '}' || c == '"' || c == '[' || c == '{' ||
+           c == ':' || (c == '/' && s->i + 1 < s->len && strchr("/*", s->t[s->i + 1]));
+}
+
 /* RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
 static bool scan_number(struct scan *s)
 {
@@ -170,12 +215,12 @@ static bool scan_number(struct scan *s)
     if (at(s, '-'))
         s->i++;
     if (!at_digit(s))
-        return fail(s, "expected a digit in the number");
+        return scan_explain_number_tail(s, start);
     if (at(s, '0')) {
         s->i++;
         if (at_digit(s)) {
             s->i = start;
-            return fail(s, "leading zeros are not allowed in numbers (RFC 8259 §6)");
+            return scan_fail(s, "leading zeros are not allowed in numbers (RFC 8259 §6)");
         }
     } else {
         skip_digits(s);
@@ -183,7 +228,8 @@ static bool scan_number(struct scan *s)
     if (at(s, '.')) {
         s->i++;
         if (!at_digit(s))
-            return fail(s, "expected a digit after the decimal point");
+            return at_value_end(s) ? scan_fail(s, "expected a digit after the decimal point")
+                                   : scan_explain_number_tail(s, start);
         skip_digits(s);
     }
     if (at(s, 'e') || at(s, 'E')) {
@@ -191,88 +237,116 @@ static bool scan_number(struct scan *s)
         if (at(s, '+') || at(s, '-'))
             s->i++;
         if (!at_digit(s))
-            return fail(s, "expected a digit in the exponent");
+            return at_value_end(s) ? scan_fail(s, "expected a digit in the exponent")
+                                   : scan_explain_number_tail(s, start);
         skip_digits(s);
     }
-    return true;
+    return at_value_end(s) || scan_explain_number_tail(s, start);
 }
 
+static bool is_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
+}
+
+/* true, false, null: a longer word ("nullx", "true1") is no literal. */
 static bool scan_literal(struct scan *s, const char *word)
 {
     size_t n = strlen(word);
-    if (s->len - s->i < n || memcmp(s->t + s->i, word, n) != 0)
-        return fail(s, "expected a value (a string, number, object, array, true, false or null)");
+    if (s->len - s->i < n || memcmp(s->t + s->i, word, n) != 0 ||
+        (s->i + n < s->len && is_word_char(s->t[s->i + n])))
+        return scan_explain_value(s);
     s->i += n;
     return true;
 }
 
 static bool scan_value(struct scan *s, const cJSON *node, size_t key_off);
 
+/* After a member name: ':' and the value. */
+static bool scan_member_value(struct scan *s, const cJSON *child, size_t key_off)
+{
+    skip_ws(s);
+    if (!at(s, ':'))
+        return scan_explain_colon(s);
+    s->i++;
+    if (s->p && !child)
+        return scan_fail(s, "tree mismatch");
+    return scan_value(s, child, key_off);
+}
+
 static bool scan_object(struct scan *s, const cJSON *node)
 {
     const cJSON *child = node ? node->child : NULL;
+    size_t open = s->i, comma = SIZE_MAX;
     s->i++;
     skip_ws(s);
     if (at(s, '}')) {
         s->i++;
-        return !child || !s->p || fail(s, "tree mismatch");
+        return !child || !s->p || scan_fail(s, "tree mismatch");
     }
     for (;;) {
         skip_ws(s);
         if (!at(s, '"'))
-            return fail(s, "expected a member name in double quotes");
+            return scan_explain_member_name(s, open, comma);
         size_t key_off = s->i;
         if (!scan_string(s))
             return false;
-        skip_ws(s);
-        if (!at(s, ':'))
-            return fail(s, "expected ':' after the member name");
-        s->i++;
-        if (s->p && !child)
-            return fail(s, "tree mismatch");
-        if (!scan_value(s, child, key_off))
+        scan_push_key(s, key_off, s->i);
+        bool ok = scan_member_value(s, child, key_off);
+        scan_pop(s);
+        if (!ok)
             return false;
         if (child)
             child = child->next;
         skip_ws(s);
         if (at(s, ',')) {
-            s->i++;
+            comma = s->i++;
             continue;
         }
         if (at(s, '}')) {
             s->i++;
             return true;
         }
-        return fail(s, "expected ',' or '}' after the member");
+        return scan_explain_after_item(s, open, 0);
     }
 }
 
 static bool scan_array(struct scan *s, const cJSON *node)
 {
     const cJSON *child = node ? node->child : NULL;
+    size_t open = s->i;
     s->i++;
     skip_ws(s);
     if (at(s, ']')) {
         s->i++;
         return true;
     }
-    for (;;) {
+    for (uint32_t index = 0;; index++) {
+        skip_ws(s);
+        if (s->i >= s->len) /* the array is not closed: say so rather than "[n]: no value" */
+            return scan_explain_after_item(s, open, index);
         if (s->p && !child)
-            return fail(s, "tree mismatch");
-        if (!scan_value(s, child, (size_t)UINT32_MAX))
+            return scan_fail(s, "tree mismatch");
+        scan_push_index(s, index);
+        bool ok = scan_value(s, child, (size_t)UINT32_MAX);
+        scan_pop(s);
+        if (!ok)
             return false;
         if (child)
             child = child->next;
         skip_ws(s);
         if (at(s, ',')) {
-            s->i++;
+            size_t comma = s->i++;
+            skip_ws(s);
+            if (at(s, ']'))
+                return scan_explain_trailing_comma(s, comma, "element");
             continue;
         }
         if (at(s, ']')) {
             s->i++;
             return true;
         }
-        return fail(s, "expected ',' or ']' after the element");
+        return scan_explain_after_item(s, open, index + 1);
     }
 }
 
@@ -280,20 +354,22 @@ static bool scan_value(struct scan *s, const cJSON *node, size_t key_off)
 {
     skip_ws(s);
     if (s->i >= s->len)
-        return fail(s, "unexpected end of file: expected a value");
+        return scan_explain_value(s);
     if (!record(s, node, key_off))
         return false;
     char c = s->t[s->i];
     bool ok;
-    if (++s->depth > JSON_MAX_DEPTH)
-        return fail(s, "nesting too deep");
+    if (s->depth + 1 > JSON_MAX_DEPTH)
+        return scan_fail(s, "nesting too deep: at most %d arrays and objects may be nested",
+                         JSON_MAX_DEPTH);
+    s->depth++;
     if (c == '{')
         ok = scan_object(s, node);
     else if (c == '[')
         ok = scan_array(s, node);
     else if (c == '"')
         ok = scan_string(s);
-    else if (c == '-' || (c >= '0' && c <= '9'))
+    else if (c == '-' || is_digit(c))
         ok = scan_number(s);
     else if (c == 't')
         ok = scan_literal(s, "true");
@@ -301,14 +377,14 @@ static bool scan_value(struct scan *s, const cJSON *node, size_t key_off)
         ok = scan_literal(s, "false");
     else if (c == 'n')
         ok = scan_literal(s, "null");
-    else if (c == ']' || c == '}' || c == ',')
-        ok = fail(s, "expected a value");
     else
-        ok = fail(s, "expected a value (a string, number, object, array, true, false or null)");
+        ok = scan_explain_value(s);
     s->depth--;
     return ok;
 }
 
+/* RFC 8259 §8.1 lets a parser ignore a UTF-8 byte-order mark at the start,
+ * as cJSON does; editors on some systems write one. */
 static size_t skip_bom(const char *t, size_t len)
 {
     return len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
@@ -317,17 +393,21 @@ static size_t skip_bom(const char *t, size_t len)
 static bool scan_document(struct scan *s, const cJSON *root)
 {
     s->i = skip_bom(s->t, s->len);
+    skip_ws(s);
+    size_t start = s->i;
     if (!scan_value(s, root, (size_t)UINT32_MAX))
         return false;
+    size_t end = s->i;
     skip_ws(s);
     if (s->i < s->len)
-        return fail(s, "expected the end of the file after the top-level value");
+        return scan_explain_after_top(s, start, end);
     return true;
 }
 
 bool json_syntax_check(const char *text, size_t len, struct json_syntax_error *e)
 {
-    struct scan s = {.t = text, .len = len, .e = e};
+    struct json_seg segs[JSON_MAX_DEPTH + 1];
+    struct scan s = {.t = text, .len = len, .e = e, .segs = e ? segs : NULL};
     return scan_document(&s, NULL);
 }
 

@@ -115,7 +115,7 @@ static cJSON *parse_json(struct ld *l, const char *text, size_t len)
     int line, col;
     jpos_line_col(&l->pos, e.off, &line, &col);
     l->errors++;
-    scn_diag_add(l->d, l->file, line, col, "", e.msg);
+    scn_diag_add(l->d, l->file, line, col, e.path, e.msg);
     return NULL;
 }
 

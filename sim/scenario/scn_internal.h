@@ -30,12 +30,13 @@ struct jpos {
 
 /* A syntax error found by the validating scanner. */
 struct json_syntax_error {
-    uint32_t off;
-    char msg[96]; /* "expected ',' or ']'" ... */
+    uint32_t off;   /* where the mistake is */
+    char path[256]; /* of the innermost value or member scanned there ("" at the top) */
+    char msg[224];  /* what was expected there, and a hint for the kind of mistake */
 };
 
-/* Checks the text's syntax (RFC 8259 as cJSON reads it); false with the first
- * error's offset and what was expected there. */
+/* Checks the text's syntax (RFC 8259, plus UTF-8 inside strings); false with
+ * the first error's offset, path and message. */
 bool json_syntax_check(const char *text, size_t len, struct json_syntax_error *e);
 /* Indexes the offsets of every node of `root`, parsed from `text`.  False if
  * the text does not match the tree or memory runs out. */

@@ -85,13 +85,13 @@ Test(jpos, syntax_errors_say_what_was_expected)
 {
     syntax_error_at("[1,,2]", 3, "expected a value");
     syntax_error_at("{\"a\" 1}", 5, "expected ':'");
-    syntax_error_at("{\"a\": 1 \"b\": 2}", 8, "expected ',' or '}'");
-    syntax_error_at("[1 2]", 3, "expected ',' or ']'");
-    syntax_error_at("{\"a\": 1,}", 8, "member name");
+    syntax_error_at("{\"a\": 1 \"b\": 2}", 8, "expected ',' before this member");
+    syntax_error_at("[1 2]", 3, "expected ',' before this element");
+    syntax_error_at("{\"a\": 1,}", 7, "trailing comma");
     syntax_error_at("\"abc", 0, "unterminated string");
     syntax_error_at("[1] x", 4, "end of the file");
-    syntax_error_at("[tru]", 1, "expected a value");
-    syntax_error_at("", 0, "end of file");
+    syntax_error_at("[tru]", 1, "did you mean true?");
+    syntax_error_at("", 0, "the file is empty");
 }
 
 Test(jpos, valid_texts_pass_the_syntax_check)
@@ -108,7 +108,8 @@ Test(diag, syntax_error_has_file_line_col_and_expectation)
 {
     char *msg =
         load_err("{\n  \"name\": \"x\",\n  \"hosts\": [{\"name\": \"a\"},, {\"name\": \"b\"}]\n}");
-    cr_assert_str_eq(msg, "t.json:3:27: error: expected a value\n");
+    cr_assert_str_eq(msg, "t.json:3:27: error: hosts[1]: expected a value, found ',': one comma "
+                          "too many\n");
     free(msg);
 }
 

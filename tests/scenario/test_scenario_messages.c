@@ -113,34 +113,38 @@ Test(messages, number_overflow_quotes_the_literal)
 
 Test(messages, unterminated_string_points_at_its_opening_quote)
 {
-    assert_output("{\n  \"hosts\": [{\"name\": \"a}]\n}\n",
-                  "t.json:2:22: error: unterminated string: no closing '\"' for this opening "
-                  "quote\n");
+    assert_output(
+        "{\n  \"hosts\": [{\"name\": \"a}]\n}\n",
+        "t.json:2:22: error: hosts[0].name: unterminated string: no closing '\"' for this opening "
+        "quote\n");
 }
 
 Test(messages, raw_newline_in_a_string_is_refused_where_it_is)
 {
     assert_output("{\"hosts\": [{\"name\": \"a\nb\"}]}",
-                  "t.json:1:23: error: a string cannot span lines: write \\n for a newline (or a "
+                  "t.json:1:23: error: hosts[0].name: a string cannot span lines: write \\n for a "
+                  "newline (or a "
                   "closing '\"' is missing)\n");
 }
 
 Test(messages, raw_tab_in_a_string_is_refused_where_it_is)
 {
     assert_output("{\"hosts\": [{\"name\": \"a\tb\"}]}",
-                  "t.json:1:23: error: raw tab character in a string: write \\t\n");
+                  "t.json:1:23: error: hosts[0].name: raw tab character in a string: write \\t\n");
 }
 
 Test(messages, other_control_characters_in_a_string_are_refused)
 {
-    assert_error("{\"hosts\": [{\"name\": \"a\x01\"}]}",
-                 "t.json:1:23: error: raw control character 0x01 in a string: write \\u0001");
+    assert_error(
+        "{\"hosts\": [{\"name\": \"a\x01\"}]}",
+        "t.json:1:23: error: hosts[0].name: raw control character 0x01 in a string: write \\u0001");
 }
 
 Test(messages, escaped_nul_is_refused)
 {
-    assert_error("{\"hosts\": [{\"name\": \"a\\u0000b\"}]}",
-                 "t.json:1:23: error: \\u0000 (a NUL character) is not allowed in a string");
+    assert_error(
+        "{\"hosts\": [{\"name\": \"a\\u0000b\"}]}",
+        "t.json:1:23: error: hosts[0].name: \\u0000 (a NUL character) is not allowed in a string");
 }
 
 Test(messages, escaped_control_characters_are_fine)
@@ -154,7 +158,7 @@ Test(messages, escaped_control_characters_are_fine)
 Test(messages, leading_zeros_are_refused)
 {
     assert_error("{\"hosts\": [{\"name\": \"a\"}], \"seed\": 01}",
-                 "t.json:1:36: error: leading zeros are not allowed in numbers");
+                 "t.json:1:36: error: seed: leading zeros are not allowed in numbers");
     assert_error("{\"hosts\": [{\"name\": \"a\"}], \"seed\": -00}", "leading zeros");
 }
 
