@@ -20,15 +20,6 @@
 
 #define REORDER_MIN_HOLD SIM_MS
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static const char *name_or_unknown(const char *s)
 {
     return s ? s : "?";
@@ -93,12 +84,22 @@ static void drop_at_receiver(struct link_dir *d, struct frame *f, const char *re
     frame_free(&d->link->sim->frames, f);
 }
 
-/* ---- pending fault decisions, a ring parallel to sending + queue ---- */
+/* ---- pending fault decisions ----
+ *
+ * A ring of the decisions that are not the default, in queue order, each
+ * tagged with its frame: the frame leaving the transmitter finds its own at
+ * the head, or has none.  A frame can only leave by the transmitter or a
+ * flush, which empties the ring, so a tag never outlives its frame. */
+
+static bool pend_decided(const struct link_pending *pm)
+{
+    return pm->extra || pm->dup || pm->corrupt;
+}
 
 static bool pend_push(struct link_dir *d, struct link_pending pm)
 {
     if (d->pend_len == d->pend_cap) {
-        uint32_t cap = d->pend_cap ? d->pend_cap * 2 : 16;
+        uint32_t cap = d->pend_cap ? d->pend_cap * 2 : 4;
         struct link_pending *v = malloc((size_t)cap * sizeof *v);
         if (!v)
             return false;
@@ -114,8 +115,11 @@ static bool pend_push(struct link_dir *d, struct link_pending pm)
     return true;
 }
 
-static struct link_pending pend_pop(struct link_dir *d)
+/* The decisions for f, which is leaving the transmitter. */
+static struct link_pending pend_pop(struct link_dir *d, const struct frame *f)
 {
+    if (!d->pend_len || d->pend[d->pend_head].frame != f)
+        return (struct link_pending){0};
     struct link_pending pm = d->pend[d->pend_head];
     d->pend_head = (d->pend_head + 1) % d->pend_cap;
     d->pend_len--;
@@ -216,15 +220,18 @@ static void put_on_wire(struct link_dir *d, struct frame *f, sim_timer_fn fn, si
  * state the frame meets. */
 static bool draw_loss(struct link_dir *d)
 {
-    if (d->p.loss_model == LINK_LOSS_BERNOULLI)
-        return rng_hit(&d->rng, d->loss_thr);
-    if (d->ge_bad) {
-        if (rng_hit(&d->rng, d->ge_r))
-            d->ge_bad = false;
-    } else if (rng_hit(&d->rng, d->ge_p)) {
-        d->ge_bad = true;
+    struct link_random *r = d->rnd;
+    if (!r)
+        return false;
+    if (d->loss_model == LINK_LOSS_BERNOULLI)
+        return rng_hit(&r->rng, r->loss_thr);
+    if (r->ge_bad) {
+        if (rng_hit(&r->rng, r->ge_r))
+            r->ge_bad = false;
+    } else if (rng_hit(&r->rng, r->ge_p)) {
+        r->ge_bad = true;
     }
-    return rng_hit(&d->rng, d->ge_bad ? d->ge_loss_bad : d->ge_loss_good);
+    return rng_hit(&r->rng, r->ge_bad ? r->ge_loss_bad : r->ge_loss_good);
 }
 
 /* Flips one bit after the Ethernet header, so the IPv4 header checksum or the
@@ -234,7 +241,8 @@ static bool corrupt_ip_packet(struct link_dir *d, struct frame *f)
     bool ipv4 = f->len > FRAME_ETH_HLEN && f->data[12] == 0x08 && f->data[13] == 0x00;
     if (!ipv4)
         return false;
-    uint64_t bit = rng_below(&d->rng, (uint64_t)(f->len - FRAME_ETH_HLEN) * 8);
+    /* d->rnd exists: the direction has a corruption probability or fault. */
+    uint64_t bit = rng_below(&d->rnd->rng, (uint64_t)(f->len - FRAME_ETH_HLEN) * 8);
     f->data[FRAME_ETH_HLEN + bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
     f->csum_ok = false; /* the receiver must find the damage by summing */
     return true;
@@ -242,7 +250,7 @@ static bool corrupt_ip_packet(struct link_dir *d, struct frame *f)
 
 static sim_time reorder_hold(const struct link_dir *d)
 {
-    return d->p.delay > REORDER_MIN_HOLD ? d->p.delay : REORDER_MIN_HOLD;
+    return d->delay > REORDER_MIN_HOLD ? d->delay : REORDER_MIN_HOLD;
 }
 
 /* The frame held back by `reorder` is released right behind the frame that
@@ -265,16 +273,23 @@ static void release_held(struct link_dir *d, struct frame *held, sim_time when)
 static void launch(struct link_dir *d, struct frame *f, struct link_pending pm, sim_time now)
 {
     if (draw_loss(d)) {
-        put_on_wire(d, f, arrive_lost, now + d->p.delay);
+        put_on_wire(d, f, arrive_lost, now + d->delay);
         return;
     }
     /* Random draws happen whatever the faults decided, so a fault never shifts the stream. */
-    bool dup = rng_hit(&d->rng, d->dup_thr) || pm.dup;
-    bool corrupt = rng_hit(&d->rng, d->corrupt_thr) || pm.corrupt;
-    bool reorder = rng_hit(&d->rng, d->reorder_thr);
-    sim_time jitter = d->p.jitter > 0 ? rng_range(&d->rng, 0, d->p.jitter) : 0;
+    struct link_random *r = d->rnd;
+    bool dup = false, corrupt = false, reorder = false;
+    sim_time jitter = 0;
+    if (r) {
+        dup = rng_hit(&r->rng, r->dup_thr);
+        corrupt = rng_hit(&r->rng, r->corrupt_thr);
+        reorder = rng_hit(&r->rng, r->reorder_thr);
+        jitter = d->jitter > 0 ? rng_range(&r->rng, 0, d->jitter) : 0;
+    }
+    dup = dup || pm.dup;
+    corrupt = corrupt || pm.corrupt;
 
-    sim_time when = now + d->p.delay + jitter;
+    sim_time when = now + d->delay + jitter;
     if (when < d->last_arrival)
         when = d->last_arrival; /* jitter alone never reorders */
     d->last_arrival = when;
@@ -319,7 +334,7 @@ static void finish_tx(struct link_dir *d, sim_time now)
 {
     struct frame *f = d->sending;
     d->sending = NULL;
-    launch(d, f, pend_pop(d), now);
+    launch(d, f, pend_pop(d, f), now);
 }
 
 /* Starts the next queued frame; with no rate limit frames leave at once. */
@@ -327,7 +342,7 @@ static void transmit_next(struct link_dir *d, sim_time now)
 {
     while (!d->sending && d->queue.head) {
         d->sending = frame_queue_pop(&d->queue);
-        sim_time ser = serialization_time(d->sending->len, d->p.rate_bps);
+        sim_time ser = serialization_time(d->sending->len, d->rate_bps);
         if (ser > 0) {
             sim_timer_arm(d->link->sim, &d->tx_done, now + ser);
             return;
@@ -385,7 +400,7 @@ static bool check_faults(struct link_dir *d, const struct frame *f, struct link_
 
 static bool queue_full(const struct link_dir *d)
 {
-    return d->sending && d->p.queue && d->queue.len >= d->p.queue;
+    return d->sending && d->queue_max && d->queue.len >= d->queue_max;
 }
 
 static void offer(struct link_dir *d, struct frame *f)
@@ -395,17 +410,17 @@ static void offer(struct link_dir *d, struct frame *f)
     d->c.tx_bytes += f->len;
     trace_frame(d, TRACE_TX, d->from, f, NULL, false);
 
-    struct link_pending pm = {0};
+    struct link_pending pm = {.frame = f};
     if (check_faults(d, f, &pm)) {
         d->c.drop_fault++;
         drop_at_link(d, f, "fault");
     } else if (!l->up) {
         d->c.drop_down++;
         drop_at_link(d, f, "link_down");
-    } else if (f->len > d->p.mtu + FRAME_ETH_HLEN) {
+    } else if (f->len > d->mtu + FRAME_ETH_HLEN) {
         d->c.drop_mtu++;
         drop_at_link(d, f, "mtu");
-    } else if (queue_full(d) || !pend_push(d, pm)) {
+    } else if (queue_full(d) || (pend_decided(&pm) && !pend_push(d, pm))) {
         d->c.drop_queue++;
         drop_at_link(d, f, "queue");
     } else {
@@ -424,52 +439,92 @@ static void port_tx(struct port *p, struct frame *f)
 
 /* ---- setup ---- */
 
-static void set_params(struct link_dir *d, const struct link_params *p)
+/* The direction's PRNG, seeded from (scenario seed, "link:<name>:<a>><b>")
+ * when first needed.  False when out of memory. */
+static bool need_random(struct link_dir *d)
 {
-    d->p = *p;
-    d->loss_thr = rng_prob_from(p->loss);
-    d->dup_thr = rng_prob_from(p->duplicate);
-    d->reorder_thr = rng_prob_from(p->reorder);
-    d->corrupt_thr = rng_prob_from(p->corrupt);
-    d->ge_p = rng_prob_from(p->gilbert.p);
-    d->ge_r = rng_prob_from(p->gilbert.r);
-    d->ge_loss_good = rng_prob_from(p->gilbert.loss_good);
-    d->ge_loss_bad = rng_prob_from(p->gilbert.loss_bad);
-}
-
-static bool dir_init(struct link *l, int side, struct port *from, struct port *to,
-                     const struct link_params *p)
-{
-    struct link_dir *d = &l->dir[side];
-    d->link = l;
-    d->side = side;
-    d->from = from;
-    d->to = to;
-    set_params(d, p);
-    sim_timer_init(&d->tx_done, tx_done_fired, d);
-    seqrel_init(&d->seqrel);
-
-    const char *fh = name_or_unknown(from->host), *th = name_or_unknown(to->host);
-    size_t n = strlen(fh) + strlen(th) + 2;
-    d->trace_name = malloc(n);
-    char *seed_name = malloc(n + strlen(l->name) + 6);
-    if (!d->trace_name || !seed_name) {
+    if (d->rnd)
+        return true;
+    struct link *l = d->link;
+    char *seed_name = malloc(strlen(l->name) + strlen(d->trace_name) + 7);
+    d->rnd = calloc(1, sizeof *d->rnd);
+    if (!seed_name || !d->rnd) {
         free(seed_name);
+        free(d->rnd);
+        d->rnd = NULL;
         return false;
     }
-    strcpy(d->trace_name, fh);
-    strcat(d->trace_name, ">");
-    strcat(d->trace_name, th);
     strcpy(seed_name, "link:");
     strcat(seed_name, l->name);
     strcat(seed_name, ":");
     strcat(seed_name, d->trace_name);
-    rng_seed(&d->rng, l->sim->seed, seed_name);
+    rng_seed(&d->rnd->rng, l->sim->seed, seed_name);
     free(seed_name);
-    from->tx = port_tx;
-    from->link = l;
-    from->mtu = p->mtu;
     return true;
+}
+
+static bool set_params(struct link_dir *d, const struct link_params *p)
+{
+    d->delay = p->delay;
+    d->jitter = p->jitter;
+    d->rate_bps = p->rate_bps;
+    d->queue_max = p->queue;
+    d->mtu = p->mtu;
+    d->loss_model = (uint8_t)p->loss_model;
+    struct link_random t = {
+        .loss_thr = rng_prob_from(p->loss),
+        .dup_thr = rng_prob_from(p->duplicate),
+        .reorder_thr = rng_prob_from(p->reorder),
+        .corrupt_thr = rng_prob_from(p->corrupt),
+        .ge_p = rng_prob_from(p->gilbert.p),
+        .ge_r = rng_prob_from(p->gilbert.r),
+        .ge_loss_good = rng_prob_from(p->gilbert.loss_good),
+        .ge_loss_bad = rng_prob_from(p->gilbert.loss_bad),
+    };
+    bool random = p->jitter > 0 || t.loss_thr || t.dup_thr || t.reorder_thr || t.corrupt_thr ||
+                  t.ge_p || t.ge_r || t.ge_loss_good || t.ge_loss_bad;
+    if (!d->rnd && !random)
+        return true;
+    if (!need_random(d))
+        return false;
+    t.rng = d->rnd->rng;
+    t.ge_bad = d->rnd->ge_bad;
+    *d->rnd = t;
+    return true;
+}
+
+static void dir_init(struct link *l, int side, struct port *from, struct port *to, char *trace_name)
+{
+    struct link_dir *d = &l->dir[side];
+    d->link = l;
+    d->side = (uint8_t)side;
+    d->from = from;
+    d->to = to;
+    d->trace_name = trace_name;
+    sim_timer_init(&d->tx_done, tx_done_fired, d);
+    seqrel_init(&d->seqrel);
+}
+
+/* "name", "a>b" and "b>a" in one block. */
+static char *link_names(const char *name, const struct port *a, const struct port *b)
+{
+    const char *ah = name_or_unknown(a->host), *bh = name_or_unknown(b->host);
+    size_t n = strlen(name) + 1, na = strlen(ah), nb = strlen(bh);
+    char *s = malloc(n + 2 * (na + nb + 2));
+    if (!s)
+        return NULL;
+    char *t = s;
+    memcpy(t, name, n);
+    t += n;
+    for (int side = 0; side < 2; side++) {
+        const char *from = side ? bh : ah, *to = side ? ah : bh;
+        size_t nf = side ? nb : na, nt = side ? na : nb;
+        memcpy(t, from, nf);
+        t[nf] = '>';
+        memcpy(t + nf + 1, to, nt + 1);
+        t += nf + nt + 2;
+    }
+    return s;
 }
 
 struct link *link_create(struct sim *s, const char *name, struct port *a, struct port *b,
@@ -480,10 +535,23 @@ struct link *link_create(struct sim *s, const char *name, struct port *a, struct
         return NULL;
     l->sim = s;
     l->up = true;
-    l->name = dup_str(name);
-    if (!l->name || !dir_init(l, 0, a, b, p) || !dir_init(l, 1, b, a, p)) {
+    l->name = link_names(name, a, b);
+    if (!l->name) {
+        free(l);
+        return NULL;
+    }
+    char *ab = l->name + strlen(l->name) + 1;
+    dir_init(l, 0, a, b, ab);
+    dir_init(l, 1, b, a, ab + strlen(ab) + 1);
+    if (!set_params(&l->dir[0], p) || !set_params(&l->dir[1], p)) {
         link_destroy(l);
         return NULL;
+    }
+    for (int side = 0; side < 2; side++) {
+        struct port *from = l->dir[side].from;
+        from->tx = port_tx;
+        from->link = l;
+        from->mtu = p->mtu;
     }
     return l;
 }
@@ -515,7 +583,7 @@ static void dir_destroy(struct sim *s, struct link_dir *d)
     }
     seqrel_destroy(&d->seqrel);
     free(d->pend);
-    free(d->trace_name);
+    free(d->rnd);
 }
 
 void link_destroy(struct link *l)
@@ -531,7 +599,8 @@ void link_destroy(struct link *l)
 void link_set_params(struct link *l, int side, const struct link_params *p)
 {
     struct link_dir *d = &l->dir[side ? 1 : 0];
-    set_params(d, p);
+    if (!set_params(d, p))
+        sim_fail(l->sim, "out of memory changing a link");
     d->from->mtu = p->mtu;
     trace_link(l, "set", d->trace_name);
 }
@@ -578,15 +647,18 @@ void link_set_up(struct link *l, bool up)
 
 void link_add_fault(struct link *l, int side, const struct link_fault *f)
 {
+    struct link_dir *d = &l->dir[side ? 1 : 0];
+    /* A corrupting fault flips a bit drawn from the direction's stream. */
     struct link_fault *c = malloc(sizeof *c);
-    if (!c) {
+    if (!c || (f->action == LINK_FAULT_CORRUPT && !need_random(d))) {
+        free(c);
         sim_fail(l->sim, "out of memory adding a link fault");
         return;
     }
     *c = *f;
     c->matched = 0;
     c->next = NULL;
-    struct link_fault **p = &l->dir[side ? 1 : 0].faults;
+    struct link_fault **p = &d->faults;
     while (*p)
         p = &(*p)->next;
     *p = c;

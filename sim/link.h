@@ -54,21 +54,26 @@ struct link_gilbert {
 
 struct link_params {
     sim_time delay;
-    sim_time jitter;    /* uniform extra delay in [0, jitter]; FIFO kept unless reordering */
-    uint64_t rate_bps;  /* 0 = no serialization delay */
-    uint32_t queue;     /* frames waiting behind the one being sent; 0 = unlimited */
-    uint32_t mtu;       /* largest IP packet (Ethernet payload) */
+    sim_time jitter;   /* uniform extra delay in [0, jitter]; FIFO kept unless reordering */
+    uint64_t rate_bps; /* 0 = no serialization delay */
+    uint32_t queue;    /* frames waiting behind the one being sent; 0 = unlimited */
+    uint32_t mtu;      /* largest IP packet (Ethernet payload) */
     enum link_loss_model loss_model;
-    double loss;        /* Bernoulli loss probability */
+    double loss; /* Bernoulli loss probability */
     struct link_gilbert gilbert;
-    double duplicate;   /* probability a frame is delivered twice */
-    double reorder;     /* probability a frame is held back and overtaken */
-    double corrupt;     /* probability one bit of the IP packet is flipped */
+    double duplicate; /* probability a frame is delivered twice */
+    double reorder;   /* probability a frame is held back and overtaken */
+    double corrupt;   /* probability one bit of the IP packet is flipped */
 };
 
 void link_params_default(struct link_params *p); /* 1 ms, no rate limit, queue 1000, mtu 1500 */
 
-enum link_fault_action { LINK_FAULT_DROP, LINK_FAULT_DELAY, LINK_FAULT_DUPLICATE, LINK_FAULT_CORRUPT };
+enum link_fault_action {
+    LINK_FAULT_DROP,
+    LINK_FAULT_DELAY,
+    LINK_FAULT_DUPLICATE,
+    LINK_FAULT_CORRUPT
+};
 
 struct link_fault {
     enum link_fault_action action;
@@ -86,45 +91,59 @@ struct link_counters {
     uint64_t drop_checksum; /* non-IPv4 frames chosen for corruption (an FCS would catch them) */
 };
 
-/* What the targeted faults decided for a frame waiting for the transmitter. */
+/* What the targeted faults decided for a frame waiting for the transmitter;
+ * kept only for frames where they decided something. */
 struct link_pending {
+    const struct frame *frame;
     sim_time extra; /* LINK_FAULT_DELAY */
     bool dup, corrupt;
 };
 
-struct link;
-
-struct link_dir {
-    struct link *link;
-    int side;            /* 0: a->b, 1: b->a */
-    struct port *from, *to;
-    struct link_params p;
+/* A direction's random draws: its PRNG stream and the thresholds of its
+ * impairments.  Allocated once the direction has an impairment, jitter or a
+ * fault that corrupts (most links never do), and kept from then on: nothing
+ * is drawn before, so the stream is the same as if it had always been there. */
+struct link_random {
+    struct rng rng;
     rng_prob loss_thr, dup_thr, reorder_thr, corrupt_thr, ge_p, ge_r, ge_loss_good, ge_loss_bad;
     bool ge_bad;
-    struct rng rng;
-    struct frame_queue queue; /* waiting for the transmitter */
-    struct frame *sending;    /* on the transmitter now */
-    struct sim_timer tx_done;
-    sim_time last_arrival; /* keeps FIFO order under jitter */
-    uint32_t in_flight;
-    struct link_fault *faults;
-    struct seqrel seqrel; /* for fault filters on relative sequence numbers */
-    struct link_counters c;
-    char *trace_name; /* "a>b" */
+};
 
-    /* Fault decisions of `sending` and the queued frames, in queue order (a ring). */
-    struct link_pending *pend;
-    uint32_t pend_head, pend_len, pend_cap;
+struct link;
+
+/* Fields ordered by size: a world may hold tens of thousands of links. */
+struct link_dir {
+    struct link *link;
+    struct port *from, *to;
+    struct link_random *rnd; /* NULL: nothing to draw */
+    struct link_fault *faults;
+    char *trace_name;      /* "a>b" */
+    struct frame *sending; /* on the transmitter now */
     /* Frames on the wire (arrival or loss pending), linked through `next` in send order. */
     struct frame *flight_head, *flight_tail;
     struct frame *held; /* a frame held back by `reorder` until the next one arrives */
+    /* Fault decisions of `sending` and the queued frames, in queue order (a ring). */
+    struct link_pending *pend;
+    struct frame_queue queue; /* waiting for the transmitter */
+    struct sim_timer tx_done;
+    struct seqrel seqrel; /* for fault filters on relative sequence numbers */
+    struct link_counters c;
+    /* The parameters in force (link_params); the probabilities live in `rnd`. */
+    sim_time delay, jitter;
+    uint64_t rate_bps;
+    sim_time last_arrival; /* keeps FIFO order under jitter */
+    uint32_t queue_max, mtu;
+    uint32_t in_flight;
+    uint32_t pend_head, pend_len, pend_cap;
+    uint8_t side; /* 0: a->b, 1: b->a */
+    uint8_t loss_model;
 };
 
 struct link {
     struct sim *sim;
-    char *name;
-    bool up;
+    char *name;     /* one block with both directions' trace names */
     uint32_t epoch; /* bumped when the link goes down: frames in flight are lost */
+    bool up;
     struct link_dir dir[2];
 };
 

@@ -58,3 +58,92 @@ Test(stack_link, datagram_crosses_with_arp_and_traces)
     cr_assert_eq(n_kind(TRACE_DROP), 0);
     cr_assert_eq(ip4_route_mtu(W.h[0], IP(10, 0, 0, 2)), 1400);
 }
+
+Test(stack_link, a_link_without_impairments_allocates_no_random_state)
+{
+    setup();
+    struct udp_rec r = {0};
+    udp_open(W.h[1], 9, "sink", &udp_rec_ops, &r);
+    struct udp_sock *s = udp_open(W.h[0], 5000, "src", &udp_rec_ops, NULL);
+    static const uint8_t data[100];
+    for (int k = 0; k < 5; k++)
+        udp_sendto(s, IP(10, 0, 0, 2), 9, data, sizeof(data), NULL);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(r.n_recv, 5);
+    for (int side = 0; side < 2; side++) {
+        cr_assert_null(L->dir[side].rnd);
+        cr_assert_null(L->dir[side].pend, "no fault decided anything");
+    }
+    cr_assert_str_eq(L->name, "wire");
+    cr_assert_str_eq(L->dir[0].trace_name, "a>b");
+    cr_assert_str_eq(L->dir[1].trace_name, "b>a");
+}
+
+Test(stack_link, a_stream_made_later_is_the_one_seeded_at_creation)
+{
+    setup();
+    struct link_params p;
+    link_params_default(&p);
+    p.loss = 0.25;
+    link_set_params(L, 1, &p);
+    cr_assert_null(L->dir[0].rnd);
+    cr_assert(L->dir[1].rnd);
+    struct rng want;
+    rng_seed(&want, 3, "link:wire:b>a");
+    cr_assert_arr_eq(&L->dir[1].rnd->rng, &want, sizeof(want));
+    cr_assert_eq(L->dir[1].rnd->loss_thr, rng_prob_from(0.25));
+    link_params_default(&p);
+    link_set_params(L, 1, &p);
+    cr_assert(L->dir[1].rnd, "kept, with the stream where it is");
+    cr_assert_eq(L->dir[1].rnd->loss_thr, 0);
+}
+
+/* ---- fault decisions of queued frames, on bare ports ---- */
+
+struct arrival_log {
+    uint64_t id[8];
+    sim_time t[8];
+    uint32_t n;
+    struct sim *sim;
+};
+
+static void log_arrival(struct port *p, struct frame *f, sim_time now)
+{
+    struct arrival_log *log = p->owner;
+    if (log->n < 8) {
+        log->id[log->n] = f->id;
+        log->t[log->n++] = now;
+    }
+    frame_free(&log->sim->frames, f);
+}
+
+Test(stack_link, a_fault_decision_stays_with_its_frame_in_the_queue)
+{
+    memset(&W, 0, sizeof(W));
+    sim_init(&W.sim, 3);
+    struct arrival_log log = {.sim = &W.sim};
+    struct port a = {.host = "a", .ifname = "eth0"};
+    struct port b = {.host = "b", .ifname = "eth0", .rx = log_arrival, .owner = &log};
+    struct link_params p;
+    link_params_default(&p);
+    p.rate_bps = 8000000; /* 1,000 bytes in 1 ms */
+    L = link_create(&W.sim, "wire", &a, &b, &p);
+    cr_assert(L);
+    struct link_fault f = {.action = LINK_FAULT_DELAY, .nth = 2, .delay = 5 * SIM_MS};
+    link_add_fault(L, 0, &f);
+    for (uint64_t k = 1; k <= 3; k++) {
+        struct frame *fr = frame_alloc(&W.sim.frames, 1000);
+        cr_assert(fr);
+        memset(fr->data, 0, 1000);
+        fr->id = k;
+        port_send(&a, fr);
+    }
+    sim_run(&W.sim, SIM_SEC);
+    cr_assert_eq(log.n, 3);
+    cr_assert_eq(log.id[0], 1);
+    cr_assert_eq(log.t[0], 2 * SIM_MS);
+    cr_assert_eq(log.id[1], 3, "the third frame is not held back");
+    cr_assert_eq(log.t[1], 4 * SIM_MS);
+    cr_assert_eq(log.id[2], 2);
+    cr_assert_eq(log.t[2], 8 * SIM_MS);
+}
