@@ -122,7 +122,7 @@ static bool buckets_reserve(struct arp_cache *c)
 {
     if (c->n_entries < c->n_buckets)
         return true;
-    uint32_t n = c->n_buckets ? 2 * c->n_buckets : 8;
+    uint32_t n = c->n_buckets ? 2 * c->n_buckets : 2; /* most hosts have one neighbour */
     struct arp_entry **b = calloc(n, sizeof(struct arp_entry *));
     if (!b)
         return false;

@@ -179,10 +179,8 @@ void host_destroy(struct host *h)
         return;
     if (h->tcp_destroy)
         h->tcp_destroy(h);
-    if (h->udp)
-        udp_detach(h);
-    if (h->icmp)
-        icmp_detach(h);
+    udp_detach(h);
+    icmp_detach(h);
     ip4_destroy(h->ip);
     arp_destroy(h->arp);
     for (uint32_t i = 0; i < h->n_ifaces; i++)
@@ -246,7 +244,7 @@ static bool route_index_reserve(struct host *h, uint32_t n)
 {
     if (2 * n <= h->route_slots_cap)
         return true;
-    uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 8;
+    uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 4;
     while (2 * n > cap)
         cap *= 2;
     struct host_route_slot *slots = malloc(cap * sizeof(*slots));
@@ -319,7 +317,8 @@ static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_
                       uint32_t iface)
 {
     if (h->n_routes == h->cap_routes) {
-        uint32_t cap = h->cap_routes ? h->cap_routes * 2 : 8;
+        /* Most hosts have two routes: the connected one and a default. */
+        uint32_t cap = h->cap_routes ? h->cap_routes * 2 : 2;
         struct route *r = realloc(h->routes, cap * sizeof(*r));
         if (!r)
             return false;

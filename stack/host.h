@@ -151,7 +151,8 @@ struct host {
     uint32_t n_routes, cap_routes;
     uint32_t local_cap;
     uint32_t route_slots_cap;
-    uint16_t next_ephemeral; /* shared by UDP and TCP: Linux range 32768-60999 */
+    uint16_t next_ephemeral;  /* shared by UDP and TCP: Linux range 32768-60999 */
+    uint16_t icmp_next_ident; /* of the next echo socket (icmp.c) */
     uint8_t proto_num[HOST_MAX_PROTOS];
     uint8_t n_protos;
     bool forward;

@@ -28,14 +28,26 @@ struct icmp_echo_sock {
     void *ctx;
 };
 
+/* Made when the host first sends a rate-limited error or opens an echo
+ * socket: most hosts never do.  A bucket made later is full, as one made with
+ * the host would be by then. */
 struct icmp_state {
     struct host *host;
     struct icmp_echo_sock *socks; /* open order */
-    uint16_t next_ident;
     /* Token bucket: credit in nanoseconds' worth of tokens, capped at the burst. */
     sim_time credit;
     sim_time last_refill;
 };
+
+static struct icmp_state *state_of(struct host *h)
+{
+    if (!h->icmp && (h->icmp = calloc(1, sizeof(*h->icmp)))) {
+        h->icmp->host = h;
+        h->icmp->credit = ICMP_BURST * ICMP_TOKEN_NS;
+        h->icmp->last_refill = host_now(h);
+    }
+    return h->icmp;
+}
 
 /* ---- error generation ---- */
 
@@ -100,18 +112,22 @@ static bool rate_limited_type(uint8_t type, uint8_t code)
 void icmp_send_error(struct host *h, const uint8_t *offending_ip, uint32_t len, uint8_t type,
                      uint8_t code, uint16_t mtu)
 {
-    struct icmp_state *st = h->icmp;
-    if (!st || !error_allowed(h, offending_ip, len))
-        return;
+    if (!host_proto(h, IP_PROTO_ICMP) || !error_allowed(h, offending_ip, len))
+        return; /* detached */
     uint32_t to = rd32(offending_ip + 12), was_to = rd32(offending_ip + 16);
     /* Source: the offending datagram's destination when it was ours, else the
      * address of the interface toward its sender (Linux's default). */
     uint32_t src = host_has_addr(h, was_to) ? was_to : host_src_for(h, to);
     if (!src)
         return;
-    if (rate_limited_type(type, code) && !rate_allow(st, host_now(h))) {
-        h->c.icmp_rate_limited++;
-        return;
+    if (rate_limited_type(type, code)) {
+        struct icmp_state *st = state_of(h);
+        if (!st)
+            return;
+        if (!rate_allow(st, host_now(h))) {
+            h->c.icmp_rate_limited++;
+            return;
+        }
     }
     /* RFC 792: the internet header plus the first 64 bits of the data. */
     uint32_t hlen = (uint32_t)(offending_ip[0] & 0x0f) * 4;
@@ -151,8 +167,11 @@ void icmp_error_about_rx(struct host *h, const struct ip4_rx_info *ip, const uin
 
 /* ---- echo ---- */
 
+/* st may be NULL (no socket was ever opened). */
 static struct icmp_echo_sock *sock_by_ident(struct icmp_state *st, uint16_t ident)
 {
+    if (!st)
+        return NULL;
     for (struct icmp_echo_sock *s = st->socks; s; s = s->next)
         if (s->ident == ident)
             return s;
@@ -232,7 +251,8 @@ static void error_in(struct host *h, const struct ip4_rx_info *ip, const uint8_t
  * identifier and sequence are the next 4 bytes.) */
 static void icmp_quoted_error(struct host *h, void *ctx, const struct icmp_error *e, sim_time now)
 {
-    struct icmp_state *st = ctx;
+    (void)ctx;
+    struct icmp_state *st = h->icmp;
     if ((e->sport >> 8) != ICMP_ECHO_REQUEST || !host_has_addr(h, e->src))
         return;
     struct icmp_echo_sock *s = sock_by_ident(st, (uint16_t)(e->quoted_seq >> 16));
@@ -243,7 +263,8 @@ static void icmp_quoted_error(struct host *h, void *ctx, const struct icmp_error
 static void icmp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
                        uint32_t len, sim_time now)
 {
-    struct icmp_state *st = ctx;
+    (void)ctx;
+    struct icmp_state *st = h->icmp;
     uint32_t iface = ip->iface ? ip->iface->index : 0;
     if (len < ICMP_HLEN) {
         h->c.drop_malformed++;
@@ -279,8 +300,8 @@ static void icmp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, 
 struct icmp_echo_sock *icmp_echo_open(struct host *h, const char *app,
                                       const struct icmp_echo_ops *ops, void *ctx)
 {
-    struct icmp_state *st = h->icmp;
-    struct icmp_echo_sock *s = calloc(1, sizeof(*s));
+    struct icmp_state *st = state_of(h);
+    struct icmp_echo_sock *s = st ? calloc(1, sizeof(*s)) : NULL;
     if (!s)
         return NULL;
     s->app = strdup(app ? app : "");
@@ -292,7 +313,7 @@ struct icmp_echo_sock *icmp_echo_open(struct host *h, const char *app,
     s->ops = *ops;
     s->ctx = ctx;
     do
-        s->ident = st->next_ident++;
+        s->ident = h->icmp_next_ident++;
     while (sock_by_ident(st, s->ident));
     struct icmp_echo_sock **p = &st->socks;
     while (*p)
@@ -342,20 +363,13 @@ void icmp_echo_close(struct icmp_echo_sock *s)
 
 bool icmp_attach(struct host *h)
 {
-    struct icmp_state *st = calloc(1, sizeof(*st));
-    if (!st)
-        return false;
-    st->host = h;
-    st->next_ident = (uint16_t)rng_below(&h->rng, 65536);
-    st->credit = ICMP_BURST * ICMP_TOKEN_NS;
-    st->last_refill = host_now(h);
-    h->icmp = st;
-    host_register_proto(h, IP_PROTO_ICMP, icmp_input, icmp_quoted_error, st);
-    return true;
+    h->icmp_next_ident = (uint16_t)rng_below(&h->rng, 65536);
+    return host_register_proto(h, IP_PROTO_ICMP, icmp_input, icmp_quoted_error, NULL);
 }
 
 void icmp_detach(struct host *h)
 {
+    host_register_proto(h, IP_PROTO_ICMP, NULL, NULL, NULL);
     struct icmp_state *st = h->icmp;
     if (!st)
         return;
@@ -363,7 +377,6 @@ void icmp_detach(struct host *h)
         next = s->next;
         icmp_echo_close(s);
     }
-    host_register_proto(h, IP_PROTO_ICMP, NULL, NULL, NULL);
     free(st);
     h->icmp = NULL;
 }

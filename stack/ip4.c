@@ -17,7 +17,7 @@ struct ip4_state {
     struct host *host;
     uint16_t next_id;
     struct frame_queue loopback; /* in flight through the event queue */
-    struct ip4_reass *reass;
+    struct ip4_reass *reass;     /* made for the first fragment that arrives */
 };
 
 /* ---- checksums (RFC 1071) ---- */
@@ -84,11 +84,6 @@ struct ip4_state *ip4_create(struct host *h)
         return NULL;
     s->host = h;
     s->next_id = (uint16_t)rng_below(&h->rng, 65536);
-    s->reass = ip4_reass_create(h);
-    if (!s->reass) {
-        free(s);
-        return NULL;
-    }
     return s;
 }
 
@@ -420,5 +415,7 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
 
 struct ip4_reass *ip4_reass_of(struct host *h)
 {
+    if (!h->ip->reass)
+        h->ip->reass = ip4_reass_create(h);
     return h->ip->reass;
 }

@@ -354,8 +354,8 @@ void ip4_reass_input(struct host *h, struct host_iface *i, struct frame *f, sim_
         return;
     }
     struct ip4_reass *q = ip4_reass_of(h);
-    struct reass *r = reass_find(q, rd32(ip + 12), rd32(ip + 16), ip[9], rd16(ip + 4));
-    if (!r && !(r = reass_new(h, q, ip, now))) {
+    struct reass *r = q ? reass_find(q, rd32(ip + 12), rd32(ip + 16), ip[9], rd16(ip + 4)) : NULL;
+    if (!r && (!q || !(r = reass_new(h, q, ip, now)))) {
         host_drop(h, f, i->index, "reassembly_full");
         return;
     }

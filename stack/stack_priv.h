@@ -120,7 +120,9 @@ void ip4_header_checksum(uint8_t *ip);
 /* ---- ip4_frag.c ---- */
 
 struct ip4_reass;
-struct ip4_reass *ip4_reass_of(struct host *h); /* ip4.c */
+/* The host's reassembly queue, made when first needed (ip4.c); NULL when out
+ * of memory. */
+struct ip4_reass *ip4_reass_of(struct host *h);
 struct ip4_reass *ip4_reass_create(struct host *h);
 void ip4_reass_destroy(struct ip4_reass *r);
 /* A fragment for this host arrived (header verified); takes f.  Delivers the

@@ -25,13 +25,17 @@ struct udp_sock {
     int64_t sent, received; /* payload bytes, for the app events' totals */
 };
 
+/* Made when the host opens its first socket: most hosts never do. */
 struct udp_state {
     struct host *host;
     struct udp_sock *socks; /* open order */
 };
 
+/* st may be NULL (no socket was ever opened). */
 static struct udp_sock *sock_by_port(const struct udp_state *st, uint16_t port)
 {
+    if (!st)
+        return NULL;
     for (struct udp_sock *s = st->socks; s; s = s->next)
         if (s->port == port)
             return s;
@@ -67,7 +71,8 @@ static uint16_t udp_checksum(uint32_t src, uint32_t dst, const uint8_t *udp, uin
 static void udp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, const uint8_t *l4,
                       uint32_t len, sim_time now)
 {
-    struct udp_state *st = ctx;
+    (void)ctx;
+    struct udp_state *st = h->udp;
     uint32_t iface = ip->iface ? ip->iface->index : 0;
     uint32_t ulen = len >= UDP_HLEN ? rd16(l4 + 4) : 0;
     if (ulen < UDP_HLEN || ulen > len) {
@@ -98,7 +103,8 @@ static void udp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, c
 
 static void udp_error(struct host *h, void *ctx, const struct icmp_error *e, sim_time now)
 {
-    struct udp_state *st = ctx;
+    (void)ctx;
+    struct udp_state *st = h->udp;
     if (!host_has_addr(h, e->src))
         return;
     struct udp_sock *s = sock_by_port(st, e->sport);
@@ -117,11 +123,14 @@ static bool port_taken(struct host *h, uint16_t port, void *ctx)
 struct udp_sock *udp_open(struct host *h, uint16_t port, const char *app,
                           const struct udp_sock_ops *ops, void *ctx)
 {
-    struct udp_state *st = h->udp;
     if (port == 0)
         port = host_ephemeral_port(h, port_taken, NULL);
-    if (port == 0 || sock_by_port(st, port))
+    if (port == 0 || sock_by_port(h->udp, port))
         return NULL;
+    if (!h->udp && !(h->udp = calloc(1, sizeof(*h->udp))))
+        return NULL;
+    struct udp_state *st = h->udp;
+    st->host = h;
     struct udp_sock *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
@@ -208,17 +217,12 @@ void udp_close(struct udp_sock *s)
 
 bool udp_attach(struct host *h)
 {
-    struct udp_state *st = calloc(1, sizeof(*st));
-    if (!st)
-        return false;
-    st->host = h;
-    h->udp = st;
-    host_register_proto(h, IP_PROTO_UDP, udp_input, udp_error, st);
-    return true;
+    return host_register_proto(h, IP_PROTO_UDP, udp_input, udp_error, NULL);
 }
 
 void udp_detach(struct host *h)
 {
+    host_register_proto(h, IP_PROTO_UDP, NULL, NULL, NULL);
     struct udp_state *st = h->udp;
     if (!st)
         return;
@@ -226,7 +230,6 @@ void udp_detach(struct host *h)
         next = s->next;
         udp_close(s);
     }
-    host_register_proto(h, IP_PROTO_UDP, NULL, NULL, NULL);
     free(st);
     h->udp = NULL;
 }

@@ -212,7 +212,7 @@ Test(host, removing_a_protocol_keeps_the_others)
     cr_assert(host_register_proto(h, IP_PROTO_ICMP, NULL, NULL, NULL));
     cr_assert_null(host_proto(h, IP_PROTO_ICMP));
     cr_assert_eq(host_proto(h, 200)->ctx, &ctx);
-    cr_assert_eq(host_proto(h, IP_PROTO_UDP)->ctx, h->udp);
+    cr_assert(host_proto(h, IP_PROTO_UDP)->input);
     cr_assert(host_register_proto(h, 201, ignore_input, NULL, &ctx), "the slot is free again");
 }
 
@@ -231,4 +231,18 @@ Test(host, interfaces_stay_in_place_as_the_table_grows)
     cr_assert_eq(h->ifaces[0], first, "the interfaces themselves never move");
     cr_assert_str_eq(h->ifaces[8]->name, "eth8");
     cr_assert(host_has_addr(h, IP(10, 9, 8, 1)));
+}
+
+Test(host, socket_tables_are_made_on_first_use)
+{
+    world_two(&W);
+    struct host *h = W.h[0];
+    cr_assert_null(h->udp);
+    cr_assert_null(h->icmp);
+    cr_assert(udp_open(h, 9, "sink", NULL, NULL));
+    cr_assert(h->udp);
+    cr_assert_null(udp_open(h, 9, "again", NULL, NULL), "the port is taken");
+    static const struct icmp_echo_ops ops = {0};
+    cr_assert(icmp_echo_open(h, "ping", &ops, NULL));
+    cr_assert(h->icmp);
 }

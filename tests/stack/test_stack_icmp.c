@@ -199,6 +199,33 @@ Test(icmp, errors_are_rate_limited_by_a_token_bucket)
     cr_assert_eq(W.h[1]->c.icmp_out, 55, "one per millisecond");
 }
 
+Test(icmp, a_host_silent_until_late_has_the_whole_burst)
+{
+    world_two(&W);
+    run_for(&W, 10 * SIM_SEC);
+    cr_assert_null(W.h[1]->icmp, "no state before the first error");
+    uint8_t buf[28];
+    uint32_t n = offending(buf, IP_PROTO_UDP, 0, 0);
+    for (int k = 0; k < 60; k++)
+        icmp_send_error(W.h[1], buf, n, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+    cr_assert_eq(W.h[1]->c.icmp_out, 50);
+    cr_assert_eq(W.h[1]->c.icmp_rate_limited, 10);
+    run_for(&W, 3 * SIM_MS);
+    for (int k = 0; k < 10; k++)
+        icmp_send_error(W.h[1], buf, n, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+    cr_assert_eq(W.h[1]->c.icmp_out, 53, "refilled from the first error on");
+}
+
+Test(icmp, a_detached_host_sends_no_errors)
+{
+    world_two(&W);
+    icmp_detach(W.h[1]);
+    uint8_t buf[28];
+    uint32_t n = offending(buf, IP_PROTO_UDP, 0, 0);
+    icmp_send_error(W.h[1], buf, n, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+    cr_assert_eq(W.h[1]->c.icmp_out, 0);
+}
+
 Test(icmp, frag_needed_is_not_rate_limited)
 {
     world_two(&W);
