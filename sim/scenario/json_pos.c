@@ -196,16 +196,22 @@ static void skip_digits(struct scan *s)
         s->i++;
 }
 
-/* What may follow a value: whitespace, ',', ']', '}', or the end of the
- * file.  Anything else right after a number ("10ms", "10.0.0.1") is a
- * string without its quotes. */
+static bool is_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
+}
+
+/* Whether the number that ends at s->i is done, as far as the number is
+ * concerned: a letter, a digit, '.', '/', '%' or a sign right after it
+ * ("10ms", "10.0.0.1", "1/2") makes a string without its quotes, explained
+ * as such; anything else the enclosing object or array judges. */
 static bool at_value_end(const struct scan *s)
 {
     if (s->i >= s->len)
         return true;
     char c = s->t[s->i];
-    return scan_is_ws(c) || c == ',' || c == ']' || c == '}' || c == '"' || c == '[' || c == '{' ||
-           c == ':' || (c == '/' && s->i + 1 < s->len && strchr("/*", s->t[s->i + 1]));
+    bool comment = c == '/' && s->i + 1 < s->len && strchr("/*", s->t[s->i + 1]);
+    return comment || !(is_word_char(c) || (c != '\0' && strchr("./%+-", c)));
 }
 
 /* RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
@@ -242,11 +248,6 @@ static bool scan_number(struct scan *s)
         skip_digits(s);
     }
     return at_value_end(s) || scan_explain_number_tail(s, start);
-}
-
-static bool is_word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
 }
 
 /* true, false, null: a longer word ("nullx", "true1") is no literal. */
