@@ -71,6 +71,10 @@ static inline uint8_t app_pattern_byte(uint64_t offset)
 void app_pattern_fill(uint8_t *buf, uint64_t offset, uint32_t len);
 /* Index of the first byte that differs from the pattern, or len if none. */
 uint32_t app_pattern_check(const uint8_t *buf, uint64_t offset, uint32_t len);
+/* The Internet checksum sum (RFC 1071, before the final complement) of the
+ * len pattern bytes from `offset`, the first as a high byte, in constant
+ * time: folded to 16 bits, 0 only when every byte is 0. */
+uint32_t app_pattern_sum(uint64_t offset, uint32_t len);
 
 enum app_server_mode { APP_SERVER_SINK, APP_SERVER_ECHO, APP_SERVER_RESPOND };
 

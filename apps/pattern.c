@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app_priv.h"
+#include "pattern_sums.h"
 
 /* The pattern repeats every APP_PATTERN_PERIOD bytes, so a constant table of
  * its first PATTERN_TABLE bytes holds every run of up to PATTERN_RUN bytes
@@ -55,11 +56,33 @@ uint32_t app_pattern_check(const uint8_t *buf, uint64_t offset, uint32_t len)
     return len;
 }
 
+/* Sum of the pattern bytes at indexes [0, k) of one parity (table: the
+ * prefix sums over a cycle of 502, after which byte and parity repeat). */
+static uint64_t pattern_prefix(const uint32_t *table, uint64_t k)
+{
+    return k / PATTERN_CYCLE * table[PATTERN_CYCLE] + table[k % PATTERN_CYCLE];
+}
+
+uint32_t app_pattern_sum(uint64_t offset, uint32_t len)
+{
+    /* The run's bytes are the pattern's at indexes [phase, phase + len); the
+     * ones at the run's even positions (same parity as phase) are the high
+     * bytes of their 16-bit words (RFC 1071). */
+    uint64_t phase = offset % APP_PATTERN_PERIOD, end = phase + len;
+    uint64_t even = pattern_prefix(pattern_even, end) - pattern_prefix(pattern_even, phase);
+    uint64_t odd = pattern_prefix(pattern_odd, end) - pattern_prefix(pattern_odd, phase);
+    uint64_t sum = phase % 2 == 0 ? (even << 8) + odd : (odd << 8) + even;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint32_t)sum;
+}
+
 /* tcp_payload_fn of a stream that sends the pattern. */
-static void pattern_payload(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
+static uint32_t pattern_payload(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
 {
     (void)ctx;
     app_pattern_fill(dst, offset, n);
+    return app_pattern_sum(offset, n);
 }
 
 /* ---- common helpers ---- */

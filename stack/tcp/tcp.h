@@ -107,8 +107,11 @@ void tcp_set_ops(struct tcp_sock *s, const struct tcp_sock_ops *ops, void *ctx);
 uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len);
 
 /* Writes the n bytes of the stream that start at `offset` (0 = the first
- * byte after the SYN) into dst. */
-typedef void (*tcp_payload_fn)(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n);
+ * byte after the SYN) into dst and returns their Internet checksum sum as
+ * inet_csum_add(0, dst, n) would (any nonzero value congruent to it modulo
+ * 0xffff when the bytes are not all zero), which a source that knows its
+ * bytes can give without reading them. */
+typedef uint32_t (*tcp_payload_fn)(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n);
 /* For an app whose bytes are a function of their stream offset: from now on
  * the socket's send buffer holds a count instead of bytes, and each segment's
  * payload (retransmissions too) is made by `fill` as the segment is built, so

@@ -309,9 +309,10 @@ void tcp_ring_release(struct tcp_ring *r);
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n);
 void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
-/* The n bytes at offset off of the send buffer (from the ring, or made by the
- * socket's payload source). */
-void tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n);
+/* Copies the n bytes at offset off of the send buffer (from the ring, or made
+ * by the socket's payload source) and returns their checksum sum
+ * (tcp_payload_fn). */
+uint32_t tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n);
 
 /* tcp_state.c */
 void tcp_set_state(struct tcp_sock *s, enum tcp_state to, const char *cause, sim_time now);

@@ -478,12 +478,12 @@ uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len)
     return n;
 }
 
-void tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n)
+uint32_t tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n)
 {
     if (s->fill)
-        s->fill(s->fill_ctx, s->bytes_sent - s->snd.len + off, dst, n);
-    else
-        tcp_ring_read_at(&s->snd, off, dst, n);
+        return s->fill(s->fill_ctx, s->bytes_sent - s->snd.len + off, dst, n);
+    tcp_ring_read_at(&s->snd, off, dst, n);
+    return inet_csum_add(0, dst, n);
 }
 
 uint32_t tcp_readable(const struct tcp_sock *s)

@@ -198,12 +198,15 @@ static void write_header(uint8_t *p, uint16_t sport, uint16_t dport, uint32_t se
 }
 
 /* Hands a frame with a finished TCP segment of l4len bytes to the output hook;
- * the hook (ip4_send) owns the frame from then on. */
+ * the hook (ip4_send) owns the frame from then on.  The checksum sums the
+ * first `summed` bytes and adds payload_sum for the rest (the payload starts
+ * at an even offset, so its sum is position-independent). */
 static void send_frame(struct tcp_host *th, struct frame *f, uint32_t src, uint32_t dst,
-                       uint32_t l4len)
+                       uint32_t l4len, uint32_t summed, uint32_t payload_sum)
 {
     uint8_t *p = f->data + IP4_L4_OFF;
-    wr16(p + 16, tcp_checksum(src, dst, p, l4len));
+    uint32_t sum = inet_csum_add(inet_csum_pseudo(src, dst, IP_PROTO_TCP, l4len), p, summed);
+    wr16(p + 16, inet_csum_fold(sum + payload_sum));
     f->csum_ok = true;
     th->c.segs_out++;
     th->output(th->h, f, src, dst, IP_PROTO_TCP, &(struct ip4_send_opts){.df = true});
@@ -240,15 +243,14 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
     uint32_t ack = (flags & TCP_ACK) ? s->rcv_nxt : 0;
     write_header(p, s->lport, s->rport, seq, ack, flags, wfield, optlen);
     memcpy(p + TCP_HLEN, opts, optlen);
-    if (len)
-        tcp_snd_copy(s, seq - s->snd_una, p + TCP_HLEN + optlen, len);
+    uint32_t payload_sum = len ? tcp_snd_copy(s, seq - s->snd_una, p + TCP_HLEN + optlen, len) : 0;
     s->segs_out++;
     if (flags & TCP_ACK) {
         s->rcv_wup = s->rcv_nxt;
         s->unacked_segs = 0;
         tcp_timer_stop(s, TCP_T_DELACK);
     }
-    send_frame(s->th, f, s->lip, s->rip, TCP_HLEN + optlen + len);
+    send_frame(s->th, f, s->lip, s->rip, TCP_HLEN + optlen + len, TCP_HLEN + optlen, payload_sum);
 }
 
 void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg)
@@ -268,5 +270,5 @@ void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg)
         write_header(p, seg->dport, seg->sport, 0, seg->seq + seglen, TCP_RST | TCP_ACK, 0, 0);
     }
     th->c.rst_out++;
-    send_frame(th, f, seg->dst, seg->src, TCP_HLEN);
+    send_frame(th, f, seg->dst, seg->src, TCP_HLEN, TCP_HLEN, 0);
 }

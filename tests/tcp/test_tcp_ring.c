@@ -110,11 +110,12 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
 /* ---- payload sources: bytes made when a segment is built ---- */
 
 /* The payload of the test: byte k of the stream is payload[k]. */
-static void payload_at(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
+static uint32_t payload_at(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
 {
     uint32_t *calls = ctx;
     (*calls)++;
     memcpy(dst, payload + offset, n);
+    return inet_csum_add(0, dst, n);
 }
 
 Test(tcp_ring, generated_bytes_hold_no_storage_and_go_out_in_order)
