@@ -16,7 +16,9 @@
  * length in use down, so a lookup costs one probe per distinct length rather
  * than one comparison per route.  The indexes are rebuilt or extended
  * whenever an address or a route changes; they are only ever searched, never
- * iterated, so nothing depends on their layout. */
+ * iterated, so nothing depends on their layout.  Hosts with a few interfaces
+ * and routes (most of them) have no index: scanning two entries costs no more
+ * than a probe, and the tables would take more memory than the host. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +209,8 @@ static uint32_t hash32(uint32_t x)
 }
 
 #define ROUTE_LEN_BITS 6 /* a prefix length fits in the low bits of a slot's ref */
+#define ROUTE_SCAN_MAX 4 /* routes looked up by scanning, before an index is made */
+#define LOCAL_SCAN_MAX 2 /* interfaces looked up by scanning, before an index is made */
 
 /* The slot holding the route for (dest, prefix_len), or the free slot where
  * it would go. */
@@ -224,6 +228,8 @@ static struct host_route_slot *route_slot(const struct host *h, uint32_t dest, u
 /* Indexes routes[k]; an earlier route to the same prefix keeps precedence. */
 static void route_index_add(struct host *h, uint32_t k)
 {
+    if (!h->route_slots_cap)
+        return;
     const struct route *r = &h->routes[k];
     struct host_route_slot *slot = route_slot(h, r->dest, r->prefix_len);
     if (!slot->ref)
@@ -233,18 +239,21 @@ static void route_index_add(struct host *h, uint32_t k)
 
 static void route_index_rebuild(struct host *h)
 {
+    if (!h->route_slots_cap)
+        return;
     memset(h->route_slots, 0, h->route_slots_cap * sizeof(*h->route_slots));
     h->route_lens = 0;
     for (uint32_t k = 0; k < h->n_routes; k++)
         route_index_add(h, k);
 }
 
-/* Room in the index for n routes at a load of at most one half. */
+/* Room in the index for n routes at a load of at most one half (none needed
+ * while they are few enough to scan). */
 static bool route_index_reserve(struct host *h, uint32_t n)
 {
-    if (2 * n <= h->route_slots_cap)
+    if (2 * n <= h->route_slots_cap || (!h->route_slots_cap && n <= ROUTE_SCAN_MAX))
         return true;
-    uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 4;
+    uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 8;
     while (2 * n > cap)
         cap *= 2;
     struct host_route_slot *slots = malloc(cap * sizeof(*slots));
@@ -266,17 +275,36 @@ static struct host_local_slot *local_slot(const struct host *h, uint32_t ip)
             return &h->local[i];
 }
 
-static const struct host_local_slot *local_find(const struct host *h, uint32_t ip)
+/* What the host knows of ip as a destination: *out as the index's slot for
+ * it would be.  False when ip is neither an address nor a directed broadcast
+ * of the host.  Without an index the interfaces are scanned in index order,
+ * so an address held twice maps to the lower, as in the index. */
+static bool local_find(const struct host *h, uint32_t ip, struct host_local_slot *out)
 {
-    if (!ip || !h->local_cap)
-        return NULL;
-    const struct host_local_slot *s = local_slot(h, ip);
-    return s->ip ? s : NULL;
+    if (!ip)
+        return false;
+    if (h->local_cap) {
+        const struct host_local_slot *s = local_slot(h, ip);
+        *out = *s;
+        return s->ip != 0;
+    }
+    *out = (struct host_local_slot){0};
+    for (uint32_t k = 0; k < h->n_ifaces; k++) {
+        const struct host_iface *i = h->ifaces[k];
+        if (i->ip == ip && !out->iface1)
+            out->iface1 = (uint8_t)(k + 1);
+        if (i->bcast == ip)
+            out->bcast = true;
+    }
+    out->ip = out->iface1 || out->bcast ? ip : 0;
+    return out->ip != 0;
 }
 
 /* Interfaces in index order, so an address held twice maps to the lower. */
 static void local_rebuild(struct host *h)
 {
+    if (!h->local_cap)
+        return;
     memset(h->local, 0, h->local_cap * sizeof(*h->local));
     for (uint32_t k = 0; k < h->n_ifaces; k++) {
         const struct host_iface *i = h->ifaces[k];
@@ -298,9 +326,11 @@ static void local_rebuild(struct host *h)
  * one half. */
 static bool local_reserve(struct host *h, uint32_t n)
 {
-    if (4 * n <= h->local_cap)
+    if (4 * n <= h->local_cap || (!h->local_cap && n <= LOCAL_SCAN_MAX))
         return true;
     uint32_t cap = h->local_cap ? 2 * h->local_cap : 4;
+    while (4 * n > cap)
+        cap *= 2;
     struct host_local_slot *t = calloc(cap, sizeof(*t));
     if (!t)
         return false;
@@ -445,11 +475,24 @@ bool host_add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_t 
     return add_route(h, dest, prefix_len, via, i->index);
 }
 
-const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32_t *next_hop)
+/* Longest prefix; of equal ones the first added, as the index keeps it. */
+static const struct route *route_scan(const struct host *h, uint32_t dst)
 {
     const struct route *best = NULL;
+    for (uint32_t k = 0; k < h->n_routes; k++) {
+        const struct route *r = &h->routes[k];
+        if ((dst & prefix_mask(r->prefix_len)) == r->dest &&
+            (!best || r->prefix_len > best->prefix_len))
+            best = r;
+    }
+    return best;
+}
+
+const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32_t *next_hop)
+{
+    const struct route *best = h->route_slots_cap ? NULL : route_scan(h, dst);
     /* Longest first: the first length with a matching network wins. */
-    for (uint64_t lens = h->route_lens; lens && !best;) {
+    for (uint64_t lens = h->route_slots_cap ? h->route_lens : 0; lens && !best;) {
         uint8_t len = (uint8_t)(63 - __builtin_clzll(lens));
         lens &= ~(1ull << len);
         const struct host_route_slot *slot = route_slot(h, dst & prefix_mask(len), len);
@@ -463,8 +506,8 @@ const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32
 
 struct host_iface *host_iface_by_addr(const struct host *h, uint32_t ip)
 {
-    const struct host_local_slot *s = local_find(h, ip);
-    return s && s->iface1 ? h->ifaces[s->iface1 - 1] : NULL;
+    struct host_local_slot s;
+    return local_find(h, ip, &s) && s.iface1 ? h->ifaces[s.iface1 - 1] : NULL;
 }
 
 bool host_has_addr(const struct host *h, uint32_t ip)
@@ -474,13 +517,14 @@ bool host_has_addr(const struct host *h, uint32_t ip)
 
 bool host_is_broadcast(const struct host *h, uint32_t ip)
 {
-    const struct host_local_slot *s;
-    return ip == IP4_BROADCAST || ((s = local_find(h, ip)) && s->bcast);
+    struct host_local_slot s;
+    return ip == IP4_BROADCAST || (local_find(h, ip, &s) && s.bcast);
 }
 
 bool host_is_local_dst(const struct host *h, uint32_t ip)
 {
-    return ip == IP4_BROADCAST || local_find(h, ip);
+    struct host_local_slot s;
+    return ip == IP4_BROADCAST || local_find(h, ip, &s);
 }
 
 uint32_t host_src_for(const struct host *h, uint32_t dst)

@@ -214,3 +214,75 @@ Test(lookup, an_address_that_is_another_subnets_broadcast_is_both)
     cr_assert(host_has_addr(a, IP(10, 0, 0, 255)));
     cr_assert(host_is_broadcast(a, IP(10, 0, 0, 255)));
 }
+
+/* A few routes are scanned, more are indexed: the answers are the same on
+ * both sides of the change and across it. */
+Test(lookup, routes_give_the_same_answers_scanned_and_indexed)
+{
+    world_three(&W, 1500);
+    struct host *r = W.h[1];
+    uint32_t seed = 11;
+    for (uint32_t n = 0; n < 12; n++) {
+        add_random_routes(r, 1, &seed);
+        if (n % 3 == 0) /* a duplicate prefix: never chosen over the first */
+            cr_assert(host_add_route(r, r->routes[n / 2].dest, r->routes[n / 2].prefix_len,
+                                     IP(10, 0, 1, 7)));
+        for (uint32_t k = 0; k < r->n_routes; k++) {
+            assert_lookup_matches_reference(r, r->routes[k].dest);
+            assert_lookup_matches_reference(r, r->routes[k].dest - 1);
+        }
+        for (uint32_t k = 0; k < 200; k++)
+            assert_lookup_matches_reference(r, next_rand(&seed));
+    }
+}
+
+/* The interface holding ip, lowest index first, by scan. */
+static const struct host_iface *reference_iface(const struct host *h, uint32_t ip)
+{
+    for (uint32_t k = 0; ip && k < h->n_ifaces; k++)
+        if (h->ifaces[k]->ip == ip)
+            return h->ifaces[k];
+    return NULL;
+}
+
+static bool reference_broadcast(const struct host *h, uint32_t ip)
+{
+    for (uint32_t k = 0; ip && k < h->n_ifaces; k++)
+        if (h->ifaces[k]->bcast == ip)
+            return true;
+    return ip == IP4_BROADCAST;
+}
+
+Test(lookup, addresses_give_the_same_answers_scanned_and_indexed)
+{
+    world_two(&W);
+    struct host *a = W.h[0];
+    /* 10.0.0.1/24 first; then a second holder of it, a /32 on the first's
+     * broadcast, an unnumbered one, and subnets of their own. */
+    const uint32_t ips[] = {IP(10, 0, 0, 1), IP(10, 0, 0, 255), 0,
+                            IP(10, 3, 0, 1), IP(10, 4, 0, 1),   IP(10, 5, 0, 1)};
+    const uint8_t lens[] = {24, 32, 0, 16, 30, 8};
+    const uint32_t probes[] = {IP(10, 0, 0, 1),
+                               IP(10, 0, 0, 255),
+                               IP(10, 3, 0, 1),
+                               IP(10, 3, 255, 255),
+                               IP(10, 4, 0, 3),
+                               IP(10, 4, 0, 1),
+                               IP(10, 5, 0, 1),
+                               IP(10, 255, 255, 255),
+                               IP(10, 0, 0, 2),
+                               IP4_BROADCAST,
+                               0};
+    cr_assert(host_add_iface(a, "p", IP(10, 0, 0, 1), 24), "held twice");
+    for (uint32_t n = 0; n < sizeof(ips) / sizeof(ips[0]); n++) {
+        cr_assert(host_add_iface(a, "q", ips[n], lens[n]));
+        for (uint32_t k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
+            uint32_t ip = probes[k];
+            cr_assert_eq(host_iface_by_addr(a, ip), reference_iface(a, ip), "%08x with %u", ip,
+                         a->n_ifaces);
+            cr_assert_eq(host_is_broadcast(a, ip), reference_broadcast(a, ip), "%08x", ip);
+            cr_assert_eq(host_is_local_dst(a, ip),
+                         reference_iface(a, ip) != NULL || reference_broadcast(a, ip));
+        }
+    }
+}
