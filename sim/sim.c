@@ -8,6 +8,12 @@
  * (then empty) lower levels; this keeps every entry at the level its deadline
  * calls for, so every entry due at an instant ends up in that instant's slot.
  *
+ * With few timers, most slots hold one entry.  When the first slot of the lowest
+ * occupied level holds a single live entry, that entry is the earliest of all and
+ * alone at its instant, so it runs straight from there without a cascade, and the
+ * position moves to its deadline (which leaves every other entry at its level and
+ * slot).  In a world with a hundred timers in flight this is nearly every event.
+ *
  * Slots are FIFOs, and the order within a slot is the arming order: a slot only
  * receives a cascade while its level is empty, and arms after that carry later
  * sequence numbers.  Events due at one instant therefore run in arming order
@@ -62,7 +68,10 @@
 #ifndef RUN_PREFETCH
 #define RUN_PREFETCH 8
 #endif
-#define RUN_ID (UINT32_MAX - 1) /* queue_due's answer when the run goes next */
+#define RUN_ID (UINT32_MAX - 1) /* run_or_slot_due's answer when the run goes next */
+
+/* Rare work kept out of the hot paths, so that they need few registers. */
+#define COLD __attribute__((noinline, cold))
 
 struct sim_qent {
     uint64_t when;
@@ -124,7 +133,7 @@ static void relink(const struct sim_qent *from, struct sim_qent *to)
         t->ent->moved = (uintptr_t)to | 1; /* the forwarding entry */
 }
 
-static bool pool_grow(struct sim_queue *q)
+static COLD bool pool_grow(struct sim_queue *q)
 {
     if (q->nblocks == q->blocks_cap) {
         uint32_t cap = q->blocks_cap ? q->blocks_cap * 2 : 16;
@@ -184,7 +193,10 @@ static uint64_t *summary_of(struct sim_queue *q, unsigned level)
 static void bit_set(struct sim_queue *q, uint32_t id)
 {
     unsigned level = id / WHEEL_SLOTS, word = id / 64;
-    q->bits[word] |= (uint64_t)1 << (id % 64);
+    uint64_t was = q->bits[word];
+    q->bits[word] = was | (uint64_t)1 << (id % 64);
+    if (was) /* the summary and the level mask say so already */
+        return;
     *summary_of(q, level) |= (uint64_t)1 << (word % WHEEL_WORDS);
     q->level_mask |= 1u << level;
 }
@@ -263,10 +275,13 @@ static struct sim_qent *slot_append(struct sim_queue *q, uint32_t id, uint64_t w
 static void slot_release(struct sim_queue *q, uint32_t id)
 {
     struct sim_qslot *sl = &q->slots[id];
-    for (struct sim_qchunk *c = sl->head, *next; c; c = next) {
-        next = c->next;
-        chunk_give(q, c);
-    }
+    if (sl->head == sl->tail) /* the usual case: a chunk holds up to CHUNK_ENTS */
+        chunk_give(q, sl->head);
+    else
+        for (struct sim_qchunk *c = sl->head, *next; c; c = next) {
+            next = c->next;
+            chunk_give(q, c);
+        }
     *sl = (struct sim_qslot){0};
     bit_clear(q, id);
 }
@@ -287,7 +302,7 @@ static bool in_run(const struct sim_queue *q, const struct sim_qent *e)
 }
 
 /* Empties the run once no live entry is left in it. */
-static void run_clear(struct sim_queue *q)
+static COLD void run_clear(struct sim_queue *q)
 {
     q->dead -= q->run_len - q->run_pos;
     q->run_pos = q->run_len = 0;
@@ -371,7 +386,7 @@ static void run_compact(struct sim_queue *q)
     q->run_len = w;
 }
 
-static void queue_compact(struct sim_queue *q)
+static COLD void queue_compact(struct sim_queue *q)
 {
     if (q->run_len - q->run_pos > q->run_live)
         run_compact(q);
@@ -578,37 +593,6 @@ static uint32_t run_or_slot_due(struct sim_queue *q, uint64_t until)
     return when > until ? UINT32_MAX : RUN_ID;
 }
 
-/* Brings the earliest live entry into a level-0 slot and returns that slot's id,
- * or returns UINT32_MAX when nothing is due by `until`.  With `keep_clock`, the
- * wheel never moves past the clock unless an event by `until` will run, so the
- * caller may leave the clock where it is. */
-static uint32_t queue_due(struct sim *s, uint64_t until, bool keep_clock)
-{
-    struct sim_queue *q = &s->q;
-    while (q->level_mask) {
-        if (q->run_live)
-            return run_or_slot_due(q, until);
-        uint32_t id = first_slot(q, (unsigned)__builtin_ctz(q->level_mask));
-        uint64_t start = slot_start(q->cur, id);
-        if (start > until)
-            return UINT32_MAX;
-        if (id < WHEEL_SLOTS)
-            return id;
-        if (keep_clock && start > (uint64_t)s->now && until < (uint64_t)SIM_TIME_NEVER) {
-            if (slot_earliest(&q->slots[id]) > until)
-                return UINT32_MAX;
-            keep_clock = false; /* an event will run, and the clock will pass start */
-        }
-        kept_release(q);
-        if (!pool_reserve(q, cascade_reserve(q, id))) {
-            sim_fail(s, "out of memory growing the event queue");
-            return UINT32_MAX;
-        }
-        cascade(q, id);
-    }
-    return q->run_live ? run_or_slot_due(q, until) : UINT32_MAX;
-}
-
 /* Takes the first live entry of a level-0 slot out of the queue. */
 static struct sim_qent slot_pop(struct sim_queue *q, uint32_t id)
 {
@@ -641,8 +625,8 @@ static struct sim_qent slot_pop(struct sim_queue *q, uint32_t id)
     return e;
 }
 
-/* Takes the first live entry of the run out of the queue (queue_due has skipped
- * the cancelled ones in front of it). */
+/* Takes the first live entry of the run out of the queue (run_or_slot_due has
+ * skipped the cancelled ones in front of it). */
 static struct sim_qent run_pop(struct sim_queue *q)
 {
     struct sim_qent e = q->run[q->run_pos++];
@@ -658,7 +642,97 @@ static struct sim_qent run_pop(struct sim_queue *q)
     return e;
 }
 
-static bool queue_init(struct sim *s)
+/* The first live entry of an occupied slot. */
+static const struct sim_qent *slot_first_live(const struct sim_qslot *sl)
+{
+    const struct sim_qchunk *c = sl->head;
+    uint32_t i = sl->head_pos;
+    for (;;) {
+        if (i == CHUNK_ENTS) {
+            c = c->next;
+            i = 0;
+        }
+        if (c->e[i].t)
+            return &c->e[i];
+        i++;
+    }
+}
+
+/* The first slot of the lowest occupied level, above 0, holds one live entry: the
+ * earliest of all, and alone at its instant (an instant's entries share a slot).
+ * With few timers this is the common case, and the entry is taken straight from
+ * there instead of cascading it to level 0 first.  The wheel moves to its
+ * deadline, where every other entry keeps its level and slot. */
+static bool lone_pop(struct sim_queue *q, uint32_t id, uint64_t until, struct sim_qent *out)
+{
+    struct sim_qslot *sl = &q->slots[id];
+    const struct sim_qent *e = slot_first_live(sl);
+    if (e->when > until)
+        return false;
+    *out = *e;
+    q->cur = e->when;
+    q->live--;
+    q->dead -= sl->held - 1;
+    slot_release(q, id);
+    out->t->ent = NULL;
+    return true;
+}
+
+/* The first slot of the lowest occupied level, `id`, lies above level 0 and
+ * holds several entries: spreads it over the lower levels.  Returns false when
+ * nothing is due by `until` (or memory ran out); see queue_pop_due for keep_clock. */
+static COLD bool cascade_next(struct sim *s, uint32_t id, uint64_t until, bool *keep_clock)
+{
+    struct sim_queue *q = &s->q;
+    uint64_t start = slot_start(q->cur, id);
+    if (start > until)
+        return false;
+    if (*keep_clock && start > (uint64_t)s->now && until < (uint64_t)SIM_TIME_NEVER) {
+        if (slot_earliest(&q->slots[id]) > until)
+            return false;
+        *keep_clock = false; /* an event will run, and the clock will pass start */
+    }
+    kept_release(q);
+    if (!pool_reserve(q, cascade_reserve(q, id))) {
+        sim_fail(s, "out of memory growing the event queue");
+        return false;
+    }
+    cascade(q, id);
+    return true;
+}
+
+/* Takes the earliest live entry out of the queue into `out`, or returns false
+ * when nothing is due by `until`.  With `keep_clock`, the wheel never moves past
+ * the clock unless an event by `until` will run, so the caller may leave the
+ * clock where it is. */
+static bool queue_pop_due(struct sim *s, uint64_t until, bool keep_clock, struct sim_qent *out)
+{
+    struct sim_queue *q = &s->q;
+    for (;;) {
+        if (q->run_live) {
+            uint32_t id = run_or_slot_due(q, until);
+            if (id == UINT32_MAX)
+                return false;
+            *out = id == RUN_ID ? run_pop(q) : slot_pop(q, id);
+            return true;
+        }
+        if (!q->level_mask)
+            return false;
+        uint32_t id = first_slot(q, (unsigned)__builtin_ctz(q->level_mask));
+        if (id < WHEEL_SLOTS) {
+            if (slot_start(q->cur, id) > until)
+                return false;
+            *out = slot_pop(q, id);
+            return true;
+        }
+        if (q->slots[id].live == 1)
+            return lone_pop(q, id, until, out);
+        if (!cascade_next(s, id, until, &keep_clock))
+            return false;
+    }
+}
+
+static COLD bool queue_init(struct sim *s)
 {
     struct sim_queue *q = &s->q;
     q->slots = calloc(WHEEL_LEVELS * WHEEL_SLOTS, sizeof *q->slots);
@@ -701,17 +775,34 @@ size_t sim_queue_entries(const struct sim *s)
     return (size_t)s->q.live + s->q.dead;
 }
 
+/* Allocates the queue on first use and makes sure a chunk can be taken. */
+static COLD bool queue_ready(struct sim *s)
+{
+    struct sim_queue *q = &s->q;
+    if ((!q->slots && !queue_init(s)) || !pool_reserve(q, 1)) {
+        sim_fail(s, "out of memory growing the event queue");
+        return false;
+    }
+    return true;
+}
+
+/* Takes an armed timer's entry out of the queue.  Kept out of line: the hot
+ * path of arming, a timer not armed yet, then needs few registers. */
+static __attribute__((noinline)) void timer_unlink(struct sim_queue *q, struct sim_timer *t)
+{
+    entry_kill(q, ent_resolve(t->ent), slot_for((uint64_t)t->when, q->cur));
+}
+
 void sim_timer_arm(struct sim *s, struct sim_timer *t, sim_time when)
 {
     struct sim_queue *q = &s->q;
     if (when < s->now)
         when = s->now;
-    if ((!q->slots && !queue_init(s)) || !pool_reserve(q, 1)) {
-        sim_fail(s, "out of memory growing the event queue");
+    /* An empty pool is also what a queue not yet allocated has. */
+    if (!q->nfree && !queue_ready(s))
         return;
-    }
     if (t->ent)
-        entry_kill(q, ent_resolve(t->ent), slot_for((uint64_t)t->when, q->cur));
+        timer_unlink(q, t);
     t->when = when;
     t->ent = slot_append(q, slot_for((uint64_t)when, q->cur), (uint64_t)when, t);
 }
@@ -720,7 +811,7 @@ void sim_timer_cancel(struct sim *s, struct sim_timer *t)
 {
     if (!t->ent)
         return;
-    entry_kill(&s->q, ent_resolve(t->ent), slot_for((uint64_t)t->when, s->q.cur));
+    timer_unlink(&s->q, t);
     t->ent = NULL;
 }
 
@@ -801,15 +892,14 @@ void sim_fail(struct sim *s, const char *msg)
     s->stop_requested = true;
 }
 
-/* Runs the next event if it is due by `until`; see queue_due for keep_clock. */
+/* Runs the next event if it is due by `until`; see queue_pop_due for keep_clock. */
 static bool step(struct sim *s, sim_time until, bool keep_clock)
 {
     if (s->q.live == 0 || until < s->now)
         return false;
-    uint32_t id = queue_due(s, (uint64_t)until, keep_clock);
-    if (id == UINT32_MAX)
+    struct sim_qent e;
+    if (!queue_pop_due(s, (uint64_t)until, keep_clock, &e))
         return false;
-    struct sim_qent e = id == RUN_ID ? run_pop(&s->q) : slot_pop(&s->q, id);
     assert((sim_time)e.when >= s->now); /* time never goes backwards */
     s->now = (sim_time)e.when;
     s->events_executed++;

@@ -523,6 +523,113 @@ Test(sim_queue, destroy_disarms_what_is_still_queued)
         cr_assert_not(sim_timer_armed(&t[i].timer));
 }
 
+/* ---- a lone timer above level 0 ----
+ * With few timers pending, the earliest one usually sits alone in a slot that
+ * spans many instants; it runs straight from there. */
+
+Test(sim_queue, a_lone_timer_behind_cancelled_ones_in_its_slot_runs_at_its_deadline)
+{
+    /* 40 timers within one 4 us window far ahead share a slot; all but the last
+     * are cancelled, leaving more dead entries in front of it than one chunk holds. */
+    enum { N = 40 };
+    const sim_time base = 3 * SIM_MS + 8192; /* a window start: 4096 divides it */
+    struct sim s;
+    sim_init(&s, 1);
+    struct log log = {0};
+    struct tagged t[N];
+    for (int i = 0; i < N; i++) {
+        tagged_init(&t[i], &s, &log, i);
+        sim_timer_arm(&s, &t[i].timer, base + 100 * i);
+    }
+    for (int i = 0; i < N - 1; i++)
+        sim_timer_cancel(&s, &t[i].timer);
+    cr_assert_eq(sim_pending(&s), 1);
+    cr_assert(sim_step(&s, SIM_TIME_NEVER));
+    assert_order(&log, (int[]){N - 1}, 1);
+    cr_assert_eq(log.at[0], base + 100 * (N - 1));
+    cr_assert_eq(sim_queue_entries(&s), 0, "the slot's dead entries went with it");
+    sim_destroy(&s);
+}
+
+Test(sim_queue, a_lone_timer_due_after_the_bound_stays_and_so_does_the_clock)
+{
+    /* The bound falls inside the slot of the lone timer, before its deadline. */
+    struct sim s;
+    sim_init(&s, 1);
+    struct log log = {0};
+    struct tagged a, b;
+    tagged_init(&a, &s, &log, 0);
+    tagged_init(&b, &s, &log, 1);
+    sim_timer_arm(&s, &a.timer, 12000); /* the slot of [8192, 12288) */
+    cr_assert_not(sim_step(&s, 9000));
+    cr_assert_eq(sim_now(&s), 0);
+    cr_assert_eq(sim_run(&s, 11999), SIM_DONE);
+    cr_assert_eq(sim_now(&s), 11999);
+    cr_assert(sim_timer_armed(&a.timer));
+    sim_timer_arm(&s, &b.timer, 11999);
+    sim_run(&s, SIM_TIME_NEVER);
+    assert_order(&log, (int[]){1, 0}, 2);
+    cr_assert_eq(log.at[1], 12000);
+    sim_destroy(&s);
+}
+
+static void arm_other_and_self_at_now(struct tagged *self, sim_time now)
+{
+    self->then = NULL;
+    sim_timer_arm(self->s, &self->other->timer, now);
+    sim_timer_arm(self->s, &self->timer, now);
+}
+
+Test(sim_queue, timers_armed_at_the_instant_of_a_lone_timer_run_after_it_in_order)
+{
+    struct sim s;
+    sim_init(&s, 1);
+    struct log log = {0};
+    struct tagged a, b, c;
+    tagged_init(&a, &s, &log, 0);
+    tagged_init(&b, &s, &log, 1);
+    tagged_init(&c, &s, &log, 2);
+    a.then = arm_other_and_self_at_now;
+    a.other = &b;
+    const sim_time T = 7 * SIM_MS + 3;
+    sim_timer_arm(&s, &a.timer, T);
+    sim_timer_arm(&s, &c.timer, T + 1);
+    sim_run(&s, SIM_TIME_NEVER);
+    assert_order(&log, (int[]){0, 1, 0, 2}, 4);
+    cr_assert_eq(log.at[2], T);
+    cr_assert_eq(log.at[3], T + 1);
+    sim_destroy(&s);
+}
+
+Test(sim_queue, after_a_lone_timer_runs_the_others_can_be_cancelled_and_rearmed)
+{
+    /* Running the lone timer moves the wheel to its deadline: the timers waiting
+     * at every higher level must still be found where they are. */
+    struct sim s;
+    sim_init(&s, 1);
+    struct log log = {0};
+    struct tagged t[6];
+    const sim_time when[6] = {10 * SIM_US,        20 * SIM_MS,       5 * SIM_SEC,
+                              3 * 3600 * SIM_SEC, (sim_time)1 << 50, SIM_TIME_NEVER};
+    for (int i = 0; i < 6; i++) {
+        tagged_init(&t[i], &s, &log, i);
+        sim_timer_arm(&s, &t[i].timer, when[i]);
+    }
+    cr_assert(sim_step(&s, SIM_TIME_NEVER));
+    cr_assert_eq(sim_now(&s), 10 * SIM_US);
+    sim_timer_cancel(&s, &t[1].timer);
+    sim_timer_cancel(&s, &t[4].timer);
+    sim_timer_arm(&s, &t[2].timer, 30 * SIM_US);
+    sim_timer_arm(&s, &t[5].timer, 30 * SIM_US);
+    cr_assert_eq(sim_pending(&s), 3);
+    sim_run(&s, SIM_TIME_NEVER);
+    assert_order(&log, (int[]){0, 2, 5, 3}, 4);
+    cr_assert_eq(log.at[2], 30 * SIM_US);
+    cr_assert_eq(log.at[3], 3 * 3600 * SIM_SEC);
+    cr_assert_eq(sim_queue_entries(&s), 0);
+    sim_destroy(&s);
+}
+
 /* ---- cancelled entries do not accumulate ---- */
 
 Test(sim_queue, rearming_one_timer_many_times_keeps_the_queue_small)
