@@ -152,14 +152,14 @@ static void describe_history(struct msg *m, const struct obs_conn *c)
 
 static const char *conn_host(const struct obs_conn *c)
 {
-    return c && c->host && *c->host ? c->host : NULL;
+    return c && *obs_conn_host(c) ? obs_conn_host(c) : NULL;
 }
 
 /* "client c1" (host and connection), or just "c1" before it appeared. */
 static void describe_conn(struct msg *m, const struct obs_conn *c, const char *name)
 {
     if (conn_host(c))
-        msg_add(m, "%s %s", c->host, name);
+        msg_add(m, "%s %s", obs_conn_host(c), name);
     else
         msg_add(m, "%s", name);
 }

@@ -23,10 +23,10 @@ static bool map_grow(struct name_map *m)
     if (!slots)
         return false;
     for (uint32_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].key)
+        if (!m->slots[i].idx1)
             continue;
-        uint32_t j = name_hash(m->slots[i].key) & (cap - 1);
-        while (slots[j].key)
+        uint32_t j = m->slots[i].hash & (cap - 1);
+        while (slots[j].idx1)
             j = (j + 1) & (cap - 1);
         slots[j] = m->slots[i];
     }
@@ -36,36 +36,52 @@ static bool map_grow(struct name_map *m)
     return true;
 }
 
-static uint32_t map_find(const struct name_map *m, const char *key)
+static uint32_t map_find(const struct world_observer *o, const struct name_map *m, const char *key)
 {
     if (!m->cap || !key)
         return UINT32_MAX;
-    for (uint32_t j = name_hash(key) & (m->cap - 1); m->slots[j].key; j = (j + 1) & (m->cap - 1))
-        if (strcmp(m->slots[j].key, key) == 0)
-            return m->slots[j].idx;
+    uint32_t h = name_hash(key);
+    for (uint32_t j = h & (m->cap - 1); m->slots[j].idx1; j = (j + 1) & (m->cap - 1)) {
+        const struct name_slot *s = &m->slots[j];
+        if (s->hash == h && strcmp(m->key(o, s->idx1 - 1), key) == 0)
+            return s->idx1 - 1;
+    }
     return UINT32_MAX;
 }
 
-/* key must live as long as the map. */
+/* The record idx must be named key already. */
 static bool map_put(struct name_map *m, const char *key, uint32_t idx)
 {
     if ((m->used + 1) * 2 > m->cap && !map_grow(m))
         return false;
-    uint32_t j = name_hash(key) & (m->cap - 1);
-    while (m->slots[j].key)
+    uint32_t h = name_hash(key);
+    uint32_t j = h & (m->cap - 1);
+    while (m->slots[j].idx1)
         j = (j + 1) & (m->cap - 1);
-    m->slots[j] = (struct name_slot){.key = key, .idx = idx};
+    m->slots[j] = (struct name_slot){.hash = h, .idx1 = idx + 1};
     m->used++;
     return true;
 }
 
+static const char *conn_key(const struct world_observer *o, uint32_t idx)
+{
+    return o->conns[idx].name;
+}
+
+static const char *app_key(const struct world_observer *o, uint32_t idx)
+{
+    return o->apps[idx].id;
+}
+
 /* ---- growing arrays ---------------------------------------------------- */
 
-static bool grow(void **v, uint32_t *cap, uint32_t n, size_t size)
+/* By half again, from `first`: the records of a big world are many and
+ * small, and most connections change state six times or fewer. */
+static bool grow(void **v, uint32_t *cap, uint32_t n, size_t size, uint32_t first)
 {
     if (n < *cap)
         return true;
-    uint32_t c = *cap ? *cap * 2 : 8;
+    uint32_t c = *cap ? *cap + *cap / 2 : first;
     void *p = realloc(*v, (size_t)c * size);
     if (!p)
         return false;
@@ -86,18 +102,23 @@ static enum tcp_state state_from_name(const char *s)
 
 static struct obs_conn *conn_get(struct world_observer *o, const char *name, const char *host)
 {
-    uint32_t i = map_find(&o->conn_map, name);
+    uint32_t i = map_find(o, &o->conn_map, name);
     if (i != UINT32_MAX)
         return &o->conns[i];
-    if (!grow((void **)&o->conns, &o->cap_conns, o->n_conns, sizeof *o->conns))
+    if (!grow((void **)&o->conns, &o->cap_conns, o->n_conns, sizeof *o->conns, 16))
         return NULL;
     struct obs_conn *c = &o->conns[o->n_conns];
     memset(c, 0, sizeof *c);
-    c->name = strdup(name);
-    c->host = strdup(host ? host : "");
-    if (!c->name || !c->host || !map_put(&o->conn_map, c->name, o->n_conns)) {
+    if (!host)
+        host = "";
+    size_t n = strlen(name) + 1, nh = strlen(host) + 1;
+    c->name = malloc(n + nh);
+    if (!c->name)
+        return NULL;
+    memcpy(c->name, name, n);
+    memcpy(c->name + n, host, nh);
+    if (!map_put(&o->conn_map, c->name, o->n_conns)) {
         free(c->name);
-        free(c->host);
         return NULL;
     }
     o->n_conns++;
@@ -106,7 +127,7 @@ static struct obs_conn *conn_get(struct world_observer *o, const char *name, con
 
 static bool push_state(struct obs_conn *c, sim_time t, enum tcp_state s)
 {
-    if (!grow((void **)&c->states, &c->cap_states, c->n_states, sizeof *c->states))
+    if (!grow((void **)&c->states, &c->cap_states, c->n_states, sizeof *c->states, 6))
         return false;
     c->states[c->n_states++] = (struct obs_state){.t = t, .state = s};
     return true;
@@ -148,7 +169,7 @@ static void on_state(struct world_observer *o, const struct trace_event *e)
 
 static struct obs_app *app_of(struct world_observer *o, const char *id)
 {
-    uint32_t i = map_find(&o->app_map, id);
+    uint32_t i = map_find(o, &o->app_map, id);
     return i == UINT32_MAX ? NULL : &o->apps[i];
 }
 
@@ -180,7 +201,7 @@ static void on_drop(struct world_observer *o, const struct trace_event *e)
             return;
         }
     }
-    if (!grow((void **)&o->drops, &o->cap_drops, o->n_drops, sizeof *o->drops)) {
+    if (!grow((void **)&o->drops, &o->cap_drops, o->n_drops, sizeof *o->drops, 8)) {
         o->oom = true;
         return;
     }
@@ -230,7 +251,7 @@ static void on_cc(struct world_observer *o, const struct trace_event *e)
     if (!e->conn || !tracks_cc(o, e->conn))
         return;
     struct obs_conn *c = conn_get(o, e->conn, e->host);
-    if (!c || !grow((void **)&c->cc, &c->cap_cc, c->n_cc, sizeof *c->cc)) {
+    if (!c || !grow((void **)&c->cc, &c->cap_cc, c->n_cc, sizeof *c->cc, 8)) {
         o->oom = true;
         return;
     }
@@ -323,6 +344,8 @@ struct world_observer *observer_create(const struct scenario *sc)
     if (!o)
         return NULL;
     o->sink.event = observer_event;
+    o->conn_map.key = conn_key;
+    o->app_map.key = app_key;
     o->sink.mask = TRACE_MASK(TRACE_STATE) | TRACE_MASK(TRACE_APP) | TRACE_MASK(TRACE_DROP) |
                    TRACE_MASK(TRACE_RETX) | TRACE_MASK(TRACE_TX);
     if (!setup_apps(o, sc) || !setup_expectations(o, sc)) {
@@ -340,7 +363,6 @@ void observer_destroy(struct world_observer *o)
         return;
     for (uint32_t i = 0; i < o->n_conns; i++) {
         free(o->conns[i].name);
-        free(o->conns[i].host);
         free(o->conns[i].states);
         free(o->conns[i].cc);
     }
@@ -362,13 +384,13 @@ void observer_destroy(struct world_observer *o)
 
 const struct obs_conn *observer_conn(const struct world_observer *o, const char *name)
 {
-    uint32_t i = map_find(&o->conn_map, name);
+    uint32_t i = map_find(o, &o->conn_map, name);
     return i == UINT32_MAX ? NULL : &o->conns[i];
 }
 
 const struct obs_app *observer_app(const struct world_observer *o, const char *id)
 {
-    uint32_t i = map_find(&o->app_map, id);
+    uint32_t i = map_find(o, &o->app_map, id);
     return i == UINT32_MAX ? NULL : &o->apps[i];
 }
 

@@ -17,7 +17,7 @@ static void put_ms(FILE *out, sim_time t)
 
 static void report_conn(const struct obs_conn *c, FILE *out)
 {
-    fprintf(out, "  %s (%s)\n", c->name, c->host);
+    fprintf(out, "  %s (%s)\n", c->name, obs_conn_host(c));
     for (uint32_t i = 1; i < c->n_states; i++) {
         fputs("  ", out);
         put_ms(out, c->states[i].t);

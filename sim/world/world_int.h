@@ -3,6 +3,8 @@
 #ifndef SIM_WORLD_WORLD_INT_H
 #define SIM_WORLD_WORLD_INT_H
 
+#include <string.h>
+
 #include "world.h"
 
 /* One state change (or the first state) of a connection. */
@@ -16,17 +18,24 @@ struct obs_cc {
     uint64_t cwnd;
 };
 
+/* Kept for every connection of the run (tens of thousands in the larger
+ * worlds), so packed: the host's name follows the connection's in one block. */
 struct obs_conn {
-    char *name;
-    char *host;
+    char *name;               /* "<name>\0<host>\0" */
     struct obs_state *states; /* [0]: the first state (the `from` of the first change) */
-    uint32_t n_states, cap_states;
-    bool established;
-    enum tcp_outcome outcome;
-    uint64_t retx;
     struct obs_cc *cc;
+    uint64_t retx;
+    uint32_t n_states, cap_states;
     uint32_t n_cc, cap_cc;
+    enum tcp_outcome outcome;
+    bool established;
 };
+
+/* The host the connection belongs to ("" when unknown). */
+static inline const char *obs_conn_host(const struct obs_conn *c)
+{
+    return c->name + strlen(c->name) + 1;
+}
 
 struct obs_app {
     char *id;
@@ -51,13 +60,17 @@ struct obs_drop {
     uint64_t count;
 };
 
-/* A name -> index table (open addressing; only for lookups, never iterated). */
+struct world_observer;
+
+/* A name -> index table (open addressing; only for lookups, never iterated).
+ * The names are the records' own, found through `key`. */
 struct name_map {
     struct name_slot {
-        const char *key; /* owned by the record it indexes */
-        uint32_t idx;
+        uint32_t hash;
+        uint32_t idx1; /* index + 1; 0 = free */
     } * slots;
     uint32_t cap, used;
+    const char *(*key)(const struct world_observer *o, uint32_t idx);
 };
 
 struct world_observer {

@@ -362,3 +362,42 @@ Test(world, the_views_end_where_the_run_stopped)
     world_destroy(w);
     scenario_free(sc);
 }
+
+/* Enough connections to grow the observer's tables several times: each is
+ * still found by its name with its whole history and its host. */
+Test(world, every_connection_of_many_is_found_with_its_history)
+{
+    enum { N = 60 };
+    char apps[N * 160 + 200];
+    size_t len = (size_t)snprintf(apps, sizeof apps, "%s", FX_SERVER);
+    for (int k = 0; k < N; k++)
+        len += (size_t)snprintf(apps + len, sizeof apps - len,
+                                ",{\"id\":\"c%d\",\"host\":\"client\",\"type\":\"tcp_client\","
+                                "\"connect\":\"server:80\",\"at\":\"%dms\",\"send\":100,"
+                                "\"close\":\"after_send\"}",
+                                k, k);
+    struct fx f = fx_run(apps, "", "");
+    static const enum tcp_state server[] = {TCP_LISTEN,     TCP_SYN_RCVD, TCP_ESTABLISHED,
+                                            TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSED};
+    for (int k = 0; k < N; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", k);
+        enum tcp_state got[32];
+        uint32_t n = world_conn_history(f.w, name, got, 32);
+        cr_assert(n == 6 || n == 7, "%s: %u states", name, n);
+        cr_assert_eq(got[0], TCP_CLOSED);
+        cr_assert_eq(got[n - 1], TCP_CLOSED);
+        snprintf(name, sizeof name, "srv#%d", k + 1);
+        assert_history(f.w, name, server, 6);
+    }
+    cr_assert_eq(world_conn_history(f.w, "c60", NULL, 0), UINT32_MAX);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    world_report(f.w, out);
+    fclose(out);
+    cr_assert(strstr(text, "  c0 (client)\n"), "the host follows the name");
+    cr_assert(strstr(text, "  srv#1 (server)\n"));
+    free(text);
+    fx_free(&f);
+}
