@@ -31,19 +31,45 @@
 #define ARP_OP_REQUEST   1
 #define ARP_OP_REPLY     2
 
+/* One per neighbour, packed (a server's edge routers hold thousands). */
 struct arp_entry {
     struct arp_cache *cache;
     struct arp_entry *next, *prev; /* creation order */
     struct arp_entry *chain;       /* next in its hash bucket */
-    uint32_t iface;
+    sim_time confirmed;
+    struct frame *held_head, *held_tail; /* frames waiting for the address, linked by `next` */
+    struct sim_timer retry;
     uint32_t ip;
     uint8_t mac[6];
+    uint8_t iface; /* < HOST_MAX_IFACES */
     bool resolved;
-    sim_time confirmed;
-    uint32_t requests; /* sent in the current round; 0 = not probing */
-    struct frame_queue held;
-    struct sim_timer retry;
+    uint8_t requests; /* sent in the current round; 0 = not probing */
+    uint8_t n_held;   /* <= ARP_QUEUE_LEN */
 };
+
+static void held_push(struct arp_entry *e, struct frame *f)
+{
+    f->next = NULL;
+    if (e->held_tail)
+        e->held_tail->next = f;
+    else
+        e->held_head = f;
+    e->held_tail = f;
+    e->n_held++;
+}
+
+static struct frame *held_pop(struct arp_entry *e)
+{
+    struct frame *f = e->held_head;
+    if (!f)
+        return NULL;
+    e->held_head = f->next;
+    if (!e->held_head)
+        e->held_tail = NULL;
+    e->n_held--;
+    f->next = NULL;
+    return f;
+}
 
 struct arp_cache {
     struct host *host;
@@ -68,7 +94,9 @@ static void entry_free(struct arp_entry *e)
 {
     struct host *h = e->cache->host;
     sim_timer_cancel(h->sim, &e->retry);
-    frame_queue_clear(h->frames, &e->held);
+    struct frame *f;
+    while ((f = held_pop(e)))
+        frame_free(h->frames, f);
     free(e);
 }
 
@@ -161,7 +189,7 @@ static struct arp_entry *entry_new(struct arp_cache *c, uint32_t iface, uint32_t
     if (!e)
         return NULL;
     e->cache = c;
-    e->iface = iface;
+    e->iface = (uint8_t)iface;
     e->ip = ip;
     sim_timer_init(&e->retry, retry_fired, e);
     e->prev = c->tail;
@@ -219,7 +247,7 @@ static void send_request(struct host *h, struct arp_entry *e)
 static void fail_held(struct host *h, struct arp_entry *e)
 {
     struct frame *f;
-    while ((f = frame_queue_pop(&e->held))) {
+    while ((f = held_pop(e))) {
         h->c.drop_arp++;
         uint8_t *ip = f->data + FRAME_ETH_HLEN;
         /* Only forwarded packets have a sender elsewhere to tell. */
@@ -252,7 +280,7 @@ static void release_held(struct host *h, struct arp_entry *e)
 {
     struct host_iface *i = h->ifaces[e->iface];
     struct frame *f;
-    while ((f = frame_queue_pop(&e->held))) {
+    while ((f = held_pop(e))) {
         memcpy(f->data, e->mac, 6);
         host_xmit(i, f);
     }
@@ -260,11 +288,11 @@ static void release_held(struct host *h, struct arp_entry *e)
 
 static void hold(struct host *h, struct arp_entry *e, struct frame *f)
 {
-    if (e->held.len >= ARP_QUEUE_LEN) {
+    if (e->n_held >= ARP_QUEUE_LEN) {
         h->c.drop_arp++;
-        host_drop(h, frame_queue_pop(&e->held), e->iface, "arp_queue");
+        host_drop(h, held_pop(e), e->iface, "arp_queue");
     }
-    frame_queue_push(&e->held, f);
+    held_push(e, f);
 }
 
 void arp_output(struct host *h, struct host_iface *i, uint32_t next_hop, struct frame *f,
