@@ -147,7 +147,7 @@ static void describe_states(struct msg *m, const enum tcp_state *v, uint32_t n)
 static void describe_history(struct msg *m, const struct obs_conn *c)
 {
     for (uint32_t i = 0; i < c->n_states; i++)
-        msg_add(m, "%s%s", i ? " " : "", tcp_state_name(c->states[i].state));
+        msg_add(m, "%s%s", i ? " " : "", tcp_state_name(obs_state(c, i)));
 }
 
 static const char *conn_host(const struct obs_conn *c)
@@ -185,7 +185,7 @@ static uint32_t subsequence_miss(const struct obs_conn *c, const enum tcp_state 
 {
     uint32_t k = 0;
     for (uint32_t i = 0; c && i < c->n_states && k < n; i++)
-        if (c->states[i].state == want[k])
+        if (obs_state(c, i) == want[k])
             k++;
     return k;
 }
@@ -201,7 +201,7 @@ static bool judge_states(const struct world *w, const struct scn_expect *e, stru
     } else {
         ok = c && c->n_states == e->n_states;
         for (uint32_t i = 0; ok && i < e->n_states; i++)
-            ok = c->states[i].state == e->states[i];
+            ok = obs_state(c, i) == e->states[i];
     }
     describe_conn(m, c, e->conn);
     if (!c) {

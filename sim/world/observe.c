@@ -52,7 +52,7 @@ static uint32_t map_find(const struct world_observer *o, const struct name_map *
 /* The record idx must be named key already. */
 static bool map_put(struct name_map *m, const char *key, uint32_t idx)
 {
-    if ((m->used + 1) * 2 > m->cap && !map_grow(m))
+    if ((m->used + 1) * 4 > m->cap * 3 && !map_grow(m)) /* at most three quarters full */
         return false;
     uint32_t h = name_hash(key);
     uint32_t j = h & (m->cap - 1);
@@ -127,9 +127,20 @@ static struct obs_conn *conn_get(struct world_observer *o, const char *name, con
 
 static bool push_state(struct obs_conn *c, sim_time t, enum tcp_state s)
 {
-    if (!grow((void **)&c->states, &c->cap_states, c->n_states, sizeof *c->states, 6))
-        return false;
-    c->states[c->n_states++] = (struct obs_state){.t = t, .state = s};
+    if (c->n_states == c->cap_states) {
+        uint32_t cap = c->cap_states ? c->cap_states + c->cap_states / 2 : 6;
+        char *h = realloc(c->history, (size_t)cap * (sizeof(sim_time) + 1));
+        if (!h)
+            return false;
+        /* The states move up behind the longer array of times. */
+        memmove(h + (size_t)cap * sizeof(sim_time), h + (size_t)c->cap_states * sizeof(sim_time),
+                c->n_states);
+        c->history = h;
+        c->cap_states = cap;
+    }
+    char *h = c->history;
+    memcpy(h + (size_t)c->n_states * sizeof t, &t, sizeof t);
+    h[(size_t)c->cap_states * sizeof t + c->n_states++] = (char)s;
     return true;
 }
 
@@ -363,7 +374,7 @@ void observer_destroy(struct world_observer *o)
         return;
     for (uint32_t i = 0; i < o->n_conns; i++) {
         free(o->conns[i].name);
-        free(o->conns[i].states);
+        free(o->conns[i].history);
         free(o->conns[i].cc);
     }
     free(o->conns);
@@ -406,8 +417,8 @@ enum tcp_state obs_state_at(const struct obs_conn *c, sim_time t)
 {
     if (!c || c->n_states == 0)
         return TCP_CLOSED;
-    enum tcp_state s = c->states[0].state;
-    for (uint32_t i = 1; i < c->n_states && c->states[i].t <= t; i++)
-        s = c->states[i].state;
+    enum tcp_state s = obs_state(c, 0);
+    for (uint32_t i = 1; i < c->n_states && obs_time(c, i) <= t; i++)
+        s = obs_state(c, i);
     return s;
 }

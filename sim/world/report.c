@@ -20,9 +20,9 @@ static void report_conn(const struct obs_conn *c, FILE *out)
     fprintf(out, "  %s (%s)\n", c->name, obs_conn_host(c));
     for (uint32_t i = 1; i < c->n_states; i++) {
         fputs("  ", out);
-        put_ms(out, c->states[i].t);
-        fprintf(out, "  %s -> %s\n", tcp_state_name(c->states[i - 1].state),
-                tcp_state_name(c->states[i].state));
+        put_ms(out, obs_time(c, i));
+        fprintf(out, "  %s -> %s\n", tcp_state_name(obs_state(c, i - 1)),
+                tcp_state_name(obs_state(c, i)));
     }
 }
 

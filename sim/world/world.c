@@ -532,6 +532,6 @@ uint32_t world_conn_history(const struct world *w, const char *conn, enum tcp_st
     if (!c)
         return UINT32_MAX;
     for (uint32_t i = 0; i < c->n_states && i < max; i++)
-        out[i] = c->states[i].state;
+        out[i] = obs_state(c, i);
     return c->n_states;
 }

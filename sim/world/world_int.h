@@ -7,12 +7,6 @@
 
 #include "world.h"
 
-/* One state change (or the first state) of a connection. */
-struct obs_state {
-    sim_time t;
-    enum tcp_state state;
-};
-
 struct obs_cc {
     sim_time t;
     uint64_t cwnd;
@@ -21,8 +15,11 @@ struct obs_cc {
 /* Kept for every connection of the run (tens of thousands in the larger
  * worlds), so packed: the host's name follows the connection's in one block. */
 struct obs_conn {
-    char *name;               /* "<name>\0<host>\0" */
-    struct obs_state *states; /* [0]: the first state (the `from` of the first change) */
+    char *name; /* "<name>\0<host>\0" */
+    /* The first state (the `from` of the first change), then each change:
+     * cap_states times, then cap_states states of a byte each (obs_time,
+     * obs_state). */
+    void *history;
     struct obs_cc *cc;
     uint64_t retx;
     uint32_t n_states, cap_states;
@@ -30,6 +27,20 @@ struct obs_conn {
     enum tcp_outcome outcome;
     bool established;
 };
+
+/* When the connection entered its i-th state (the first: when it appeared). */
+static inline sim_time obs_time(const struct obs_conn *c, uint32_t i)
+{
+    sim_time t;
+    memcpy(&t, (const char *)c->history + (size_t)i * sizeof t, sizeof t);
+    return t;
+}
+
+static inline enum tcp_state obs_state(const struct obs_conn *c, uint32_t i)
+{
+    return (enum tcp_state)(
+        (const uint8_t *)c->history)[(size_t)c->cap_states * sizeof(sim_time) + i];
+}
 
 /* The host the connection belongs to ("" when unknown). */
 static inline const char *obs_conn_host(const struct obs_conn *c)
