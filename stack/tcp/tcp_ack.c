@@ -190,7 +190,7 @@ static void consume_acked(struct tcp_sock *s, uint32_t acked)
     uint32_t data = acked < s->snd.len ? acked : s->snd.len;
     tcp_ring_consume(&s->snd, data);
     if (!s->snd.len)
-        tcp_ring_release(&s->snd);
+        tcp_ring_release(&s->snd, &s->th->spares);
     s->bytes_acked += data;
 }
 

@@ -362,7 +362,7 @@ static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
             tcp_send_ack(s, now); /* duplicate: tell the sender where we are */
         return seg->seq + seg->len == s->rcv_nxt;
     }
-    if (!tcp_ring_reserve(&s->rcv, s->rcv.len + off + len, tcp_cap(s)))
+    if (!tcp_ring_reserve(&s->rcv, s->rcv.len + off + len, tcp_cap(s), &s->th->spares))
         return false;
     tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len);
     if (off) {

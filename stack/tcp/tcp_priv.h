@@ -143,6 +143,17 @@ struct tcp_port_ref {
     uint16_t port;
 };
 
+/* Ring storage kept by a host when a ring drains, for the next ring that
+ * needs some: a connection that fills and drains its receive ring with every
+ * segment allocates nothing in steady state, while idle connections hold
+ * nothing (the host keeps at most TCP_RING_SPARES buffers). */
+#define TCP_RING_SPARES 4
+struct tcp_ring_spares {
+    uint8_t *buf[TCP_RING_SPARES];
+    uint32_t cap[TCP_RING_SPARES];
+    uint32_t n;
+};
+
 struct tcp_host {
     struct host *h;
     /* Lookups only, never iterated (anything that iterates uses the creation
@@ -155,6 +166,7 @@ struct tcp_host {
     struct tcp_sock *listeners; /* listening sockets (few), newest first */
     struct tcp_config cfg;
     struct tcp_sock *head, *tail; /* every socket, in creation order */
+    struct tcp_ring_spares spares;
     uint64_t isn_secret[2];
     uint32_t ts_secret;
     tcp_output_fn output;
@@ -303,9 +315,12 @@ void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg);
 
 /* tcp_ring (in tcp_sock.c) */
 /* Makes room for `need` bytes from the head (need <= max, the buffer size);
- * what the ring holds keeps its offsets.  False when memory runs out. */
-bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max);
-void tcp_ring_release(struct tcp_ring *r);
+ * what the ring holds keeps its offsets.  Storage comes from sp (may be
+ * NULL) when it has a buffer that fits.  False when memory runs out. */
+bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max, struct tcp_ring_spares *sp);
+/* Frees the storage, or keeps it in sp (may be NULL) for another ring. */
+void tcp_ring_release(struct tcp_ring *r, struct tcp_ring_spares *sp);
+void tcp_ring_spares_free(struct tcp_ring_spares *sp);
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n);
 void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n);

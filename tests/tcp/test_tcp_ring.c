@@ -21,27 +21,27 @@ TestSuite(tcp_ring, .init = setup, .fini = teardown);
 Test(tcp_ring, wrapped_bytes_keep_their_order_when_the_ring_grows)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_reserve(&r, 3000, 1 << 20));
+    cr_assert(tcp_ring_reserve(&r, 3000, 1 << 20, NULL));
     cr_expect_eq(r.cap, 4096);
     tcp_ring_write_at(&r, 0, payload, 3000);
     r.len = 3000;
     tcp_ring_consume(&r, 2500);
     tcp_ring_write_at(&r, r.len, payload + 3000, 3000); /* wraps around */
     r.len += 3000;
-    cr_assert(tcp_ring_reserve(&r, r.len + 4000, 1 << 20));
+    cr_assert(tcp_ring_reserve(&r, r.len + 4000, 1 << 20, NULL));
     cr_expect_eq(r.cap, 8192);
     uint8_t out[3500];
     tcp_ring_read_at(&r, 0, out, sizeof(out));
     cr_expect_arr_eq(out, payload + 2500, sizeof(out));
-    tcp_ring_release(&r);
+    tcp_ring_release(&r, NULL);
 }
 
 Test(tcp_ring, growth_stops_at_the_buffer_size)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_reserve(&r, 9000, 10000));
+    cr_assert(tcp_ring_reserve(&r, 9000, 10000, NULL));
     cr_expect_eq(r.cap, 10000);
-    tcp_ring_release(&r);
+    tcp_ring_release(&r, NULL);
     cr_expect_null(r.buf);
 }
 
@@ -105,6 +105,60 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
     cr_expect_arr_eq(out, payload, 3000);
     cr_expect_null(s->rcv.buf);
     drop_output(&fx);
+}
+
+/* ---- storage kept by the host for the next ring ---- */
+
+static void receive_at(struct tcp_sock *s, uint32_t off, uint32_t len)
+{
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = REMOTE_ISN + 1 + off,
+                               .ack = s->iss + 1,
+                               .data = payload + off,
+                               .len = len});
+}
+
+Test(tcp_ring, a_drained_ring_leaves_its_storage_to_the_next_segment)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint8_t out[1000];
+    receive_at(s, 0, 1000);
+    const uint8_t *first = s->rcv.buf;
+    cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
+    cr_expect_null(s->rcv.buf);
+    cr_expect_eq(fx.th->spares.n, 1, "kept by the host");
+    receive_at(s, 1000, 1000);
+    cr_expect_eq(s->rcv.buf, first, "reused, not allocated");
+    cr_expect_eq(fx.th->spares.n, 0);
+    cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
+    cr_expect_arr_eq(out, payload + 1000, 1000);
+    drop_output(&fx);
+}
+
+Test(tcp_ring, a_host_keeps_only_a_few_spare_buffers)
+{
+    struct tcp_ring r[TCP_RING_SPARES + 2] = {0};
+    struct tcp_ring_spares sp = {0};
+    for (uint32_t k = 0; k < TCP_RING_SPARES + 2; k++)
+        cr_assert(tcp_ring_reserve(&r[k], 100, 1 << 20, &sp));
+    for (uint32_t k = 0; k < TCP_RING_SPARES + 2; k++)
+        tcp_ring_release(&r[k], &sp);
+    cr_expect_eq(sp.n, TCP_RING_SPARES, "the rest were freed");
+    tcp_ring_spares_free(&sp);
+    cr_expect_eq(sp.n, 0);
+}
+
+Test(tcp_ring, a_spare_too_small_is_not_taken)
+{
+    struct tcp_ring small = {0}, big = {0};
+    struct tcp_ring_spares sp = {0};
+    cr_assert(tcp_ring_reserve(&small, 100, 1 << 20, &sp));
+    tcp_ring_release(&small, &sp);
+    cr_assert(tcp_ring_reserve(&big, 10000, 1 << 20, &sp));
+    cr_expect_geq(big.cap, 10000);
+    cr_expect_eq(sp.n, 1, "the 4 KiB spare stays for a smaller ring");
+    tcp_ring_release(&big, NULL);
+    tcp_ring_spares_free(&sp);
 }
 
 /* ---- payload sources: bytes made when a segment is built ---- */
