@@ -110,7 +110,7 @@ void host_trace_timer(struct host *h, const char *timer, uint32_t backoff)
 void host_xmit(struct host_iface *i, struct frame *f)
 {
     if (!i->port.tx) {
-        host_drop(i->host, f, i->index, "no_link");
+        host_drop(host_of_iface(i), f, i->index, "no_link");
         return;
     }
     port_send(&i->port, f);
@@ -120,7 +120,7 @@ void host_xmit(struct host_iface *i, struct frame *f)
 static void eth_input(struct port *p, struct frame *f, sim_time now)
 {
     struct host_iface *i = iface_of_port(p);
-    struct host *h = i->host;
+    struct host *h = host_of_iface(i);
     if (f->len < FRAME_ETH_HLEN) {
         h->c.drop_malformed++;
         host_drop(h, f, i->index, "malformed");
@@ -405,7 +405,6 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     struct host_iface *i = calloc(1, sizeof(*i));
     if (!i)
         return NULL;
-    i->host = h;
     i->index = h->n_ifaces;
     snprintf(i->name, sizeof(i->name), "eth%u", (unsigned)i->index);
     uint32_t hi = h->index + 1;
@@ -438,7 +437,7 @@ static uint32_t directed_broadcast(uint32_t ip, uint8_t prefix_len)
 
 void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
 {
-    struct host *h = i->host;
+    struct host *h = host_of_iface(i);
     if (prefix_len > 32) /* the route index keeps lengths 0-32 */
         prefix_len = 32;
     remove_connected_routes(h, i->index);

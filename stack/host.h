@@ -28,8 +28,7 @@ struct icmp_state;
 #define HOST_IFNAME_LEN 8 /* "eth0" to "eth63" */
 
 struct host_iface {
-    struct port port; /* port.owner == this iface's host */
-    struct host *host;
+    struct port port; /* port.owner is this iface's host (host_of_iface) */
     uint32_t index;
     uint32_t ip; /* host byte order; 0 = unnumbered */
     /* Derived from ip/prefix_len by host_iface_set_addr: the directed
@@ -40,6 +39,11 @@ struct host_iface {
     uint8_t mac[6];
     uint8_t prefix_len;
 };
+
+static inline struct host *host_of_iface(const struct host_iface *i)
+{
+    return (struct host *)i->port.owner;
+}
 
 /* Slots of the lookup tables a host keeps (host.c). */
 struct host_local_slot {
