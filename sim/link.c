@@ -96,33 +96,36 @@ static bool pend_decided(const struct link_pending *pm)
     return pm->extra || pm->dup || pm->corrupt;
 }
 
+/* d has faults, so d->fs exists. */
 static bool pend_push(struct link_dir *d, struct link_pending pm)
 {
-    if (d->pend_len == d->pend_cap) {
-        uint32_t cap = d->pend_cap ? d->pend_cap * 2 : 4;
+    struct link_fault_state *fs = d->fs;
+    if (fs->pend_len == fs->pend_cap) {
+        uint32_t cap = fs->pend_cap ? fs->pend_cap * 2 : 4;
         struct link_pending *v = malloc((size_t)cap * sizeof *v);
         if (!v)
             return false;
-        for (uint32_t i = 0; i < d->pend_len; i++)
-            v[i] = d->pend[(d->pend_head + i) % d->pend_cap];
-        free(d->pend);
-        d->pend = v;
-        d->pend_cap = cap;
-        d->pend_head = 0;
+        for (uint32_t i = 0; i < fs->pend_len; i++)
+            v[i] = fs->pend[(fs->pend_head + i) % fs->pend_cap];
+        free(fs->pend);
+        fs->pend = v;
+        fs->pend_cap = cap;
+        fs->pend_head = 0;
     }
-    d->pend[(d->pend_head + d->pend_len) % d->pend_cap] = pm;
-    d->pend_len++;
+    fs->pend[(fs->pend_head + fs->pend_len) % fs->pend_cap] = pm;
+    fs->pend_len++;
     return true;
 }
 
 /* The decisions for f, which is leaving the transmitter. */
 static struct link_pending pend_pop(struct link_dir *d, const struct frame *f)
 {
-    if (!d->pend_len || d->pend[d->pend_head].frame != f)
+    struct link_fault_state *fs = d->fs;
+    if (!fs || !fs->pend_len || fs->pend[fs->pend_head].frame != f)
         return (struct link_pending){0};
-    struct link_pending pm = d->pend[d->pend_head];
-    d->pend_head = (d->pend_head + 1) % d->pend_cap;
-    d->pend_len--;
+    struct link_pending pm = fs->pend[fs->pend_head];
+    fs->pend_head = (fs->pend_head + 1) % fs->pend_cap;
+    fs->pend_len--;
     return pm;
 }
 
@@ -386,7 +389,7 @@ static bool check_faults(struct link_dir *d, const struct frame *f, struct link_
     struct frame_summary s;
     uint32_t rel_seq, rel_ack;
     frame_decode(f->data, f->len, &s);
-    seqrel_observe(&d->seqrel, &s, &rel_seq, &rel_ack);
+    seqrel_observe(&d->fs->seqrel, &s, &rel_seq, &rel_ack);
     bool drop = false;
     for (struct link_fault *ft = d->faults; ft; ft = ft->next) {
         if (!frame_filter_match(&ft->filter, &s, rel_seq))
@@ -502,7 +505,6 @@ static void dir_init(struct link *l, int side, struct port *from, struct port *t
     d->to = to;
     d->trace_name = trace_name;
     sim_timer_init(&d->tx_done, tx_done_fired, d);
-    seqrel_init(&d->seqrel);
 }
 
 /* "name", "a>b" and "b>a" in one block. */
@@ -581,8 +583,11 @@ static void dir_destroy(struct sim *s, struct link_dir *d)
         free(d->faults);
         d->faults = next;
     }
-    seqrel_destroy(&d->seqrel);
-    free(d->pend);
+    if (d->fs) {
+        seqrel_destroy(&d->fs->seqrel);
+        free(d->fs->pend);
+        free(d->fs);
+    }
     free(d->rnd);
 }
 
@@ -622,7 +627,8 @@ static void dir_flush(struct link_dir *d)
         d->c.drop_down++;
         drop_at_link(d, f, "link_down");
     }
-    d->pend_head = d->pend_len = 0;
+    if (d->fs)
+        d->fs->pend_head = d->fs->pend_len = 0;
     while ((f = d->flight_head)) {
         sim_timer_cancel(s, &f->timer);
         land(f);
@@ -650,7 +656,9 @@ void link_add_fault(struct link *l, int side, const struct link_fault *f)
     struct link_dir *d = &l->dir[side ? 1 : 0];
     /* A corrupting fault flips a bit drawn from the direction's stream. */
     struct link_fault *c = malloc(sizeof *c);
-    if (!c || (f->action == LINK_FAULT_CORRUPT && !need_random(d))) {
+    if (!d->fs && (d->fs = calloc(1, sizeof *d->fs)))
+        seqrel_init(&d->fs->seqrel);
+    if (!c || !d->fs || (f->action == LINK_FAULT_CORRUPT && !need_random(d))) {
         free(c);
         sim_fail(l->sim, "out of memory adding a link fault");
         return;

@@ -109,6 +109,15 @@ struct link_random {
     bool ge_bad;
 };
 
+/* What a direction with faults keeps to apply them, allocated with its first
+ * fault. */
+struct link_fault_state {
+    struct seqrel seqrel; /* for fault filters on relative sequence numbers */
+    /* Fault decisions of `sending` and the queued frames, in queue order (a ring). */
+    struct link_pending *pend;
+    uint32_t pend_head, pend_len, pend_cap;
+};
+
 struct link;
 
 /* Fields ordered by size: a world may hold tens of thousands of links. */
@@ -117,16 +126,14 @@ struct link_dir {
     struct port *from, *to;
     struct link_random *rnd; /* NULL: nothing to draw */
     struct link_fault *faults;
-    char *trace_name;      /* "a>b" */
-    struct frame *sending; /* on the transmitter now */
+    struct link_fault_state *fs; /* NULL until the first fault */
+    char *trace_name;            /* "a>b" */
+    struct frame *sending;       /* on the transmitter now */
     /* Frames on the wire (arrival or loss pending), linked through `next` in send order. */
     struct frame *flight_head, *flight_tail;
-    struct frame *held; /* a frame held back by `reorder` until the next one arrives */
-    /* Fault decisions of `sending` and the queued frames, in queue order (a ring). */
-    struct link_pending *pend;
+    struct frame *held;       /* a frame held back by `reorder` until the next one arrives */
     struct frame_queue queue; /* waiting for the transmitter */
     struct sim_timer tx_done;
-    struct seqrel seqrel; /* for fault filters on relative sequence numbers */
     struct link_counters c;
     /* The parameters in force (link_params); the probabilities live in `rnd`. */
     sim_time delay, jitter;
@@ -134,7 +141,6 @@ struct link_dir {
     sim_time last_arrival; /* keeps FIFO order under jitter */
     uint32_t queue_max, mtu;
     uint32_t in_flight;
-    uint32_t pend_head, pend_len, pend_cap;
     uint8_t side; /* 0: a->b, 1: b->a */
     uint8_t loss_model;
 };

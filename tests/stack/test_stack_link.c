@@ -72,7 +72,7 @@ Test(stack_link, a_link_without_impairments_allocates_no_random_state)
     cr_assert_eq(r.n_recv, 5);
     for (int side = 0; side < 2; side++) {
         cr_assert_null(L->dir[side].rnd);
-        cr_assert_null(L->dir[side].pend, "no fault decided anything");
+        cr_assert_null(L->dir[side].fs, "no fault state without faults");
     }
     cr_assert_str_eq(L->name, "wire");
     cr_assert_str_eq(L->dir[0].trace_name, "a>b");
