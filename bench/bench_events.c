@@ -2,8 +2,10 @@
  * itself at a pseudo-random later deadline (the steady state of a busy
  * world: every event schedules another), and a second series re-arms and
  * cancels armed timers (what TCP does with its RTO on every ACK).
- * Prints dispatched events per second for 1 k, 100 k and 1 M pending.
- * `bench_events [dispatch|rearm] [PENDING [COUNT]]` runs one series (for profiling). */
+ * Prints dispatched events per second for 1 k, 100 k and 1 M pending, and for
+ * 128 pending spread over 10 ms (a link full of frames in flight: events tens of
+ * microseconds apart, nearly every one alone in its slot of the wheel).
+ * `bench_events [dispatch|sparse|rearm] [PENDING [COUNT]]` runs one series (for profiling). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,26 +25,37 @@ struct bench_timer {
     struct sim_timer t;
     struct sim *sim;
     uint64_t state;
+    uint64_t spread; /* delays in [1, spread] us */
 };
 
-static uint64_t next_delay(uint64_t *state)
+/* xorshift: cheap and deterministic; a delay in [1, spread] us. */
+static uint64_t next_delay_within(uint64_t *state, uint64_t spread)
 {
-    /* xorshift: cheap and deterministic; delays in [1, 1024] us. */
     uint64_t x = *state;
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
     *state = x;
-    return (x & 1023) + 1;
+    return x % spread + 1;
+}
+
+static uint64_t next_delay(uint64_t *state)
+{
+    return next_delay_within(state, 1024);
+}
+
+static uint64_t next_spread_delay(struct bench_timer *b)
+{
+    return next_delay_within(&b->state, b->spread);
 }
 
 static void rearm(void *ctx, sim_time now)
 {
     struct bench_timer *b = ctx;
-    sim_timer_arm(b->sim, &b->t, now + (sim_time)next_delay(&b->state) * SIM_US);
+    sim_timer_arm(b->sim, &b->t, now + (sim_time)next_spread_delay(b) * SIM_US);
 }
 
-static void dispatch_series(uint32_t pending, uint64_t events)
+static void dispatch_series(const char *name, uint32_t pending, uint64_t events, uint64_t spread)
 {
     struct sim s;
     sim_init(&s, 1);
@@ -54,14 +67,15 @@ static void dispatch_series(uint32_t pending, uint64_t events)
     for (uint32_t i = 0; i < pending; i++) {
         timers[i].sim = &s;
         timers[i].state = 0x9e3779b97f4a7c15ull ^ (i + 1);
+        timers[i].spread = spread;
         sim_timer_init(&timers[i].t, rearm, &timers[i]);
-        sim_timer_arm(&s, &timers[i].t, (sim_time)next_delay(&timers[i].state) * SIM_US);
+        sim_timer_arm(&s, &timers[i].t, (sim_time)next_spread_delay(&timers[i]) * SIM_US);
     }
     s.event_limit = events;
     double t0 = bench_seconds(), c0 = cpu_seconds();
     sim_run(&s, SIM_TIME_NEVER);
     double dt = bench_seconds() - t0, dc = cpu_seconds() - c0;
-    printf("dispatch  pending %8u  events %10llu  %7.3f s  %6.1f M events/s  (cpu %6.1f)\n",
+    printf("%-9s pending %8u  events %10llu  %7.3f s  %6.1f M events/s  (cpu %6.1f)\n", name,
            pending, (unsigned long long)s.events_executed, dt, (double)s.events_executed / dt / 1e6,
            (double)s.events_executed / dc / 1e6);
     sim_destroy(&s);
@@ -103,10 +117,12 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < 3; i++) {
         uint32_t n = only_size ? only_size : sizes[i];
         if (!only || strcmp(only, "dispatch") == 0)
-            dispatch_series(n, count);
+            dispatch_series("dispatch", n, count, 1024);
         if (only_size)
             break;
     }
+    if (!only || strcmp(only, "sparse") == 0)
+        dispatch_series("sparse", only_size ? only_size : 128, count, 10000);
     for (unsigned i = 0; i < 3; i++) {
         uint32_t n = only_size ? only_size : sizes[i];
         if (!only || strcmp(only, "rearm") == 0)
