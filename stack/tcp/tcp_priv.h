@@ -146,8 +146,11 @@ struct tcp_port_ref {
 /* Ring storage kept by a host when a ring drains, for the next ring that
  * needs some: a connection that fills and drains its receive ring with every
  * segment allocates nothing in steady state, while idle connections hold
- * nothing (the host keeps at most TCP_RING_SPARES buffers). */
-#define TCP_RING_SPARES 4
+ * nothing (the host keeps at most TCP_RING_SPARES buffers, none larger than
+ * TCP_RING_SPARE_MAX: a ring grown to span out-of-order data gives its
+ * memory back once the hole is filled). */
+#define TCP_RING_SPARES    4
+#define TCP_RING_SPARE_MAX 16384u
 struct tcp_ring_spares {
     uint8_t *buf[TCP_RING_SPARES];
     uint32_t cap[TCP_RING_SPARES];

@@ -44,7 +44,7 @@ static bool take_spare(struct tcp_ring_spares *sp, struct tcp_ring *r, uint32_t 
 
 static void keep_or_free(struct tcp_ring_spares *sp, uint8_t *buf, uint32_t cap)
 {
-    if (buf && sp && sp->n < TCP_RING_SPARES) {
+    if (buf && sp && sp->n < TCP_RING_SPARES && cap <= TCP_RING_SPARE_MAX) {
         sp->buf[sp->n] = buf;
         sp->cap[sp->n++] = cap;
         return;

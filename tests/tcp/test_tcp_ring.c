@@ -148,6 +148,15 @@ Test(tcp_ring, a_host_keeps_only_a_few_spare_buffers)
     cr_expect_eq(sp.n, 0);
 }
 
+Test(tcp_ring, large_storage_is_freed_rather_than_kept)
+{
+    struct tcp_ring r = {0};
+    struct tcp_ring_spares sp = {0};
+    cr_assert(tcp_ring_reserve(&r, TCP_RING_SPARE_MAX + 1, 1 << 20, &sp));
+    tcp_ring_release(&r, &sp);
+    cr_expect_eq(sp.n, 0);
+}
+
 Test(tcp_ring, a_spare_too_small_is_not_taken)
 {
     struct tcp_ring small = {0}, big = {0};
