@@ -1,6 +1,7 @@
 /* tcpsim viz: finds the SDL2 visualizer module, checks that it was built for
  * this executable, and runs it.  Looked for, in order:
- *   1. $TCPSIM_VIZ_MODULE, when set (and then only there);
+ *   1. $TCPSIM_VIZ_MODULE, when set (and then only there; a name without a
+ *      slash is searched for as dlopen searches libraries);
  *   2. the build tree: viz/tcpsim-viz-sdl.so beside the running executable;
  *   3. where `meson install` puts it (TCPSIM_VIZ_MODULE_DIR). */
 #include <dlfcn.h>
