@@ -171,7 +171,9 @@ static bool scan_string(struct scan *s)
                 return false;
             continue;
         }
-        size_t n = c < 0x20 ? 0 : scan_utf8_len((const unsigned char *)s->t + s->i, s->len - s->i);
+        size_t n = c < 0x20   ? 0
+                   : c < 0x80 ? 1
+                              : scan_utf8_len((const unsigned char *)s->t + s->i, s->len - s->i);
         if (n == 0 && first_bad == SIZE_MAX)
             first_bad = s->i;
         s->i += n ? n : 1;

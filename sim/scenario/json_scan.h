@@ -33,8 +33,12 @@ void scan_push_key(struct scan *s, size_t quote_off, size_t end_off);
 void scan_push_index(struct scan *s, uint32_t index);
 void scan_pop(struct scan *s);
 
-/* RFC 8259 whitespace: space, tab, line feed, carriage return. */
-bool scan_is_ws(char c);
+/* RFC 8259 whitespace: space, tab, line feed, carriage return.  Inline: the
+ * scanner asks for every byte between tokens. */
+static inline bool scan_is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 /* Length of the well-formed UTF-8 sequence at t[0..left), 0 if there is none
  * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
 size_t scan_utf8_len(const unsigned char *t, size_t left);

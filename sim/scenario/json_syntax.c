@@ -20,11 +20,6 @@
 #define WORD_MAX       40
 #define PATH_MAX_SHOWN 128
 
-bool scan_is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 size_t scan_utf8_len(const unsigned char *t, size_t left)
 {
     unsigned char c = t[0];
