@@ -432,7 +432,8 @@ static size_t name_end(const struct scan *s)
     size_t k = s->i + 1;
     while (k < s->len && s->t[k] != '"') {
         const unsigned char *b = (const unsigned char *)s->t + k;
-        size_t n = b[0] == '\\' ? 2 : b[0] < 0x20 ? 0 : scan_utf8_len(b, s->len - k);
+        bool escape = b[0] == '\\' && k + 1 < s->len && b[1] >= 0x20 && b[1] < 0x7f;
+        size_t n = escape ? 2 : b[0] < 0x20 || b[0] == '\\' ? 0 : scan_utf8_len(b, s->len - k);
         if (n == 0 || k + n > s->len)
             return 0;
         k += n;

@@ -74,6 +74,11 @@ Test(syntax_path, a_missing_comma_before_an_odd_name_still_names_the_object)
     refused("{\"a\": 1 \"b\x01\": 2}", 8, "", "a comma is missing");
 }
 
+Test(syntax_path, a_next_name_with_a_raw_line_break_is_not_shown)
+{
+    refused("{\"a\": 1 \"\\\n\": 2}", 8, "", "a comma is missing");
+}
+
 Test(syntax_path, a_trailing_comma_is_placed_on_the_comma_in_its_container)
 {
     refused("{\"hosts\": [1, 2 , ]}", 16, "hosts", "trailing commas are not allowed");
