@@ -162,9 +162,13 @@ int main(int argc, char **argv)
      * neither end has anything in flight. */
     while (b.received < b.goal) {
         bool moved = false;
-        while (deliver(&b.a, &b.b, IP_A, IP_B, b.sim.now) |
-               deliver(&b.b, &b.a, IP_B, IP_A, b.sim.now))
+        for (;;) {
+            bool ab = deliver(&b.a, &b.b, IP_A, IP_B, b.sim.now);
+            bool ba = deliver(&b.b, &b.a, IP_B, IP_A, b.sim.now);
+            if (!ab && !ba)
+                break;
             moved = true;
+        }
         if (!moved &&
             (sim_run(&b.sim, b.sim.now + SIM_MS) != SIM_DONE || b.sim.now > 600 * SIM_SEC))
             break;
