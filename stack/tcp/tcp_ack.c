@@ -188,9 +188,9 @@ static void update_window(struct tcp_sock *s, const struct tcp_seg *seg, uint32_
 static void consume_acked(struct tcp_sock *s, uint32_t acked)
 {
     uint32_t data = acked < s->snd.len ? acked : s->snd.len;
-    tcp_ring_consume(&s->snd, data);
+    tcp_ring_consume(&s->snd, data, &s->th->pages);
     if (!s->snd.len)
-        tcp_ring_release(&s->snd, &s->th->spares);
+        tcp_ring_release(&s->snd, &s->th->pages);
     s->bytes_acked += data;
 }
 

@@ -362,9 +362,8 @@ static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
             tcp_send_ack(s, now); /* duplicate: tell the sender where we are */
         return seg->seq + seg->len == s->rcv_nxt;
     }
-    if (!tcp_ring_reserve(&s->rcv, s->rcv.len + off + len, tcp_cap(s), &s->th->spares))
+    if (!tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len, &s->th->pages))
         return false;
-    tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len);
     if (off) {
         add_ooo(s, seq, seq + len);
         tcp_send_ack(s, now); /* RFC 5681 §4.2: out-of-order -> immediate ACK */

@@ -143,17 +143,13 @@ struct tcp_port_ref {
     uint16_t port;
 };
 
-/* Ring storage kept by a host when a ring drains, for the next ring that
- * needs some: a connection that fills and drains its receive ring with every
- * segment allocates nothing in steady state, while idle connections hold
- * nothing (the host keeps at most TCP_RING_SPARES buffers, none larger than
- * TCP_RING_SPARE_MAX: a ring grown to span out-of-order data gives its
- * memory back once the hole is filled). */
-#define TCP_RING_SPARES    4
-#define TCP_RING_SPARE_MAX 16384u
-struct tcp_ring_spares {
-    uint8_t *buf[TCP_RING_SPARES];
-    uint32_t cap[TCP_RING_SPARES];
+/* Free pages kept by a host for its rings: a connection whose receive ring
+ * fills and drains with every segment allocates nothing in steady state,
+ * while the host never keeps more than TCP_POOL_PAGES pages. */
+#define TCP_PAGE       4096u
+#define TCP_POOL_PAGES 8
+struct tcp_page_pool {
+    uint8_t *page[TCP_POOL_PAGES];
     uint32_t n;
 };
 
@@ -169,7 +165,7 @@ struct tcp_host {
     struct tcp_sock *listeners; /* listening sockets (few), newest first */
     struct tcp_config cfg;
     struct tcp_sock *head, *tail; /* every socket, in creation order */
-    struct tcp_ring_spares spares;
+    struct tcp_page_pool pages;
     uint64_t isn_secret[2];
     uint32_t ts_secret;
     tcp_output_fn output;
@@ -183,11 +179,24 @@ struct tcp_host {
     struct tcp_counters c;
 };
 
-/* A byte ring whose storage grows with the bytes held (power-of-two steps
- * up to the buffer size) and is freed when drained: idle sockets stay small. */
+/* A byte ring stored in TCP_PAGE-byte pages, allocated where bytes are
+ * written and given back as they are consumed, so memory follows the bytes
+ * held, not the buffer size nor the span of out-of-order data (a page in a
+ * hole is never allocated).  Byte 0 (the next to read) is at offset `head` of
+ * the page in slot `first` of a circular page table of `slots` entries (a
+ * power of two, the first two inline so a ring of a segment or two needs no
+ * table of its own); `len` bytes from byte 0 are readable, and out-of-order
+ * bytes may lie further on (the socket knows where).  A ring of zeroes holds
+ * nothing; a ring that is only a count (len, with no table) is a send buffer
+ * whose bytes a payload source makes. */
+#define TCP_RING_INLINE 2
 struct tcp_ring {
-    uint8_t *buf;
-    uint32_t cap, head, len;
+    union {
+        uint8_t *inline_pages[TCP_RING_INLINE];
+        uint8_t **table;
+    } u;
+    uint32_t slots, first, head, len;
+    uint32_t held; /* pages allocated */
 };
 
 enum tcp_timer_id {
@@ -316,17 +325,18 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
 /* A RST (or RST,ACK) not tied to a socket (§3.10.7.1). */
 void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg);
 
-/* tcp_ring (in tcp_sock.c) */
-/* Makes room for `need` bytes from the head (need <= max, the buffer size);
- * what the ring holds keeps its offsets.  Storage comes from sp (may be
- * NULL) when it has a buffer that fits.  False when memory runs out. */
-bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max, struct tcp_ring_spares *sp);
-/* Frees the storage, or keeps it in sp (may be NULL) for another ring. */
-void tcp_ring_release(struct tcp_ring *r, struct tcp_ring_spares *sp);
-void tcp_ring_spares_free(struct tcp_ring_spares *sp);
-void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n);
+/* tcp_ring.c */
+/* Copies n bytes to offset off (from byte 0), allocating the pages they
+ * need from pool (or memory); false when memory runs out. */
+bool tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n,
+                       struct tcp_page_pool *pool);
+/* Copies n written bytes from offset off. */
 void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
-void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
+/* Drops the first n readable bytes; pages left behind go to pool. */
+void tcp_ring_consume(struct tcp_ring *r, uint32_t n, struct tcp_page_pool *pool);
+/* Gives back every page (to pool, may be NULL) and the table. */
+void tcp_ring_release(struct tcp_ring *r, struct tcp_page_pool *pool);
+void tcp_page_pool_free(struct tcp_page_pool *pool);
 /* Copies the n bytes at offset off of the send buffer (from the ring, or made
  * by the socket's payload source) and returns their checksum sum
  * (tcp_payload_fn). */

@@ -5,106 +5,6 @@
 
 #include "tcp_priv.h"
 
-/* ---- byte ring: storage that grows with the bytes held ----
- *
- * Memory follows the data queued, not the configured buffer: the storage
- * starts at TCP_RING_MIN bytes, doubles (up to the buffer size) when more is
- * held, and is freed once the ring is drained.  A receiver that reads at
- * once then holds only the segment in hand and out-of-order data, and an
- * idle connection nothing. */
-
-#define TCP_RING_MIN 4096u
-
-/* The storage size for `need` bytes of a ring that has cap: doublings from
- * TCP_RING_MIN, up to max (or need itself, when more than max). */
-static uint32_t ring_cap_for(uint32_t cap, uint32_t need, uint32_t max)
-{
-    cap = cap ? cap : TCP_RING_MIN;
-    while (cap < need && cap < max)
-        cap = cap > max / 2 ? max : cap * 2;
-    return cap < need ? need : cap;
-}
-
-/* A kept buffer of at least cap bytes and at most max, the latest kept first. */
-static bool take_spare(struct tcp_ring_spares *sp, struct tcp_ring *r, uint32_t cap, uint32_t max)
-{
-    for (uint32_t k = sp ? sp->n : 0; k-- > 0;) {
-        if (sp->cap[k] < cap || sp->cap[k] > max)
-            continue;
-        r->buf = sp->buf[k];
-        r->cap = sp->cap[k];
-        r->head = 0;
-        sp->n--;
-        sp->buf[k] = sp->buf[sp->n];
-        sp->cap[k] = sp->cap[sp->n];
-        return true;
-    }
-    return false;
-}
-
-static void keep_or_free(struct tcp_ring_spares *sp, uint8_t *buf, uint32_t cap)
-{
-    if (buf && sp && sp->n < TCP_RING_SPARES && cap <= TCP_RING_SPARE_MAX) {
-        sp->buf[sp->n] = buf;
-        sp->cap[sp->n++] = cap;
-        return;
-    }
-    free(buf);
-}
-
-bool tcp_ring_reserve(struct tcp_ring *r, uint32_t need, uint32_t max, struct tcp_ring_spares *sp)
-{
-    if (need <= r->cap)
-        return true;
-    uint32_t cap = ring_cap_for(r->cap, need, max);
-    if (!r->cap && take_spare(sp, r, cap, max > cap ? max : cap))
-        return true;
-    uint8_t *nb = malloc(cap);
-    if (!nb)
-        return false;
-    if (r->cap) /* linearize: the byte at `head` moves to 0, offsets keep */
-        tcp_ring_read_at(r, 0, nb, r->cap);
-    keep_or_free(sp, r->buf, r->cap);
-    r->buf = nb;
-    r->cap = cap;
-    r->head = 0;
-    return true;
-}
-
-void tcp_ring_release(struct tcp_ring *r, struct tcp_ring_spares *sp)
-{
-    keep_or_free(sp, r->buf, r->cap);
-    *r = (struct tcp_ring){0};
-}
-
-void tcp_ring_spares_free(struct tcp_ring_spares *sp)
-{
-    while (sp->n)
-        free(sp->buf[--sp->n]);
-}
-
-void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n)
-{
-    uint32_t pos = (r->head + off) % r->cap;
-    uint32_t first = n < r->cap - pos ? n : r->cap - pos;
-    memcpy(r->buf + pos, d, first);
-    memcpy(r->buf, d + first, n - first);
-}
-
-void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n)
-{
-    uint32_t pos = (r->head + off) % r->cap;
-    uint32_t first = n < r->cap - pos ? n : r->cap - pos;
-    memcpy(d, r->buf + pos, first);
-    memcpy(d + first, r->buf, n - first);
-}
-
-void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
-{
-    r->head = (r->head + n) % (r->cap ? r->cap : 1);
-    r->len -= n;
-}
-
 /* ---- the socket list (creation order) and lookups ---- */
 
 static void list_append(struct tcp_host *th, struct tcp_sock *s)
@@ -323,8 +223,8 @@ static void sock_free(struct tcp_sock *s)
     listener_remove(s);
     port_release(s);
     list_remove(s->th, s);
-    tcp_ring_release(&s->snd, &s->th->spares);
-    tcp_ring_release(&s->rcv, &s->th->spares);
+    tcp_ring_release(&s->snd, &s->th->pages);
+    tcp_ring_release(&s->rcv, &s->th->pages);
     free(s);
 }
 
@@ -495,9 +395,8 @@ uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
     if (s->fill)
         return 0;
     uint32_t n = send_room(s, len);
-    if (!n || !tcp_ring_reserve(&s->snd, s->snd.len + n, s->th->cfg.sndbuf, &s->th->spares))
+    if (!n || !tcp_ring_write_at(&s->snd, s->snd.len, data, n, &s->th->pages))
         return 0;
-    tcp_ring_write_at(&s->snd, s->snd.len, data, n);
     queued(s, n);
     return n;
 }
@@ -559,9 +458,9 @@ uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max)
     if (!n)
         return 0;
     tcp_ring_read_at(&s->rcv, 0, buf, n);
-    tcp_ring_consume(&s->rcv, n);
+    tcp_ring_consume(&s->rcv, n, &s->th->pages);
     if (!s->rcv.len && !s->n_ooo)
-        tcp_ring_release(&s->rcv, &s->th->spares); /* nothing held, not even out-of-order data */
+        tcp_ring_release(&s->rcv, &s->th->pages); /* nothing held, not even out-of-order data */
     s->bytes_read += n;
     sim_time now = sim_now(s->th->h->sim);
     tcp_trace_app(s, "deliver", n, (int64_t)s->bytes_read, NULL, now);
@@ -699,7 +598,7 @@ void tcp_host_free(struct tcp_host *th)
         sock_free(s);
     }
     th->h->tcp = NULL;
-    tcp_ring_spares_free(&th->spares);
+    tcp_page_pool_free(&th->pages);
     free(th->hash);
     free(th->ports);
     free(th);

@@ -3,7 +3,7 @@
 #include "tcp_harness.h"
 
 static struct fixture fx;
-static uint8_t payload[20000];
+static uint8_t payload[65536];
 
 static void setup(void)
 {
@@ -18,48 +18,65 @@ static void teardown(void)
 
 TestSuite(tcp_ring, .init = setup, .fini = teardown);
 
-Test(tcp_ring, wrapped_bytes_keep_their_order_when_the_ring_grows)
+Test(tcp_ring, bytes_keep_their_order_across_pages_consumed_and_refilled)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_reserve(&r, 3000, 1 << 20, NULL));
-    cr_expect_eq(r.cap, 4096);
-    tcp_ring_write_at(&r, 0, payload, 3000);
+    cr_assert(tcp_ring_write_at(&r, 0, payload, 3000, NULL));
     r.len = 3000;
-    tcp_ring_consume(&r, 2500);
-    tcp_ring_write_at(&r, r.len, payload + 3000, 3000); /* wraps around */
+    tcp_ring_consume(&r, 2500, NULL);
+    cr_assert(tcp_ring_write_at(&r, r.len, payload + 3000, 3000, NULL)); /* into a second page */
     r.len += 3000;
-    cr_assert(tcp_ring_reserve(&r, r.len + 4000, 1 << 20, NULL));
-    cr_expect_eq(r.cap, 8192);
-    uint8_t out[3500];
+    cr_assert(tcp_ring_write_at(&r, r.len, payload + 6000, 9000, NULL)); /* the table grows */
+    r.len += 9000;
+    cr_expect_gt(r.slots, TCP_RING_INLINE);
+    uint8_t out[12500];
     tcp_ring_read_at(&r, 0, out, sizeof(out));
     cr_expect_arr_eq(out, payload + 2500, sizeof(out));
+    tcp_ring_consume(&r, 10000, NULL);
+    tcp_ring_read_at(&r, 0, out, 2500);
+    cr_expect_arr_eq(out, payload + 12500, 2500);
+    tcp_ring_release(&r, NULL);
+    cr_expect_eq(r.held, 0);
+}
+
+Test(tcp_ring, out_of_order_bytes_hold_only_the_pages_they_touch)
+{
+    struct tcp_ring r = {0};
+    cr_assert(tcp_ring_write_at(&r, 200000, payload, 100, NULL));
+    cr_expect_eq(r.held, 1, "no page for the hole before it");
+    cr_assert(tcp_ring_write_at(&r, 0, payload + 100, 100, NULL));
+    cr_expect_eq(r.held, 2);
+    uint8_t out[100];
+    tcp_ring_read_at(&r, 200000, out, 100);
+    cr_expect_arr_eq(out, payload, 100);
     tcp_ring_release(&r, NULL);
 }
 
-Test(tcp_ring, growth_stops_at_the_buffer_size)
+Test(tcp_ring, consumed_pages_go_back_at_once)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_reserve(&r, 9000, 10000, NULL));
-    cr_expect_eq(r.cap, 10000);
+    cr_assert(tcp_ring_write_at(&r, 0, payload, 3 * TCP_PAGE, NULL));
+    r.len = 3 * TCP_PAGE;
+    cr_expect_eq(r.held, 3);
+    tcp_ring_consume(&r, TCP_PAGE + 1, NULL);
+    cr_expect_eq(r.held, 2, "the first page, wholly read");
     tcp_ring_release(&r, NULL);
-    cr_expect_null(r.buf);
 }
 
 Test(tcp_ring, idle_connection_holds_no_ring_storage)
 {
     struct tcp_sock *s = sock_established(&fx);
-    cr_expect_null(s->snd.buf);
-    cr_expect_null(s->rcv.buf);
+    cr_expect_eq(s->snd.held + s->rcv.held, 0);
+    cr_expect_eq(s->snd.slots + s->rcv.slots, 0);
 }
 
 Test(tcp_ring, send_ring_grows_with_the_data_queued)
 {
     struct tcp_sock *s = sock_established(&fx);
     cr_assert_eq(tcp_send(s, payload, 100), 100);
-    cr_expect_eq(s->snd.cap, 4096);
+    cr_expect_eq(s->snd.held, 1);
     cr_assert_eq(tcp_send(s, payload + 100, 9900), 9900);
-    cr_expect_eq(s->snd.cap, 16384, "cap %u for 10000 bytes", s->snd.cap);
-    cr_expect_lt(s->snd.cap, fx.th->cfg.sndbuf);
+    cr_expect_eq(s->snd.held, 3, "%u pages for 10000 bytes", s->snd.held);
     drop_output(&fx);
 }
 
@@ -75,7 +92,8 @@ Test(tcp_ring, send_ring_is_freed_once_everything_is_acked)
     cr_assert_eq(got, 2920);
     cr_expect_arr_eq(buf, payload, 2920, "what went out is what was queued");
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 2921});
-    cr_expect_null(s->snd.buf);
+    cr_expect_eq(s->snd.held, 0);
+    cr_expect_eq(s->snd.slots, 0);
     cr_expect_eq(tcp_send(s, payload, 10), 10, "and comes back for new data");
     drop_output(&fx);
 }
@@ -95,7 +113,7 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
                                .len = 1000});
     uint8_t out[3000];
     cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
-    cr_expect_not_null(s->rcv.buf, "the out-of-order segment is still held");
+    cr_expect_eq(s->rcv.held, 1, "the out-of-order segment is still held");
     send_seg(&fx, (struct seg){.flags = TCP_ACK,
                                .seq = REMOTE_ISN + 1001,
                                .ack = s->iss + 1,
@@ -103,11 +121,11 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
                                .len = 1000});
     cr_assert_eq(tcp_recv(s, out + 1000, 2000), 2000);
     cr_expect_arr_eq(out, payload, 3000);
-    cr_expect_null(s->rcv.buf);
+    cr_expect_eq(s->rcv.held, 0);
     drop_output(&fx);
 }
 
-/* ---- storage kept by the host for the next ring ---- */
+/* ---- pages kept by the host for the next ring ---- */
 
 static void receive_at(struct tcp_sock *s, uint32_t off, uint32_t len)
 {
@@ -118,56 +136,39 @@ static void receive_at(struct tcp_sock *s, uint32_t off, uint32_t len)
                                .len = len});
 }
 
-Test(tcp_ring, a_drained_ring_leaves_its_storage_to_the_next_segment)
+static const uint8_t *first_page(const struct tcp_ring *r)
+{
+    return r->slots > TCP_RING_INLINE ? r->u.table[r->first] : r->u.inline_pages[r->first];
+}
+
+Test(tcp_ring, a_drained_ring_leaves_its_page_to_the_next_segment)
 {
     struct tcp_sock *s = sock_established(&fx);
     uint8_t out[1000];
     receive_at(s, 0, 1000);
-    const uint8_t *first = s->rcv.buf;
+    const uint8_t *page = first_page(&s->rcv);
     cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
-    cr_expect_null(s->rcv.buf);
-    cr_expect_eq(fx.th->spares.n, 1, "kept by the host");
+    cr_expect_eq(s->rcv.held, 0);
+    cr_expect_eq(fx.th->pages.n, 1, "kept by the host");
     receive_at(s, 1000, 1000);
-    cr_expect_eq(s->rcv.buf, first, "reused, not allocated");
-    cr_expect_eq(fx.th->spares.n, 0);
+    cr_expect_eq(first_page(&s->rcv), page, "reused, not allocated");
+    cr_expect_eq(fx.th->pages.n, 0);
     cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
     cr_expect_arr_eq(out, payload + 1000, 1000);
     drop_output(&fx);
 }
 
-Test(tcp_ring, a_host_keeps_only_a_few_spare_buffers)
-{
-    struct tcp_ring r[TCP_RING_SPARES + 2] = {0};
-    struct tcp_ring_spares sp = {0};
-    for (uint32_t k = 0; k < TCP_RING_SPARES + 2; k++)
-        cr_assert(tcp_ring_reserve(&r[k], 100, 1 << 20, &sp));
-    for (uint32_t k = 0; k < TCP_RING_SPARES + 2; k++)
-        tcp_ring_release(&r[k], &sp);
-    cr_expect_eq(sp.n, TCP_RING_SPARES, "the rest were freed");
-    tcp_ring_spares_free(&sp);
-    cr_expect_eq(sp.n, 0);
-}
-
-Test(tcp_ring, large_storage_is_freed_rather_than_kept)
+Test(tcp_ring, a_host_keeps_only_a_few_pages)
 {
     struct tcp_ring r = {0};
-    struct tcp_ring_spares sp = {0};
-    cr_assert(tcp_ring_reserve(&r, TCP_RING_SPARE_MAX + 1, 1 << 20, &sp));
-    tcp_ring_release(&r, &sp);
-    cr_expect_eq(sp.n, 0);
-}
-
-Test(tcp_ring, a_spare_too_small_is_not_taken)
-{
-    struct tcp_ring small = {0}, big = {0};
-    struct tcp_ring_spares sp = {0};
-    cr_assert(tcp_ring_reserve(&small, 100, 1 << 20, &sp));
-    tcp_ring_release(&small, &sp);
-    cr_assert(tcp_ring_reserve(&big, 10000, 1 << 20, &sp));
-    cr_expect_geq(big.cap, 10000);
-    cr_expect_eq(sp.n, 1, "the 4 KiB spare stays for a smaller ring");
-    tcp_ring_release(&big, NULL);
-    tcp_ring_spares_free(&sp);
+    struct tcp_page_pool pool = {0};
+    cr_assert(tcp_ring_write_at(&r, 0, payload, sizeof(payload), &pool));
+    cr_expect_eq(r.held, (sizeof(payload) + TCP_PAGE - 1) / TCP_PAGE);
+    cr_assert_gt(r.held, TCP_POOL_PAGES);
+    tcp_ring_release(&r, &pool);
+    cr_expect_eq(pool.n, TCP_POOL_PAGES, "the rest were freed");
+    tcp_page_pool_free(&pool);
+    cr_expect_eq(pool.n, 0);
 }
 
 /* ---- payload sources: bytes made when a segment is built ---- */
@@ -187,7 +188,7 @@ Test(tcp_ring, generated_bytes_hold_no_storage_and_go_out_in_order)
     uint32_t calls = 0;
     cr_assert(tcp_set_payload_source(s, payload_at, &calls));
     cr_assert_eq(tcp_send_generated(s, 2920), 2920);
-    cr_expect_null(s->snd.buf, "a count, no bytes");
+    cr_expect_eq(s->snd.held, 0, "a count, no bytes");
     cr_expect_eq(s->snd.len, 2920);
     uint8_t buf[2920];
     struct tcp_seg seg;
@@ -213,6 +214,22 @@ Test(tcp_ring, generated_bytes_after_an_ack_start_at_their_stream_offset)
     cr_assert(next_seg(&fx, &seg, buf));
     cr_assert_eq(seg.len, 1000);
     cr_expect_arr_eq(buf, payload + 1460, 1000);
+}
+
+/* A generated stream's ring is a count: consuming it, far past a page, must
+ * not touch a page table it does not have. */
+Test(tcp_ring, acks_of_many_pages_of_generated_bytes_free_nothing)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    uint32_t calls = 0;
+    cr_assert(tcp_set_payload_source(s, payload_at, &calls));
+    cr_assert_eq(tcp_send_generated(s, 14600), 14600);
+    drop_output(&fx);
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 14601});
+    cr_expect_eq(s->snd.len, 0);
+    cr_expect_eq(s->snd.held, 0);
+    cr_expect_eq(fx.th->pages.n, 0);
+    drop_output(&fx);
 }
 
 Test(tcp_ring, a_retransmission_is_generated_again)
