@@ -387,10 +387,10 @@ static bool ifaces_reserve(struct host *h)
     uint32_t cap = 2 * h->cap_ifaces;
     if (cap > HOST_MAX_IFACES)
         cap = HOST_MAX_IFACES;
-    struct host_iface **v = malloc(cap * sizeof(*v));
+    struct host_iface **v = malloc(cap * sizeof(struct host_iface *));
     if (!v)
         return false;
-    memcpy(v, h->ifaces, h->n_ifaces * sizeof(*v));
+    memcpy(v, h->ifaces, h->n_ifaces * sizeof(struct host_iface *));
     if (h->ifaces != h->ifaces_inline)
         free(h->ifaces);
     h->ifaces = v;
