@@ -139,7 +139,6 @@ static void flight_add(struct link_dir *d, struct frame *f)
     else
         d->flight_head = f;
     d->flight_tail = f;
-    d->in_flight++;
 }
 
 /* Arrivals are mostly in send order, so the scan usually stops at the head. */
@@ -156,7 +155,6 @@ static void flight_remove(struct link_dir *d, struct frame *f)
         if (d->flight_tail == f)
             d->flight_tail = prev;
         f->next = NULL;
-        d->in_flight--;
         return;
     }
 }
@@ -226,7 +224,7 @@ static bool draw_loss(struct link_dir *d)
     struct link_random *r = d->rnd;
     if (!r)
         return false;
-    if (d->loss_model == LINK_LOSS_BERNOULLI)
+    if (r->loss_model == LINK_LOSS_BERNOULLI)
         return rng_hit(&r->rng, r->loss_thr);
     if (r->ge_bad) {
         if (rng_hit(&r->rng, r->ge_r))
@@ -287,7 +285,7 @@ static void launch(struct link_dir *d, struct frame *f, struct link_pending pm, 
         dup = rng_hit(&r->rng, r->dup_thr);
         corrupt = rng_hit(&r->rng, r->corrupt_thr);
         reorder = rng_hit(&r->rng, r->reorder_thr);
-        jitter = d->jitter > 0 ? rng_range(&r->rng, 0, d->jitter) : 0;
+        jitter = r->jitter > 0 ? rng_range(&r->rng, 0, r->jitter) : 0;
     }
     dup = dup || pm.dup;
     corrupt = corrupt || pm.corrupt;
@@ -469,11 +467,9 @@ static bool need_random(struct link_dir *d)
 static bool set_params(struct link_dir *d, const struct link_params *p)
 {
     d->delay = p->delay;
-    d->jitter = p->jitter;
     d->rate_bps = p->rate_bps;
     d->queue_max = p->queue;
     d->mtu = p->mtu;
-    d->loss_model = (uint8_t)p->loss_model;
     struct link_random t = {
         .loss_thr = rng_prob_from(p->loss),
         .dup_thr = rng_prob_from(p->duplicate),
@@ -483,6 +479,8 @@ static bool set_params(struct link_dir *d, const struct link_params *p)
         .ge_r = rng_prob_from(p->gilbert.r),
         .ge_loss_good = rng_prob_from(p->gilbert.loss_good),
         .ge_loss_bad = rng_prob_from(p->gilbert.loss_bad),
+        .jitter = p->jitter,
+        .loss_model = p->loss_model,
     };
     bool random = p->jitter > 0 || t.loss_thr || t.dup_thr || t.reorder_thr || t.corrupt_thr ||
                   t.ge_p || t.ge_r || t.ge_loss_good || t.ge_loss_bad;

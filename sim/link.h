@@ -106,6 +106,8 @@ struct link_pending {
 struct link_random {
     struct rng rng;
     rng_prob loss_thr, dup_thr, reorder_thr, corrupt_thr, ge_p, ge_r, ge_loss_good, ge_loss_bad;
+    sim_time jitter;
+    enum link_loss_model loss_model;
     bool ge_bad;
 };
 
@@ -135,14 +137,12 @@ struct link_dir {
     struct frame_queue queue; /* waiting for the transmitter */
     struct sim_timer tx_done;
     struct link_counters c;
-    /* The parameters in force (link_params); the probabilities live in `rnd`. */
-    sim_time delay, jitter;
+    /* The parameters in force (link_params); jitter and loss in `rnd`. */
+    sim_time delay;
     uint64_t rate_bps;
     sim_time last_arrival; /* keeps FIFO order under jitter */
     uint32_t queue_max, mtu;
-    uint32_t in_flight;
     uint8_t side; /* 0: a->b, 1: b->a */
-    uint8_t loss_model;
 };
 
 struct link {
