@@ -20,9 +20,26 @@ static void free_list(struct frame *f)
 
 void frame_pool_destroy(struct frame_pool *p)
 {
+    free_list(p->free_tiny);
     free_list(p->free_small);
     free_list(p->free_large);
     memset(p, 0, sizeof *p);
+}
+
+/* The size class of a frame of len bytes: a pure ACK does not take the
+ * room of a full-sized segment, and frames are most of a busy world's memory. */
+static uint32_t class_cap(uint32_t len)
+{
+    return len <= FRAME_TINY_CAP    ? FRAME_TINY_CAP
+           : len <= FRAME_SMALL_CAP ? FRAME_SMALL_CAP
+                                    : FRAME_LARGE_CAP;
+}
+
+static struct frame **free_list_of(struct frame_pool *p, uint32_t cap)
+{
+    return cap == FRAME_TINY_CAP    ? &p->free_tiny
+           : cap == FRAME_SMALL_CAP ? &p->free_small
+                                    : &p->free_large;
 }
 
 struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
@@ -33,13 +50,12 @@ struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
         p->limit_hit = true;
         return NULL;
     }
-    bool small = len <= FRAME_SMALL_CAP;
-    struct frame **list = small ? &p->free_small : &p->free_large;
+    uint32_t cap = class_cap(len);
+    struct frame **list = free_list_of(p, cap);
     struct frame *f = *list;
     if (f) {
         *list = f->next;
     } else {
-        uint32_t cap = small ? FRAME_SMALL_CAP : FRAME_LARGE_CAP;
         f = malloc(sizeof *f + cap);
         if (!f)
             return NULL;
@@ -75,7 +91,7 @@ void frame_free(struct frame_pool *p, struct frame *f)
     if (!f)
         return;
     assert(!sim_timer_armed(&f->timer));
-    struct frame **list = f->cap == FRAME_SMALL_CAP ? &p->free_small : &p->free_large;
+    struct frame **list = free_list_of(p, f->cap);
     f->next = *list;
     *list = f;
     p->in_use--;

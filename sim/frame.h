@@ -1,8 +1,8 @@
 /* Frames: the bytes of one Ethernet II frame (no preamble, no FCS), as a host
  * put them on the wire.
  *
- * Buffers come from a per-simulation pool with two size classes, so steady
- * state allocates nothing.  Ownership moves with the pointer: whoever holds a
+ * Buffers come from a per-simulation pool with three size classes (tiny,
+ * small, large), so steady state allocates nothing.  Ownership moves with the pointer: whoever holds a
  * frame either passes it on (link, host) or returns it with frame_free(). */
 #ifndef SIM_FRAME_H
 #define SIM_FRAME_H
@@ -14,6 +14,7 @@
 #include "timer.h"
 
 #define FRAME_ETH_HLEN  14
+#define FRAME_TINY_CAP  128u  /* ACKs (with options), ARP, small ICMP */
 #define FRAME_SMALL_CAP 1536u /* fits MTU 1500 + Ethernet header */
 #define FRAME_LARGE_CAP 9216u /* fits MTU 9000 jumbo frames */
 #define FRAME_MAX_MTU   (FRAME_LARGE_CAP - FRAME_ETH_HLEN)
@@ -35,7 +36,7 @@ struct frame {
 };
 
 struct frame_pool {
-    struct frame *free_small, *free_large;
+    struct frame *free_tiny, *free_small, *free_large;
     uint64_t allocated, in_use, peak_in_use;
     uint64_t limit; /* frames alive at once; 0 = no limit */
     bool limit_hit; /* an allocation was refused because of `limit` */

@@ -363,7 +363,7 @@ Test(frame_pool, freed_frames_are_reused)
 {
     struct frame_pool p;
     frame_pool_init(&p);
-    struct frame *a = frame_alloc(&p, 100);
+    struct frame *a = frame_alloc(&p, 1000);
     cr_assert_not_null(a);
     frame_free(&p, a);
     struct frame *b = frame_alloc(&p, 1500);
@@ -379,6 +379,30 @@ Test(frame_pool, freed_frames_are_reused)
     frame_free(&p, big);
     cr_assert_eq(p.in_use, 0);
     cr_assert_eq(p.peak_in_use, 2);
+    frame_pool_destroy(&p);
+}
+
+Test(frame_pool, an_ack_sized_frame_takes_a_tiny_buffer)
+{
+    struct frame_pool p;
+    frame_pool_init(&p);
+    struct frame *ack = frame_alloc(&p, 66);
+    struct frame *edge = frame_alloc(&p, FRAME_TINY_CAP);
+    struct frame *seg = frame_alloc(&p, FRAME_TINY_CAP + 1);
+    cr_assert(ack && edge && seg);
+    cr_expect_eq(ack->cap, FRAME_TINY_CAP);
+    cr_expect_eq(edge->cap, FRAME_TINY_CAP);
+    cr_expect_eq(seg->cap, FRAME_SMALL_CAP);
+    frame_free(&p, ack);
+    struct frame *again = frame_alloc(&p, 1400);
+    cr_expect_neq(again, ack, "a tiny buffer never serves a larger frame");
+    struct frame *ack2 = frame_alloc(&p, 54);
+    cr_expect_eq(ack2, ack, "but comes back for the next small one");
+    frame_free(&p, edge);
+    frame_free(&p, seg);
+    frame_free(&p, again);
+    frame_free(&p, ack2);
+    cr_expect_eq(p.in_use, 0);
     frame_pool_destroy(&p);
 }
 
