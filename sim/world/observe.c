@@ -76,7 +76,8 @@ static const char *app_key(const struct world_observer *o, uint32_t idx)
 /* ---- growing arrays ---------------------------------------------------- */
 
 /* By half again, from `first`: the records of a big world are many and
- * small, and most connections change state six times or fewer. */
+ * small.  (A connection's history grows the same way from four states:
+ * 4, 6, 9; most connections have three to six.) */
 static bool grow(void **v, uint32_t *cap, uint32_t n, size_t size, uint32_t first)
 {
     if (n < *cap)
@@ -128,7 +129,7 @@ static struct obs_conn *conn_get(struct world_observer *o, const char *name, con
 static bool push_state(struct obs_conn *c, sim_time t, enum tcp_state s)
 {
     if (c->n_states == c->cap_states) {
-        uint32_t cap = c->cap_states ? c->cap_states + c->cap_states / 2 : 6;
+        uint32_t cap = c->cap_states ? c->cap_states + c->cap_states / 2 : 4;
         char *h = realloc(c->history, (size_t)cap * (sizeof(sim_time) + 1));
         if (!h)
             return false;
@@ -257,16 +258,32 @@ static bool tracks_cc(const struct world_observer *o, const char *conn)
     return false;
 }
 
+/* Room for one more cwnd sample. */
+static bool cc_reserve(struct obs_conn *c)
+{
+    if (c->cc && c->cc->n < c->cc->cap)
+        return true;
+    uint32_t cap = c->cc ? c->cc->cap + c->cc->cap / 2 : 8;
+    struct obs_cc_log *log = realloc(c->cc, sizeof *log + (size_t)cap * sizeof log->v[0]);
+    if (!log)
+        return false;
+    if (!c->cc)
+        log->n = 0;
+    log->cap = cap;
+    c->cc = log;
+    return true;
+}
+
 static void on_cc(struct world_observer *o, const struct trace_event *e)
 {
     if (!e->conn || !tracks_cc(o, e->conn))
         return;
     struct obs_conn *c = conn_get(o, e->conn, e->host);
-    if (!c || !grow((void **)&c->cc, &c->cap_cc, c->n_cc, sizeof *c->cc, 8)) {
+    if (!c || !cc_reserve(c)) {
         o->oom = true;
         return;
     }
-    c->cc[c->n_cc++] = (struct obs_cc){.t = e->t, .cwnd = e->cwnd};
+    c->cc->v[c->cc->n++] = (struct obs_cc){.t = e->t, .cwnd = e->cwnd};
 }
 
 static void on_retx(struct world_observer *o, const struct trace_event *e)

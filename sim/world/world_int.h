@@ -12,6 +12,12 @@ struct obs_cc {
     uint64_t cwnd;
 };
 
+/* The cwnd samples of a connection an expectation tracks. */
+struct obs_cc_log {
+    uint32_t n, cap;
+    struct obs_cc v[];
+};
+
 /* Kept for every connection of the run (tens of thousands in the larger
  * worlds), so packed: the host's name follows the connection's in one block. */
 struct obs_conn {
@@ -20,10 +26,9 @@ struct obs_conn {
      * cap_states times, then cap_states states of a byte each (obs_time,
      * obs_state). */
     void *history;
-    struct obs_cc *cc;
+    struct obs_cc_log *cc; /* NULL unless tracked and sampled */
     uint64_t retx;
     uint32_t n_states, cap_states;
-    uint32_t n_cc, cap_cc;
     enum tcp_outcome outcome;
     bool established;
 };
