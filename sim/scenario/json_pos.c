@@ -1,19 +1,17 @@
-/* Where things are in a JSON text.  cJSON builds the tree but keeps no
- * positions, so one small scanner serves two purposes:
- *  - checking syntax, to say where a text cJSON refused goes wrong and what
- *    was expected there;
- *  - walking a parsed text and its cJSON tree in step (members and elements
- *    appear in the tree in text order, duplicates included), recording where
- *    each node's key and value start.
- * The scanner follows RFC 8259 more strictly than cJSON, which it runs
- * before: cJSON takes raw control characters inside strings and between
- * values, "\u0000" (which ends its C strings early, silently truncating a
- * name), numbers with leading zeros ("01") and bytes that are not UTF-8, all
- * of which the scanner refuses with their position.  Every text the scanner
- * accepts, cJSON parses into the same tree, so the walk never disagrees with
- * it.  When checking, the scanner also keeps the path to the value it is in,
- * so that a syntax error names the host or link it is in (json_syntax.c
- * words the message). */
+/* Reading a JSON text: one scanner checks the syntax and, in the same pass,
+ * builds the tree (json_tree.c makes its nodes) with the position of every
+ * node's key and value, so that the loader's messages say line:col.  A text
+ * that is not JSON gets the place of its first mistake and what was
+ * expected there.
+ * The scanner follows RFC 8259 more strictly than cJSON: cJSON takes raw
+ * control characters inside strings and between values, "\u0000" (which
+ * ends its C strings early, silently truncating a name), numbers with
+ * leading zeros ("01") and bytes that are not UTF-8, all of which the
+ * scanner refuses with their position.  Every text the scanner accepts,
+ * cJSON parses too, into the tree the scanner builds (the tests compare
+ * them).  The scanner also keeps the path to the value it is in, so that a
+ * syntax error names the host or link it is in (json_syntax.c words the
+ * message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +29,9 @@ static bool at(const struct scan *s, char c)
     return s->i < s->len && s->t[s->i] == c;
 }
 
-static bool record(struct scan *s, const cJSON *node, size_t key_off)
+static bool out_of_memory(struct scan *s)
 {
-    struct jpos *p = s->p;
-    if (!p || !node)
-        return true;
-    if (p->n == p->cap) {
-        uint32_t cap = p->cap ? p->cap * 2 : 64;
-        struct jpos_entry *v = realloc(p->v, cap * sizeof *v);
-        if (!v)
-            return scan_fail(s, "out of memory");
-        p->v = v;
-        p->cap = cap;
-    }
-    p->v[p->n++] = (struct jpos_entry){node, (uint32_t)key_off, (uint32_t)s->i};
-    return true;
+    return scan_fail(s, "out of memory");
 }
 
 static bool is_hex(char c)
@@ -263,44 +249,58 @@ static bool scan_literal(struct scan *s, const char *word)
     return true;
 }
 
-static bool scan_value(struct scan *s, const cJSON *node, size_t key_off);
+static bool scan_value(struct scan *s, cJSON *node);
 
 /* After a member name: ':' and the value. */
-static bool scan_member_value(struct scan *s, const cJSON *child, size_t key_off)
+static bool scan_member_value(struct scan *s, cJSON *child)
 {
     skip_ws(s);
     if (!at(s, ':'))
         return scan_explain_colon(s);
     s->i++;
-    if (s->p && !child)
-        return scan_fail(s, "tree mismatch");
-    return scan_value(s, child, key_off);
+    return scan_value(s, child);
 }
 
-static bool scan_object(struct scan *s, const cJSON *node)
+/* When building: a new member of `node` named by the string at
+ * key_off..s->i, appended after *last; NULL when only checking. */
+static bool new_member(struct scan *s, cJSON *node, cJSON **last, size_t key_off, cJSON **child)
 {
-    const cJSON *child = node ? node->child : NULL;
+    *child = NULL;
+    if (!node)
+        return true;
+    cJSON *c = jtree_node(s->p, key_off);
+    if (!c || !(c->string = jtree_string(s->p, s->t, key_off, s->i)))
+        return out_of_memory(s);
+    jtree_append(node, last, c);
+    *child = c;
+    return true;
+}
+
+static bool scan_object(struct scan *s, cJSON *node)
+{
+    cJSON *last = NULL;
     size_t open = s->i, comma = SIZE_MAX;
+    if (node)
+        node->type = cJSON_Object;
     s->i++;
     skip_ws(s);
     if (at(s, '}')) {
         s->i++;
-        return !child || !s->p || scan_fail(s, "tree mismatch");
+        return true;
     }
     for (;;) {
         skip_ws(s);
         if (!at(s, '"'))
             return scan_explain_member_name(s, open, comma);
         size_t key_off = s->i;
-        if (!scan_string(s))
+        cJSON *child;
+        if (!scan_string(s) || !new_member(s, node, &last, key_off, &child))
             return false;
         scan_push_key(s, key_off, s->i);
-        bool ok = scan_member_value(s, child, key_off);
+        bool ok = scan_member_value(s, child);
         scan_pop(s);
         if (!ok)
             return false;
-        if (child)
-            child = child->next;
         skip_ws(s);
         if (at(s, ',')) {
             comma = s->i++;
@@ -314,10 +314,26 @@ static bool scan_object(struct scan *s, const cJSON *node)
     }
 }
 
-static bool scan_array(struct scan *s, const cJSON *node)
+/* When building: a new element of `node`, appended after *last. */
+static bool new_element(struct scan *s, cJSON *node, cJSON **last, cJSON **child)
 {
-    const cJSON *child = node ? node->child : NULL;
+    *child = NULL;
+    if (!node)
+        return true;
+    cJSON *c = jtree_node(s->p, UINT32_MAX);
+    if (!c)
+        return out_of_memory(s);
+    jtree_append(node, last, c);
+    *child = c;
+    return true;
+}
+
+static bool scan_array(struct scan *s, cJSON *node)
+{
+    cJSON *last = NULL;
     size_t open = s->i;
+    if (node)
+        node->type = cJSON_Array;
     s->i++;
     skip_ws(s);
     if (at(s, ']')) {
@@ -328,15 +344,14 @@ static bool scan_array(struct scan *s, const cJSON *node)
         skip_ws(s);
         if (s->i >= s->len) /* the array is not closed: say so rather than "[n]: no value" */
             return scan_explain_after_item(s, open, index);
-        if (s->p && !child)
-            return scan_fail(s, "tree mismatch");
+        cJSON *child;
+        if (!new_element(s, node, &last, &child))
+            return false;
         scan_push_index(s, index);
-        bool ok = scan_value(s, child, (size_t)UINT32_MAX);
+        bool ok = scan_value(s, child);
         scan_pop(s);
         if (!ok)
             return false;
-        if (child)
-            child = child->next;
         skip_ws(s);
         if (at(s, ',')) {
             size_t comma = s->i++;
@@ -353,13 +368,48 @@ static bool scan_array(struct scan *s, const cJSON *node)
     }
 }
 
-static bool scan_value(struct scan *s, const cJSON *node, size_t key_off)
+static bool string_value(struct scan *s, cJSON *node)
+{
+    size_t open = s->i;
+    if (!scan_string(s))
+        return false;
+    if (node) {
+        node->type = cJSON_String;
+        if (!(node->valuestring = jtree_string(s->p, s->t, open, s->i)))
+            return out_of_memory(s);
+    }
+    return true;
+}
+
+static bool number_value(struct scan *s, cJSON *node)
+{
+    size_t start = s->i;
+    if (!scan_number(s))
+        return false;
+    return !node || jtree_number(node, s->t, start, s->i) || out_of_memory(s);
+}
+
+/* true, false, null, typed as cJSON types them (true's valueint is 1). */
+static bool literal_value(struct scan *s, cJSON *node, const char *word, int type)
+{
+    if (!scan_literal(s, word))
+        return false;
+    if (node) {
+        node->type = type;
+        node->valueint = type == cJSON_True;
+    }
+    return true;
+}
+
+/* Scans one value; when building, `node` (already linked into the tree)
+ * becomes it. */
+static bool scan_value(struct scan *s, cJSON *node)
 {
     skip_ws(s);
     if (s->i >= s->len)
         return scan_explain_value(s);
-    if (!record(s, node, key_off))
-        return false;
+    if (node)
+        ((struct jnode *)(void *)node)->val_off = (uint32_t)s->i;
     char c = s->t[s->i];
     bool ok;
     if (s->depth + 1 > JSON_MAX_DEPTH)
@@ -371,15 +421,15 @@ static bool scan_value(struct scan *s, const cJSON *node, size_t key_off)
     else if (c == '[')
         ok = scan_array(s, node);
     else if (c == '"')
-        ok = scan_string(s);
+        ok = string_value(s, node);
     else if (c == '-' || is_digit(c))
-        ok = scan_number(s);
+        ok = number_value(s, node);
     else if (c == 't')
-        ok = scan_literal(s, "true");
+        ok = literal_value(s, node, "true", cJSON_True);
     else if (c == 'f')
-        ok = scan_literal(s, "false");
+        ok = literal_value(s, node, "false", cJSON_False);
     else if (c == 'n')
-        ok = scan_literal(s, "null");
+        ok = literal_value(s, node, "null", cJSON_NULL);
     else
         ok = scan_explain_value(s);
     s->depth--;
@@ -393,12 +443,12 @@ static size_t skip_bom(const char *t, size_t len)
     return len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 }
 
-static bool scan_document(struct scan *s, const cJSON *root)
+static bool scan_document(struct scan *s, cJSON *root)
 {
     s->i = skip_bom(s->t, s->len);
     skip_ws(s);
     size_t start = s->i;
-    if (!scan_value(s, root, (size_t)UINT32_MAX))
+    if (!scan_value(s, root))
         return false;
     size_t end = s->i;
     skip_ws(s);
@@ -414,52 +464,71 @@ bool json_syntax_check(const char *text, size_t len, struct json_syntax_error *e
     return scan_document(&s, NULL);
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* The first block holds about what a text of this length makes (nodes and
+ * strings take somewhat more than the text), so most files need one or
+ * two allocations; blocks that follow double. */
+static size_t first_block_for(size_t len)
 {
-    uintptr_t x = (uintptr_t)((const struct jpos_entry *)a)->node;
-    uintptr_t y = (uintptr_t)((const struct jpos_entry *)b)->node;
-    return x < y ? -1 : x > y;
+    return len + len / 2;
 }
 
-bool jpos_lines(struct jpos *p, const char *text, size_t len)
+bool jpos_parse(struct jpos *p, const char *text, size_t len, struct json_syntax_error *e)
 {
+    struct json_seg segs[JSON_MAX_DEPTH + 1];
+    struct scan s = {.t = text, .len = len, .p = p, .e = e, .segs = e ? segs : NULL};
     p->text = text;
-    uint32_t n = 1;
-    for (size_t i = 0; i < len; i++)
-        n += text[i] == '\n';
-    p->line_start = malloc(n * sizeof *p->line_start);
-    if (!p->line_start)
-        return false;
-    p->n_lines = 0;
-    p->line_start[p->n_lines++] = 0;
-    for (size_t i = 0; i < len; i++)
-        if (text[i] == '\n')
-            p->line_start[p->n_lines++] = (uint32_t)(i + 1);
-    return true;
-}
-
-bool jpos_build(struct jpos *p, const char *text, size_t len, const cJSON *root)
-{
-    if (!p->line_start && !jpos_lines(p, text, len))
-        return false;
-    struct scan s = {.t = text, .len = len, .p = p};
-    if (!scan_document(&s, root)) {
-        p->n = 0; /* positions unknown rather than wrong */
+    p->len = len;
+    p->first_block = first_block_for(len);
+    cJSON *root = jtree_node(p, UINT32_MAX);
+    if (!root || !scan_document(&s, root)) {
+        if (!root)
+            out_of_memory(&s);
+        jtree_free(p);
         return false;
     }
-    qsort(p->v, p->n, sizeof *p->v, cmp_entry);
+    p->root = root;
     return true;
 }
 
 void jpos_free(struct jpos *p)
 {
-    free(p->v);
+    jtree_free(p);
     free(p->line_start);
     memset(p, 0, sizeof *p);
 }
 
-void jpos_line_col(const struct jpos *p, uint32_t off, int *line, int *col)
+/* The line table, built when the first position is asked for: a file that
+ * loads cleanly never needs one. */
+static bool build_lines(struct jpos *p)
 {
+    const char *t = p->text;
+    uint32_t n = 1;
+    for (const char *c = t; (c = memchr(c, '\n', (size_t)(t + p->len - c))); c++)
+        n++;
+    p->line_start = malloc(n * sizeof *p->line_start);
+    if (!p->line_start)
+        return false;
+    p->n_lines = 0;
+    p->line_start[p->n_lines++] = 0;
+    for (const char *c = t; (c = memchr(c, '\n', (size_t)(t + p->len - c))); c++)
+        p->line_start[p->n_lines++] = (uint32_t)(c - t + 1);
+    return true;
+}
+
+/* The start of the line holding `off` and its 0-based number; without a
+ * table (out of memory), by counting. */
+static uint32_t line_of(struct jpos *p, uint32_t off, uint32_t *start)
+{
+    if (!p->line_start && !build_lines(p)) {
+        uint32_t line = 0;
+        *start = 0;
+        for (uint32_t i = 0; i < off && i < p->len; i++)
+            if (p->text[i] == '\n') {
+                line++;
+                *start = i + 1;
+            }
+        return line;
+    }
     uint32_t lo = 0, hi = p->n_lines; /* last line starting at or before off */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -468,31 +537,19 @@ void jpos_line_col(const struct jpos *p, uint32_t off, int *line, int *col)
         else
             hi = mid;
     }
+    *start = p->line_start[lo];
+    return lo;
+}
+
+void jpos_line_col(struct jpos *p, uint32_t off, int *line, int *col)
+{
+    uint32_t start;
+    uint32_t lo = line_of(p, off, &start);
     /* Columns count characters, not the bytes of UTF-8 sequences. */
     int c = 1;
-    for (uint32_t i = p->line_start[lo]; i < off; i++)
+    for (uint32_t i = start; i < off; i++)
         if (((unsigned char)p->text[i] & 0xc0) != 0x80)
             c++;
     *line = (int)lo + 1;
     *col = c;
-}
-
-bool jpos_offset(const struct jpos *p, const cJSON *node, bool key, uint32_t *off)
-{
-    uint32_t lo = 0, hi = p->n;
-    uintptr_t want = (uintptr_t)node;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        uintptr_t have = (uintptr_t)p->v[mid].node;
-        if (have == want) {
-            const struct jpos_entry *e = &p->v[mid];
-            *off = key && e->key_off != UINT32_MAX ? e->key_off : e->val_off;
-            return true;
-        }
-        if (have < want)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
 }

@@ -1,6 +1,6 @@
-/* The JSON scanner's state, shared by json_pos.c, which scans, and
- * json_syntax.c, which says where and why a text is not JSON.  Private to
- * these two files. */
+/* The JSON scanner's state, shared by json_pos.c, which scans,
+ * json_syntax.c, which says where and why a text is not JSON, and
+ * json_tree.c, which makes the nodes of the tree.  Private to these files. */
 #ifndef SIM_SCENARIO_JSON_SCAN_H
 #define SIM_SCENARIO_JSON_SCAN_H
 
@@ -18,9 +18,9 @@ struct json_seg {
 struct scan {
     const char *t;
     size_t len, i;
-    struct jpos *p; /* NULL: check only */
+    struct jpos *p; /* NULL: check only; else the tree is built there */
     struct json_syntax_error *e;
-    struct json_seg *segs; /* check only: the path, JSON_MAX_DEPTH + 1 steps */
+    struct json_seg *segs; /* the path (with e), JSON_MAX_DEPTH + 1 steps */
     uint32_t n_segs;
     int depth;
     bool failed;
@@ -62,5 +62,27 @@ bool scan_explain_after_item(struct scan *s, size_t open, uint32_t index);
 bool scan_explain_trailing_comma(struct scan *s, size_t comma, const char *what);
 /* Something after the top-level value that started at `start`. */
 bool scan_explain_after_top(struct scan *s, size_t start, size_t end);
+
+/* ---- The tree (json_tree.c) ------------------------------------------- */
+
+/* A node and where it is: the loader finds a node's position from the node
+ * itself (jpos_offset), with no index to build or search. */
+struct jnode {
+    cJSON node;       /* first: a cJSON pointer to it is a pointer to the jnode */
+    uint32_t key_off; /* a member: its key's opening quote; else UINT32_MAX */
+    uint32_t val_off; /* the value's first character */
+};
+
+/* A zeroed node (NULL when out of memory); `key_off` as in struct jnode. */
+cJSON *jtree_node(struct jpos *p, size_t key_off);
+/* Appends child to parent's children, *last being the last so far. */
+void jtree_append(cJSON *parent, cJSON **last, cJSON *child);
+/* The string whose quotes are at text[open] and text[close - 1] (checked by
+ * the scanner), escapes decoded, NUL-terminated; NULL when out of memory. */
+char *jtree_string(struct jpos *p, const char *text, size_t open, size_t close);
+/* Makes node the number text[start..end) (checked); false when out of memory. */
+bool jtree_number(cJSON *node, const char *text, size_t start, size_t end);
+/* Frees every node and string. */
+void jtree_free(struct jpos *p);
 
 #endif

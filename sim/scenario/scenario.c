@@ -99,19 +99,11 @@ static const cJSON *ld_defaults(struct ld *l, const cJSON *root)
 }
 
 /* Parses; on a syntax error reports where and what was expected. */
-static cJSON *parse_json(struct ld *l, const char *text, size_t len)
+static const cJSON *parse_json(struct ld *l, const char *text, size_t len)
 {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     struct json_syntax_error e = {0};
-    bool syntax_ok = json_syntax_check(text, len, &e);
-    if (root && syntax_ok)
-        return root;
-    cJSON_Delete(root);
-    if (syntax_ok) { /* cJSON refused what the scanner accepted: trust cJSON's position */
-        e.off = (uint32_t)(end && end >= text && end <= text + len ? end - text : 0);
-        snprintf(e.msg, sizeof e.msg, "invalid JSON");
-    }
+    if (jpos_parse(&l->pos, text, len, &e))
+        return l->pos.root;
     int line, col;
     jpos_line_col(&l->pos, e.off, &line, &col);
     l->errors++;
@@ -156,16 +148,10 @@ static struct scenario *load_text(const char *file, const char *text, size_t len
         scn_diag_add(d, l.file, 0, 0, "", "file too large: the limit is 256 MiB");
         return NULL;
     }
-    if (!jpos_lines(&l.pos, text, len)) {
-        scn_diag_add(d, l.file, 0, 0, "", "out of memory");
-        return NULL;
-    }
-    cJSON *root = parse_json(&l, text, len);
+    const cJSON *root = parse_json(&l, text, len);
     struct scenario *sc = NULL;
     if (!root)
         goto out;
-    if (!jpos_build(&l.pos, text, len, root))
-        l.pos.n = 0; /* errors then carry no line:col, but are still reported */
     sc = scn_calloc(1, sizeof *sc);
     if (!sc) {
         scn_diag_add(d, l.file, 0, 0, "", "out of memory");
@@ -195,7 +181,6 @@ static struct scenario *load_text(const char *file, const char *text, size_t len
     if (!net_ok)
         ld_refs_only(&l, root, !faults_done);
 out:
-    cJSON_Delete(root);
     jpos_free(&l.pos);
     ld_net_free(&l);
     if (l.errors && sc) {

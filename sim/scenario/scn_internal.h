@@ -12,19 +12,20 @@
 
 #include "scenario.h"
 
-/* ---- Position index (json_pos.c) --------------------------------------- */
+/* ---- The parsed text (json_pos.c, json_tree.c) -------------------------- */
 
-struct jpos_entry {
-    const cJSON *node;
-    uint32_t key_off; /* object members: offset of the key's opening quote */
-    uint32_t val_off; /* offset of the value's first character */
-};
+struct jblock;
 
+/* A text parsed into a cJSON tree whose nodes know where they are in it.
+ * The nodes live in blocks owned here (not cJSON's allocations: free them
+ * with jpos_free, never cJSON_Delete). */
 struct jpos {
-    const char *text;     /* not owned */
-    struct jpos_entry *v; /* sorted by node address, for lookups only */
-    uint32_t n, cap;
-    uint32_t *line_start; /* offset of the first byte of each line */
+    const char *text; /* not owned */
+    size_t len;
+    cJSON *root;           /* NULL until parsed, or when the text is not JSON */
+    struct jblock *blocks; /* the nodes and their strings, newest block first */
+    size_t first_block;    /* size of the first block, from the text's length */
+    uint32_t *line_start;  /* offset of the first byte of each line, built on first use */
     uint32_t n_lines;
 };
 
@@ -38,16 +39,16 @@ struct json_syntax_error {
 /* Checks the text's syntax (RFC 8259, plus UTF-8 inside strings); false with
  * the first error's offset, path and message. */
 bool json_syntax_check(const char *text, size_t len, struct json_syntax_error *e);
-/* Indexes the offsets of every node of `root`, parsed from `text`.  False if
- * the text does not match the tree or memory runs out. */
-bool jpos_build(struct jpos *p, const char *text, size_t len, const cJSON *root);
+/* Checks and parses the text in one pass: p->root is its tree, every node
+ * with its position.  False with the first syntax error in *e (an "out of
+ * memory" one when memory runs out), and no tree.  p starts zeroed. */
+bool jpos_parse(struct jpos *p, const char *text, size_t len, struct json_syntax_error *e);
 void jpos_free(struct jpos *p);
 /* 1-based line and column of a byte offset. */
-void jpos_line_col(const struct jpos *p, uint32_t off, int *line, int *col);
-/* Offset of a node's value (or of its key when `key` and it has one); false if unknown. */
+void jpos_line_col(struct jpos *p, uint32_t off, int *line, int *col);
+/* Offset of a node's value (or of its key when `key` and it has one); false
+ * if unknown.  The node must be one of p's tree. */
 bool jpos_offset(const struct jpos *p, const cJSON *node, bool key, uint32_t *off);
-/* Builds the line table only (for syntax errors, before any tree exists). */
-bool jpos_lines(struct jpos *p, const char *text, size_t len);
 
 /* ---- Loader context ---------------------------------------------------- */
 

@@ -6,26 +6,25 @@
 /* ---- Position index ---------------------------------------------------- */
 
 struct indexed {
-    cJSON *root;
+    const cJSON *root;
     struct jpos pos;
 };
 
 static struct indexed index_text(const char *text)
 {
     struct indexed ix = {0};
-    ix.root = cJSON_Parse(text);
-    cr_assert_not_null(ix.root);
-    cr_assert(jpos_build(&ix.pos, text, strlen(text), ix.root));
+    struct json_syntax_error e;
+    cr_assert(jpos_parse(&ix.pos, text, strlen(text), &e), "%s", e.msg);
+    ix.root = ix.pos.root;
     return ix;
 }
 
 static void free_indexed(struct indexed *ix)
 {
     jpos_free(&ix->pos);
-    cJSON_Delete(ix->root);
 }
 
-static void assert_at(const struct indexed *ix, const cJSON *n, bool key, int line, int col)
+static void assert_at(struct indexed *ix, const cJSON *n, bool key, int line, int col)
 {
     uint32_t off;
     int l, c;
