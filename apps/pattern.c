@@ -187,6 +187,9 @@ void app_stream_attach(struct app_stream *st, struct tcp_sock *s)
      * built; an echo sends back what it read, so it keeps real bytes. */
     if (!st->echo)
         tcp_set_payload_source(s, pattern_payload, NULL);
+    /* Every stream receives the pattern (verify() checks it): what waits to
+     * be read is held as marks where it matches. */
+    tcp_set_payload_expect(s, pattern_payload, NULL);
     snprintf(st->name, sizeof(st->name), "%s", tcp_sock_name(s));
 }
 

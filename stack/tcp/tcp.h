@@ -118,6 +118,13 @@ typedef uint32_t (*tcp_payload_fn)(void *ctx, uint64_t offset, uint8_t *dst, uin
  * a full send buffer costs no memory and no copy.  False once bytes were
  * queued by tcp_send. */
 bool tcp_set_payload_source(struct tcp_sock *s, tcp_payload_fn fill, void *ctx);
+/* For an app that knows what it should receive (a function of the offset,
+ * like a payload source): runs of received bytes that equal fill's are held
+ * as marks rather than bytes until read, so data waiting in the receive
+ * buffer (out-of-order data above all) costs no memory; bytes that differ
+ * are held as they came, and a read always returns what arrived.  False
+ * (and nothing changes) while the receive buffer holds bytes. */
+bool tcp_set_payload_expect(struct tcp_sock *s, tcp_payload_fn fill, void *ctx);
 /* With a payload source: queues up to len more bytes of the stream; returns
  * how many fit (0 without a payload source). */
 uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len);

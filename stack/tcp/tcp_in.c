@@ -362,7 +362,9 @@ static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
             tcp_send_ack(s, now); /* duplicate: tell the sender where we are */
         return seg->seq + seg->len == s->rcv_nxt;
     }
-    if (!tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len, &s->th->pages))
+    struct tcp_ring_source src;
+    if (!tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len, &s->th->pages,
+                           tcp_rcv_source(s, &src)))
         return false;
     if (off) {
         add_ooo(s, seq, seq + len);

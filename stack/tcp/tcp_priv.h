@@ -290,6 +290,10 @@ struct tcp_sock {
      * its first byte is at stream offset bytes_sent - snd.len. */
     tcp_payload_fn fill;
     void *fill_ctx;
+    /* With an expected payload (tcp_set_payload_expect), rcv keeps runs that
+     * match it as marks. */
+    tcp_payload_fn expect;
+    void *expect_ctx;
 
     struct tcp_timer timers[TCP_T_COUNT];
     uint64_t bytes_sent, bytes_acked, bytes_received, bytes_read;
@@ -326,12 +330,21 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
 void tcp_emit_reset(struct tcp_host *th, const struct tcp_seg *seg);
 
 /* tcp_ring.c */
+/* What a ring's bytes are expected to be: fill's bytes, byte 0 of the ring
+ * being the stream's byte `base`. */
+struct tcp_ring_source {
+    tcp_payload_fn fill;
+    void *ctx;
+    uint64_t base;
+};
 /* Copies n bytes to offset off (from byte 0), allocating the pages they
- * need from pool (or memory); false when memory runs out. */
+ * need from pool (or memory) unless they equal src's (src may be NULL);
+ * false when memory runs out. */
 bool tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n,
-                       struct tcp_page_pool *pool);
-/* Copies n written bytes from offset off. */
-void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n);
+                       struct tcp_page_pool *pool, const struct tcp_ring_source *src);
+/* Copies n written bytes from offset off (src: the one they were written with). */
+void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n,
+                      const struct tcp_ring_source *src);
 /* Drops the first n readable bytes; pages left behind go to pool. */
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n, struct tcp_page_pool *pool);
 /* Gives back every page (to pool, may be NULL) and the table. */
@@ -341,6 +354,8 @@ void tcp_page_pool_free(struct tcp_page_pool *pool);
  * by the socket's payload source) and returns their checksum sum
  * (tcp_payload_fn). */
 uint32_t tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n);
+/* The receive ring's source (NULL without an expected payload); *tmp is its storage. */
+const struct tcp_ring_source *tcp_rcv_source(const struct tcp_sock *s, struct tcp_ring_source *tmp);
 
 /* tcp_state.c */
 void tcp_set_state(struct tcp_sock *s, enum tcp_state to, const char *cause, sim_time now);

@@ -1,13 +1,24 @@
 /* Byte rings in pages (struct tcp_ring): memory follows the bytes held.
  *
+ * A ring may also be given a source, the function its bytes are expected to
+ * follow (the apps' pattern): a page whose bytes all equal the source's is
+ * kept as a mark, not as bytes, and made again when read; a byte that
+ * differs gives the page real storage.  What is read is what arrived.
+ *
  * A receiver that reads at once holds the page of the segment in hand; one
  * that holds out-of-order data holds the pages that data touches, not the
  * span up to it; an idle connection holds nothing.  Pages come from and go
  * back to the host's small pool, so steady state allocates nothing. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcp_priv.h"
+
+/* A page slot whose bytes are the ring's source's (see tcp_ring_write_at):
+ * nothing is allocated for it. */
+static const uint8_t source_tag;
+#define SOURCE_PAGE ((uint8_t *)(uintptr_t)&source_tag)
 
 static uint8_t **table_of(struct tcp_ring *r)
 {
@@ -67,8 +78,32 @@ static bool table_grow(struct tcp_ring *r, uint32_t pages)
     return true;
 }
 
+/* True when the n bytes at d are the source's at ring offset off. */
+static bool from_source(const struct tcp_ring_source *src, uint32_t off, const uint8_t *d,
+                        uint32_t n)
+{
+    uint8_t made[TCP_PAGE];
+    src->fill(src->ctx, src->base + off, made, n);
+    return memcmp(made, d, n) == 0;
+}
+
+/* Gives slot k a page of its own, holding the source's bytes when it had
+ * none; false when memory runs out. */
+static bool materialize(struct tcp_ring *r, uint8_t **slot, uint32_t k,
+                        const struct tcp_ring_source *src, struct tcp_page_pool *pool)
+{
+    uint8_t *page = page_get(pool);
+    if (!page)
+        return false;
+    if (*slot == SOURCE_PAGE) /* ring offset k * TCP_PAGE - head starts it */
+        src->fill(src->ctx, src->base - r->head + (uint64_t)k * TCP_PAGE, page, TCP_PAGE);
+    *slot = page;
+    r->held++;
+    return true;
+}
+
 bool tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint32_t n,
-                       struct tcp_page_pool *pool)
+                       struct tcp_page_pool *pool, const struct tcp_ring_source *src)
 {
     if (!n)
         return true;
@@ -81,12 +116,14 @@ bool tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint3
         uint32_t k = at / TCP_PAGE, in = at % TCP_PAGE;
         uint32_t chunk = TCP_PAGE - in < n ? TCP_PAGE - in : n;
         uint8_t **slot = &t[slot_of(r, k)];
-        if (!*slot) {
-            if (!(*slot = page_get(pool)))
-                return false;
-            r->held++;
-        }
-        memcpy(*slot + in, d, chunk);
+        bool as_source =
+            src && (!*slot || *slot == SOURCE_PAGE) && from_source(src, at - r->head, d, chunk);
+        if (as_source)
+            *slot = SOURCE_PAGE;
+        else if ((!*slot || *slot == SOURCE_PAGE) && !materialize(r, slot, k, src, pool))
+            return false;
+        if (!as_source)
+            memcpy(*slot + in, d, chunk);
         d += chunk;
         at += chunk;
         n -= chunk;
@@ -94,14 +131,19 @@ bool tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *d, uint3
     return true;
 }
 
-void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n)
+void tcp_ring_read_at(const struct tcp_ring *r, uint32_t off, uint8_t *d, uint32_t n,
+                      const struct tcp_ring_source *src)
 {
     uint8_t *const *t = table_of_const(r);
     uint32_t at = r->head + off;
     while (n) {
         uint32_t k = at / TCP_PAGE, in = at % TCP_PAGE;
         uint32_t chunk = TCP_PAGE - in < n ? TCP_PAGE - in : n;
-        memcpy(d, t[slot_of(r, k)] + in, chunk);
+        const uint8_t *page = t[slot_of(r, k)];
+        if (page == SOURCE_PAGE)
+            src->fill(src->ctx, src->base + (at - r->head), d, chunk);
+        else
+            memcpy(d, page + in, chunk);
         d += chunk;
         at += chunk;
         n -= chunk;
@@ -117,7 +159,7 @@ void tcp_ring_consume(struct tcp_ring *r, uint32_t n, struct tcp_page_pool *pool
     r->head += n;
     while (r->head >= TCP_PAGE) { /* pages wholly consumed */
         uint8_t **slot = &t[r->first];
-        if (*slot) {
+        if (*slot && *slot != SOURCE_PAGE) {
             page_put(pool, *slot);
             *slot = NULL;
             r->held--;
@@ -131,7 +173,7 @@ void tcp_ring_release(struct tcp_ring *r, struct tcp_page_pool *pool)
 {
     uint8_t **t = table_of(r);
     for (uint32_t k = 0; k < r->slots; k++)
-        if (t[k])
+        if (t[k] && t[k] != SOURCE_PAGE)
             page_put(pool, t[k]);
     if (r->slots > TCP_RING_INLINE)
         free(r->u.table);

@@ -395,7 +395,7 @@ uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
     if (s->fill)
         return 0;
     uint32_t n = send_room(s, len);
-    if (!n || !tcp_ring_write_at(&s->snd, s->snd.len, data, n, &s->th->pages))
+    if (!n || !tcp_ring_write_at(&s->snd, s->snd.len, data, n, &s->th->pages, NULL))
         return 0;
     queued(s, n);
     return n;
@@ -410,6 +410,23 @@ bool tcp_set_payload_source(struct tcp_sock *s, tcp_payload_fn fill, void *ctx)
     return true;
 }
 
+bool tcp_set_payload_expect(struct tcp_sock *s, tcp_payload_fn fill, void *ctx)
+{
+    if (s->rcv.len || s->n_ooo) /* marks already held refer to the old one */
+        return false;
+    s->expect = fill;
+    s->expect_ctx = ctx;
+    return true;
+}
+
+const struct tcp_ring_source *tcp_rcv_source(const struct tcp_sock *s, struct tcp_ring_source *tmp)
+{
+    if (!s->expect)
+        return NULL;
+    *tmp = (struct tcp_ring_source){s->expect, s->expect_ctx, s->bytes_read};
+    return tmp;
+}
+
 uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len)
 {
     uint32_t n = s->fill ? send_room(s, len) : 0;
@@ -422,7 +439,7 @@ uint32_t tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint
 {
     if (s->fill)
         return s->fill(s->fill_ctx, s->bytes_sent - s->snd.len + off, dst, n);
-    tcp_ring_read_at(&s->snd, off, dst, n);
+    tcp_ring_read_at(&s->snd, off, dst, n, NULL);
     return inet_csum_add(0, dst, n);
 }
 
@@ -457,7 +474,8 @@ uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max)
     uint32_t n = max < s->rcv.len ? max : s->rcv.len;
     if (!n)
         return 0;
-    tcp_ring_read_at(&s->rcv, 0, buf, n);
+    struct tcp_ring_source src;
+    tcp_ring_read_at(&s->rcv, 0, buf, n, tcp_rcv_source(s, &src));
     tcp_ring_consume(&s->rcv, n, &s->th->pages);
     if (!s->rcv.len && !s->n_ooo)
         tcp_ring_release(&s->rcv, &s->th->pages); /* nothing held, not even out-of-order data */

@@ -21,19 +21,20 @@ TestSuite(tcp_ring, .init = setup, .fini = teardown);
 Test(tcp_ring, bytes_keep_their_order_across_pages_consumed_and_refilled)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_write_at(&r, 0, payload, 3000, NULL));
+    cr_assert(tcp_ring_write_at(&r, 0, payload, 3000, NULL, NULL));
     r.len = 3000;
     tcp_ring_consume(&r, 2500, NULL);
-    cr_assert(tcp_ring_write_at(&r, r.len, payload + 3000, 3000, NULL)); /* into a second page */
+    cr_assert(
+        tcp_ring_write_at(&r, r.len, payload + 3000, 3000, NULL, NULL)); /* into a second page */
     r.len += 3000;
-    cr_assert(tcp_ring_write_at(&r, r.len, payload + 6000, 9000, NULL)); /* the table grows */
+    cr_assert(tcp_ring_write_at(&r, r.len, payload + 6000, 9000, NULL, NULL)); /* the table grows */
     r.len += 9000;
     cr_expect_gt(r.slots, TCP_RING_INLINE);
     uint8_t out[12500];
-    tcp_ring_read_at(&r, 0, out, sizeof(out));
+    tcp_ring_read_at(&r, 0, out, sizeof(out), NULL);
     cr_expect_arr_eq(out, payload + 2500, sizeof(out));
     tcp_ring_consume(&r, 10000, NULL);
-    tcp_ring_read_at(&r, 0, out, 2500);
+    tcp_ring_read_at(&r, 0, out, 2500, NULL);
     cr_expect_arr_eq(out, payload + 12500, 2500);
     tcp_ring_release(&r, NULL);
     cr_expect_eq(r.held, 0);
@@ -42,12 +43,12 @@ Test(tcp_ring, bytes_keep_their_order_across_pages_consumed_and_refilled)
 Test(tcp_ring, out_of_order_bytes_hold_only_the_pages_they_touch)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_write_at(&r, 200000, payload, 100, NULL));
+    cr_assert(tcp_ring_write_at(&r, 200000, payload, 100, NULL, NULL));
     cr_expect_eq(r.held, 1, "no page for the hole before it");
-    cr_assert(tcp_ring_write_at(&r, 0, payload + 100, 100, NULL));
+    cr_assert(tcp_ring_write_at(&r, 0, payload + 100, 100, NULL, NULL));
     cr_expect_eq(r.held, 2);
     uint8_t out[100];
-    tcp_ring_read_at(&r, 200000, out, 100);
+    tcp_ring_read_at(&r, 200000, out, 100, NULL);
     cr_expect_arr_eq(out, payload, 100);
     tcp_ring_release(&r, NULL);
 }
@@ -55,7 +56,7 @@ Test(tcp_ring, out_of_order_bytes_hold_only_the_pages_they_touch)
 Test(tcp_ring, consumed_pages_go_back_at_once)
 {
     struct tcp_ring r = {0};
-    cr_assert(tcp_ring_write_at(&r, 0, payload, 3 * TCP_PAGE, NULL));
+    cr_assert(tcp_ring_write_at(&r, 0, payload, 3 * TCP_PAGE, NULL, NULL));
     r.len = 3 * TCP_PAGE;
     cr_expect_eq(r.held, 3);
     tcp_ring_consume(&r, TCP_PAGE + 1, NULL);
@@ -162,7 +163,7 @@ Test(tcp_ring, a_host_keeps_only_a_few_pages)
 {
     struct tcp_ring r = {0};
     struct tcp_page_pool pool = {0};
-    cr_assert(tcp_ring_write_at(&r, 0, payload, sizeof(payload), &pool));
+    cr_assert(tcp_ring_write_at(&r, 0, payload, sizeof(payload), &pool, NULL));
     cr_expect_eq(r.held, (sizeof(payload) + TCP_PAGE - 1) / TCP_PAGE);
     cr_assert_gt(r.held, TCP_POOL_PAGES);
     tcp_ring_release(&r, &pool);
@@ -262,5 +263,83 @@ Test(tcp_ring, real_and_generated_bytes_do_not_mix)
     struct tcp_sock *t = sock_established_from(&fx, REMOTE_PORT + 1);
     cr_assert(tcp_set_payload_source(t, payload_at, &calls));
     cr_expect_eq(tcp_send(t, payload, 10), 0, "a generated stream takes no bytes");
+    drop_output(&fx);
+}
+
+/* ---- expected payload: matching bytes held as marks ---- */
+
+static uint32_t expect_calls;
+
+static struct tcp_sock *expecting(void)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    cr_assert(tcp_set_payload_expect(s, payload_at, &expect_calls));
+    return s;
+}
+
+static void receive_bytes(struct tcp_sock *s, uint32_t off, const uint8_t *d, uint32_t len)
+{
+    send_seg(&fx, (struct seg){.flags = TCP_ACK,
+                               .seq = REMOTE_ISN + 1 + off,
+                               .ack = s->iss + 1,
+                               .data = d,
+                               .len = len});
+}
+
+Test(tcp_ring, expected_bytes_in_and_out_of_order_take_no_pages)
+{
+    struct tcp_sock *s = expecting();
+    receive_bytes(s, 3000, payload + 3000, 1000); /* out of order */
+    receive_bytes(s, 0, payload, 1460);
+    cr_expect_eq(s->rcv.held, 0);
+    receive_bytes(s, 1460, payload + 1460, 1540);
+    cr_expect_eq(s->rcv.held, 0);
+    uint8_t out[4000];
+    cr_assert_eq(tcp_recv(s, out, sizeof out), 4000);
+    cr_expect_arr_eq(out, payload, 4000);
+    drop_output(&fx);
+}
+
+Test(tcp_ring, a_byte_that_differs_is_stored_and_read_as_it_came)
+{
+    struct tcp_sock *s = expecting();
+    uint8_t seg[1000];
+    memcpy(seg, payload + 500, sizeof seg);
+    seg[123] ^= 0x40;
+    receive_bytes(s, 500, seg, sizeof seg); /* out of order: held */
+    cr_expect_eq(s->rcv.held, 1);
+    receive_bytes(s, 0, payload, 500);
+    uint8_t out[1500];
+    cr_assert_eq(tcp_recv(s, out, sizeof out), 1500);
+    cr_expect_arr_eq(out, payload, 500);
+    cr_expect_arr_eq(out + 500, seg, sizeof seg, "what arrived, not what was expected");
+    drop_output(&fx);
+}
+
+Test(tcp_ring, a_marked_page_keeps_its_bytes_when_a_differing_run_joins_it)
+{
+    struct tcp_sock *s = expecting();
+    receive_bytes(s, 1000, payload + 1000, 1000); /* marked */
+    uint8_t seg[1000];
+    memcpy(seg, payload + 2000, sizeof seg);
+    seg[999] ^= 1;
+    receive_bytes(s, 2000, seg, sizeof seg); /* same page: it gets storage */
+    cr_expect_eq(s->rcv.held, 1);
+    receive_bytes(s, 0, payload, 1000);
+    uint8_t out[3000];
+    cr_assert_eq(tcp_recv(s, out, sizeof out), 3000);
+    cr_expect_arr_eq(out, payload, 2999);
+    cr_expect_eq(out[2999], seg[999]);
+    drop_output(&fx);
+}
+
+Test(tcp_ring, the_expectation_cannot_change_under_held_bytes)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    receive_bytes(s, 0, payload, 100);
+    cr_expect_not(tcp_set_payload_expect(s, payload_at, &expect_calls));
+    uint8_t out[100];
+    cr_assert_eq(tcp_recv(s, out, sizeof out), 100);
+    cr_expect(tcp_set_payload_expect(s, payload_at, &expect_calls));
     drop_output(&fx);
 }
