@@ -106,11 +106,19 @@ size_t ld_push_key(struct ld *l, const char *key)
     return mark;
 }
 
+/* "[i]", written by hand: the loader pushes an index for every element it
+ * reads, and snprintf cost ten times the rest of the push. */
 size_t ld_push_index(struct ld *l, uint32_t i)
 {
-    char b[16];
-    snprintf(b, sizeof b, "[%u]", i);
-    return ld_append(l, b);
+    char b[16], *p = b + sizeof b;
+    *--p = '\0';
+    *--p = ']';
+    do {
+        *--p = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    *--p = '[';
+    return ld_append(l, p);
 }
 
 void ld_pop(struct ld *l, size_t mark)

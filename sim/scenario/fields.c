@@ -9,8 +9,10 @@ const cJSON *ld_get(const cJSON *obj, const char *key)
 {
     if (!cJSON_IsObject(obj))
         return NULL;
+    /* The first byte first: most members differ there, and the loader asks
+     * for every field it knows of every object. */
     for (const cJSON *c = obj->child; c; c = c->next)
-        if (c->string && strcmp(c->string, key) == 0)
+        if (c->string && c->string[0] == key[0] && strcmp(c->string, key) == 0)
             return c;
     return NULL;
 }
@@ -30,6 +32,21 @@ static const char *type_name(const cJSON *n)
     return "an object";
 }
 
+static void unknown_field(struct ld *l, const cJSON *c, const char *what,
+                          const char *const *allowed, uint32_t n_allowed)
+{
+    size_t mark = ld_push_key(l, c->string);
+    const char *near = scn_closest(c->string, allowed, n_allowed);
+    if (near)
+        ld_err_key(l, c, "unknown field \"%s\" in %s (did you mean \"%s\"?)", c->string, what,
+                   near);
+    else
+        ld_err_key(l, c, "unknown field \"%s\" in %s", c->string, what);
+    ld_pop(l, mark);
+}
+
+/* The member names are pushed onto the path only when reported: most
+ * objects have no unknown or repeated field. */
 bool ld_check_object(struct ld *l, const cJSON *obj, const char *what, const char *const *allowed)
 {
     if (!cJSON_IsObject(obj)) {
@@ -39,22 +56,24 @@ bool ld_check_object(struct ld *l, const cJSON *obj, const char *what, const cha
     uint32_t n_allowed = 0;
     while (allowed[n_allowed])
         n_allowed++;
+    uint64_t seen = 0; /* the allowed fields met so far, when there are at most 64 */
     for (const cJSON *c = obj->child; c; c = c->next) {
-        size_t mark = ld_push_key(l, c->string);
-        bool known = false;
-        for (uint32_t i = 0; i < n_allowed && !known; i++)
-            known = strcmp(c->string, allowed[i]) == 0;
-        if (!known) {
-            const char *near = scn_closest(c->string, allowed, n_allowed);
-            if (near)
-                ld_err_key(l, c, "unknown field \"%s\" in %s (did you mean \"%s\"?)", c->string,
-                           what, near);
-            else
-                ld_err_key(l, c, "unknown field \"%s\" in %s", c->string, what);
-        } else if (ld_get(obj, c->string) != c) {
-            ld_err_key(l, c, "field \"%s\" given twice", c->string);
+        uint32_t i = 0;
+        while (i < n_allowed && !(c->string[0] == allowed[i][0] && !strcmp(c->string, allowed[i])))
+            i++;
+        if (i == n_allowed) {
+            unknown_field(l, c, what, allowed, n_allowed);
+            continue;
         }
-        ld_pop(l, mark);
+        /* A member named like an earlier one is a duplicate: ld_get finds the first. */
+        bool again = i < 64 ? (seen >> i & 1) != 0 : ld_get(obj, c->string) != c;
+        if (i < 64)
+            seen |= (uint64_t)1 << i;
+        if (again) {
+            size_t mark = ld_push_key(l, c->string);
+            ld_err_key(l, c, "field \"%s\" given twice", c->string);
+            ld_pop(l, mark);
+        }
     }
     return true;
 }

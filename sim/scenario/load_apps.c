@@ -8,6 +8,10 @@
 
 static const char *const type_names[] = {"tcp_server", "tcp_client", "udp_sender",
                                          "udp_sink",   "ping",       "traceroute"};
+/* What an app of each type is called in messages (written out: formatting
+ * it for every app cost more than checking its fields). */
+static const char *const type_what[] = {"a tcp_server", "a tcp_client", "a udp_sender",
+                                        "a udp_sink",   "a ping",       "a traceroute"};
 
 static const char *const fields_by_type[][13] = {
     [SCN_APP_TCP_SERVER] = {"id", "host", "type", "port", "mode", "respond", "close", "backlog",
@@ -286,11 +290,8 @@ static void ld_app(struct ld *l, const cJSON *obj, struct scn_app *a)
 {
     bool type_ok;
     bool ok = ld_app_head(l, obj, a, &type_ok);
-    if (type_ok) {
-        char what[32];
-        snprintf(what, sizeof what, "a %s", type_names[a->type]);
-        ld_check_object(l, obj, what, fields_by_type[a->type]);
-    }
+    if (type_ok)
+        ld_check_object(l, obj, type_what[a->type], fields_by_type[a->type]);
     if (!ok)
         return;
     switch (a->type) {
