@@ -2,7 +2,8 @@
  *
  * One cache per host, entries keyed by (interface, IP address): found through
  * a hash table of chains (every forwarded packet looks its next hop up), kept
- * in creation order on a list for teardown.  The table is only ever searched,
+ * in creation order on a list for teardown; a cache of one or two entries has
+ * no table and walks the list instead.  The table is only ever searched,
  * and grows by re-inserting entries in creation order, so nothing depends on
  * where an entry lands.  Choices where RFC 826 leaves them open, after Linux:
  *
@@ -27,6 +28,7 @@
 #define ARP_RETRY        SIM_SEC
 #define ARP_MAX_REQUESTS 3
 #define ARP_QUEUE_LEN    101
+#define ARP_SCAN_MAX     2 /* entries looked up without a hash table */
 #define ARP_LEN          28
 #define ARP_OP_REQUEST   1
 #define ARP_OP_REPLY     2
@@ -130,8 +132,12 @@ static struct arp_entry **bucket_of(const struct arp_cache *c, uint32_t iface, u
 
 static struct arp_entry *entry_find(const struct arp_cache *c, uint32_t iface, uint32_t ip)
 {
-    if (!c->n_buckets)
+    if (!c->n_buckets) {
+        for (struct arp_entry *e = c->head; e; e = e->next)
+            if (e->iface == iface && e->ip == ip)
+                return e;
         return NULL;
+    }
     for (struct arp_entry *e = *bucket_of(c, iface, ip); e; e = e->chain)
         if (e->iface == iface && e->ip == ip)
             return e;
@@ -145,12 +151,14 @@ static void chain_push(struct arp_cache *c, struct arp_entry *e)
     *b = e;
 }
 
-/* Room for one more entry at no more than one per bucket on average. */
+/* Room for one more entry at no more than one per bucket on average.  The
+ * first ARP_SCAN_MAX entries need no table: they are found on the list (most
+ * hosts have one neighbour). */
 static bool buckets_reserve(struct arp_cache *c)
 {
-    if (c->n_entries < c->n_buckets)
+    if (c->n_entries < c->n_buckets || (!c->n_buckets && c->n_entries < ARP_SCAN_MAX))
         return true;
-    uint32_t n = c->n_buckets ? 2 * c->n_buckets : 2; /* most hosts have one neighbour */
+    uint32_t n = c->n_buckets ? 2 * c->n_buckets : 4;
     struct arp_entry **b = calloc(n, sizeof(struct arp_entry *));
     if (!b)
         return false;
@@ -172,10 +180,12 @@ static void entry_unlink(struct arp_cache *c, struct arp_entry *e)
         e->next->prev = e->prev;
     else
         c->tail = e->prev;
-    struct arp_entry **p = bucket_of(c, e->iface, e->ip);
-    while (*p != e)
-        p = &(*p)->chain;
-    *p = e->chain;
+    if (c->n_buckets) {
+        struct arp_entry **p = bucket_of(c, e->iface, e->ip);
+        while (*p != e)
+            p = &(*p)->chain;
+        *p = e->chain;
+    }
     c->n_entries--;
 }
 
@@ -198,7 +208,8 @@ static struct arp_entry *entry_new(struct arp_cache *c, uint32_t iface, uint32_t
     else
         c->head = e;
     c->tail = e;
-    chain_push(c, e);
+    if (c->n_buckets)
+        chain_push(c, e);
     c->n_entries++;
     return e;
 }

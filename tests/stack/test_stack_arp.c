@@ -282,3 +282,29 @@ Test(arp, failed_resolutions_are_forgotten_and_the_rest_kept)
     cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), before + 1, "cached: sent at once");
     cr_assert_eq(count_frames(&W.w[0], 0, 0x0800, -1), 1);
 }
+
+/* A cache of one or two entries has no hash table; the third makes one.
+ * Failures and lookups behave the same on both sides of the change. */
+Test(arp, a_small_cache_without_a_table_forgets_and_grows_like_a_big_one)
+{
+    world_two(&W);
+    W.w[0].filter = lose_all;
+    struct host *a = W.h[0];
+    uint8_t mac[6];
+    neighbour_mac(11, mac);
+    inject_request(a->ifaces[0], mac, IP(10, 0, 0, 11), IP(10, 0, 0, 1));
+    send_udp(a, IP(10, 0, 0, 12), 10); /* never answered */
+    run_for(&W, 5 * SIM_SEC);
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 1);
+    assert_cached(a, a->ifaces[0], IP(10, 0, 0, 11), 11);
+    cr_assert_not(arp_lookup(a, a->ifaces[0], IP(10, 0, 0, 12), mac));
+    for (uint32_t k = 13; k < 18; k++) {
+        neighbour_mac(k, mac);
+        inject_request(a->ifaces[0], mac, IP(10, 0, 0, k), IP(10, 0, 0, 1));
+    }
+    run_for(&W, SIM_SEC);
+    assert_cached(a, a->ifaces[0], IP(10, 0, 0, 11), 11);
+    for (uint32_t k = 13; k < 18; k++)
+        assert_cached(a, a->ifaces[0], IP(10, 0, 0, k), k);
+    cr_assert_not(arp_lookup(a, a->ifaces[0], IP(10, 0, 0, 12), mac));
+}
