@@ -190,9 +190,13 @@ static double parse_double(const char *t, size_t n, bool *ok)
         return 0;
     }
     const struct lconv *lc = localeconv();
-    char point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point[0] : '.';
+    char point = '.';
+    if (lc && lc->decimal_point && lc->decimal_point[0])
+        point = lc->decimal_point[0];
+    memcpy(buf, t, n);
     for (size_t k = 0; k < n; k++)
-        buf[k] = t[k] == '.' ? point : t[k];
+        if (buf[k] == '.')
+            buf[k] = point;
     buf[n] = '\0';
     double v = strtod(buf, NULL);
     if (buf != small)
