@@ -134,7 +134,7 @@ struct tcp_counters {
         oow_ack_limited, dupacks_in; /* dupacks_in: RFC 5681 duplicate ACKs received */
 };
 
-#define TCP_HASH_MIN 64 /* initial buckets of the per-host tables (power of two) */
+#define TCP_HASH_MIN 4 /* initial buckets of the per-host tables (power of two) */
 
 /* How many sockets of a host use a local port (tcp_port_in_use). */
 struct tcp_port_ref {
