@@ -210,10 +210,9 @@ enum tcp_timer_id {
 
 #define TCP_KEEPALIVE_PROBES 9 /* Linux tcp_keepalive_probes */
 
+/* The socket is the timer's ctx; which timer it is, its callback. */
 struct tcp_timer {
     struct sim_timer t;
-    struct tcp_sock *s;
-    enum tcp_timer_id id;
 };
 
 struct tcp_range {

@@ -8,37 +8,38 @@ static void on_delack(struct tcp_sock *s, sim_time now);
 static void on_timewait(struct tcp_sock *s, sim_time now);
 static void on_keepalive(struct tcp_sock *s, sim_time now);
 
-static void timer_fired(void *ctx, sim_time now)
+static void rto_fired(void *ctx, sim_time now)
 {
-    struct tcp_timer *t = ctx;
-    switch (t->id) {
-    case TCP_T_RTO:
-        on_rto(t->s, now);
-        break;
-    case TCP_T_PERSIST:
-        on_persist(t->s, now);
-        break;
-    case TCP_T_DELACK:
-        on_delack(t->s, now);
-        break;
-    case TCP_T_TIMEWAIT:
-        on_timewait(t->s, now);
-        break;
-    case TCP_T_KEEPALIVE:
-        on_keepalive(t->s, now);
-        break;
-    case TCP_T_COUNT:
-        break;
-    }
+    on_rto(ctx, now);
+}
+static void persist_fired(void *ctx, sim_time now)
+{
+    on_persist(ctx, now);
+}
+static void delack_fired(void *ctx, sim_time now)
+{
+    on_delack(ctx, now);
+}
+static void timewait_fired(void *ctx, sim_time now)
+{
+    on_timewait(ctx, now);
+}
+static void keepalive_fired(void *ctx, sim_time now)
+{
+    on_keepalive(ctx, now);
 }
 
 void tcp_timers_init(struct tcp_sock *s)
 {
-    for (int i = 0; i < TCP_T_COUNT; i++) {
-        s->timers[i].s = s;
-        s->timers[i].id = (enum tcp_timer_id)i;
-        sim_timer_init(&s->timers[i].t, timer_fired, &s->timers[i]);
-    }
+    static const sim_timer_fn fired[TCP_T_COUNT] = {
+        [TCP_T_RTO] = rto_fired,
+        [TCP_T_PERSIST] = persist_fired,
+        [TCP_T_DELACK] = delack_fired,
+        [TCP_T_TIMEWAIT] = timewait_fired,
+        [TCP_T_KEEPALIVE] = keepalive_fired,
+    };
+    for (int i = 0; i < TCP_T_COUNT; i++)
+        sim_timer_init(&s->timers[i].t, fired[i], s);
 }
 
 void tcp_timer_arm(struct tcp_sock *s, enum tcp_timer_id id, sim_time when)
