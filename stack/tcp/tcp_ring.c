@@ -92,10 +92,13 @@ static bool from_source(const struct tcp_ring_source *src, uint32_t off, const u
 static bool materialize(struct tcp_ring *r, uint8_t **slot, uint32_t k,
                         const struct tcp_ring_source *src, struct tcp_page_pool *pool)
 {
+    bool marked = *slot == SOURCE_PAGE;
+    if (marked && !src)
+        return false; /* a mark is only ever written with its source */
     uint8_t *page = page_get(pool);
     if (!page)
         return false;
-    if (*slot == SOURCE_PAGE) /* ring offset k * TCP_PAGE - head starts it */
+    if (marked) /* ring offset k * TCP_PAGE - head starts it */
         src->fill(src->ctx, src->base - r->head + (uint64_t)k * TCP_PAGE, page, TCP_PAGE);
     *slot = page;
     r->held++;
