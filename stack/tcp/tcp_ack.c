@@ -102,7 +102,12 @@ static void on_dupack(struct tcp_sock *s, sim_time now)
 
 static void grow_cwnd(struct tcp_sock *s, uint32_t acked, sim_time now)
 {
-    if (s->cwnd < s->ssthresh) { /* slow start, RFC 5681 eq. (2) */
+    /* Slow start, RFC 5681 eq. (2): cwnd += min(N, SMSS) per ACK, as §3.1
+     * RECOMMENDS and ns-3's NewReno does.  Linux counts every segment an ACK
+     * covers (RFC 3465 without its limit L), so behind a receiver that ACKs
+     * every second segment it doubles cwnd per RTT where this grows it by
+     * half: the RFC's recommendation is kept, not left as a choice. */
+    if (s->cwnd < s->ssthresh) {
         set_cwnd(s, s->cwnd + (acked < s->mss ? acked : s->mss), s->ssthresh, now);
         return;
     }
