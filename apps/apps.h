@@ -75,6 +75,9 @@ uint32_t app_pattern_check(const uint8_t *buf, uint64_t offset, uint32_t len);
  * len pattern bytes from `offset`, the first as a high byte, in constant
  * time: folded to 16 bits, 0 only when every byte is 0. */
 uint32_t app_pattern_sum(uint64_t offset, uint32_t len);
+/* The pattern as a TCP payload source (tcp_payload_fn; ctx unused): fills
+ * dst and returns its checksum sum. */
+uint32_t app_pattern_payload(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n);
 
 enum app_server_mode { APP_SERVER_SINK, APP_SERVER_ECHO, APP_SERVER_RESPOND };
 

@@ -77,8 +77,7 @@ uint32_t app_pattern_sum(uint64_t offset, uint32_t len)
     return (uint32_t)sum;
 }
 
-/* tcp_payload_fn of a stream that sends the pattern. */
-static uint32_t pattern_payload(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
+uint32_t app_pattern_payload(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
 {
     (void)ctx;
     app_pattern_fill(dst, offset, n);
@@ -186,10 +185,10 @@ void app_stream_attach(struct app_stream *st, struct tcp_sock *s)
     /* What a stream sends is the pattern at its offset, made as segments are
      * built; an echo sends back what it read, so it keeps real bytes. */
     if (!st->echo)
-        tcp_set_payload_source(s, pattern_payload, NULL);
+        tcp_set_payload_source(s, app_pattern_payload, NULL);
     /* Every stream receives the pattern (verify() checks it): what waits to
      * be read is held as marks where it matches. */
-    tcp_set_payload_expect(s, pattern_payload, NULL);
+    tcp_set_payload_expect(s, app_pattern_payload, NULL);
     snprintf(st->name, sizeof(st->name), "%s", tcp_sock_name(s));
 }
 

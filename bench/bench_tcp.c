@@ -51,13 +51,6 @@ static enum ip4_send_result capture(struct host *h, struct frame *f, uint32_t sr
     return IP4_SENT;
 }
 
-static uint32_t pattern_source(void *ctx, uint64_t offset, uint8_t *dst, uint32_t n)
-{
-    (void)ctx;
-    app_pattern_fill(dst, offset, n);
-    return app_pattern_sum(offset, n);
-}
-
 static void pump(struct bench *b)
 {
     while (b->queued < b->goal) {
@@ -153,7 +146,7 @@ int main(int argc, char **argv)
     }
     b.sender = tcp_connect_from(b.a.th, IP_A, 40000, IP_B, PORT_B, "cli", "cli", &sender_ops, &b,
                                 b.sim.now);
-    if (!b.sender || !tcp_set_payload_source(b.sender, pattern_source, NULL)) {
+    if (!b.sender || !tcp_set_payload_source(b.sender, app_pattern_payload, NULL)) {
         fputs("bench_tcp: connect failed\n", stderr);
         return 1;
     }

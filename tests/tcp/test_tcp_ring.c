@@ -128,13 +128,18 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
 
 /* ---- pages kept by the host for the next ring ---- */
 
-static void receive_at(struct tcp_sock *s, uint32_t off, uint32_t len)
+static void receive_bytes(struct tcp_sock *s, uint32_t off, const uint8_t *d, uint32_t len)
 {
     send_seg(&fx, (struct seg){.flags = TCP_ACK,
                                .seq = REMOTE_ISN + 1 + off,
                                .ack = s->iss + 1,
-                               .data = payload + off,
+                               .data = d,
                                .len = len});
+}
+
+static void receive_at(struct tcp_sock *s, uint32_t off, uint32_t len)
+{
+    receive_bytes(s, off, payload + off, len);
 }
 
 static const uint8_t *first_page(const struct tcp_ring *r)
@@ -275,15 +280,6 @@ static struct tcp_sock *expecting(void)
     struct tcp_sock *s = sock_established(&fx);
     cr_assert(tcp_set_payload_expect(s, payload_at, &expect_calls));
     return s;
-}
-
-static void receive_bytes(struct tcp_sock *s, uint32_t off, const uint8_t *d, uint32_t len)
-{
-    send_seg(&fx, (struct seg){.flags = TCP_ACK,
-                               .seq = REMOTE_ISN + 1 + off,
-                               .ack = s->iss + 1,
-                               .data = d,
-                               .len = len});
 }
 
 Test(tcp_ring, expected_bytes_in_and_out_of_order_take_no_pages)
