@@ -15,23 +15,49 @@ static const SDL_Color kind_color[SK_COUNT] = {
     [SK_UDP] = {0, 160, 170, 255},   [SK_ICMP] = {140, 60, 170, 255},
     [SK_ARP] = {170, 170, 170, 255}, [SK_OTHER] = {90, 90, 90, 255},
 };
-static const char *const kind_name[SK_COUNT] = {"SYN", "SYN-ACK", "ACK",  "data", "FIN",
-                                                "RST", "UDP",     "ICMP", "ARP",  "other"};
+/* Legend names: protocol names stay as they are in both languages (they are
+ * what Wireshark and the textbooks show); the two words are translated. */
+static const char *const kind_name[2][SK_COUNT] = {
+    {"SYN", "SYN-ACK", "ACK", "data", "FIN", "RST", "UDP", "ICMP", "ARP", "other"},
+    {"SYN", "SYN-ACK", "ACK", "데이터", "FIN", "RST", "UDP", "ICMP", "ARP", "기타"},
+};
 
 /* English and Korean texts of the interface. */
-enum { TX_PLAYING, TX_PAUSED, TX_CONNS, TX_LADDER, TX_HELP1, TX_HELP2, TX_HELP3, TX_LOST, TX_N };
+enum {
+    TX_PLAYING,
+    TX_PAUSED,
+    TX_CONNS,
+    TX_LADDER,
+    TX_HELP1,
+    TX_HELP2,
+    TX_HELP3,
+    TX_LOST,
+    TX_LINK_LOSS,
+    TX_N
+};
 static const char *const texts[2][TX_N] = {
     {"playing", "paused", "Connections", "Ladder", "space: play/pause   left/right: step",
      "+/-: speed   Home: restart   drag timeline: seek", "click packet or host: details   H: help",
-     "lost"},
+     "lost", "loss"},
     {"재생 중", "일시 정지", "연결", "래더 다이어그램", "스페이스: 재생/정지   ←/→: 한 단계",
      "+/-: 속도   Home: 처음으로   타임라인 끌기: 이동", "패킷·호스트 클릭: 자세히   H: 도움말",
-     "손실"},
+     "손실", "손실률"},
 };
 
 static const char *tr(const struct viz_ctx *c, int id)
 {
     return texts[c->ko][id];
+}
+
+void viz_link_caption(const struct viz_ctx *c, const struct world_link *l, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s  %" PRId64 " ms  %" PRIu64 " Mb/s  %s %.1f%%", l->name ? l->name : "",
+             l->delay / SIM_MS, l->rate_bps / 1000000, tr(c, TX_LINK_LOSS), l->loss * 100);
+}
+
+const char *viz_kind_name(const struct viz_ctx *c, enum scene_kind k)
+{
+    return k < SK_COUNT ? kind_name[c->ko][k] : "";
 }
 
 static void set_color(SDL_Renderer *r, SDL_Color k)
@@ -168,8 +194,7 @@ static void draw_links(struct viz_ctx *c)
         for (int d = -1; d <= 1; d++)
             SDL_RenderDrawLine(c->ren, x1, y1 + d, x2, y2 + d);
         char s[96];
-        snprintf(s, sizeof s, "%s  %" PRId64 " ms  %" PRIu64 " Mb/s  loss %.1f%%",
-                 l->name ? l->name : "", l->delay / SIM_MS, l->rate_bps / 1000000, l->loss * 100);
+        viz_link_caption(c, l, s, sizeof s);
         text_centered(c, c->small, (x1 + x2) / 2, (y1 + y2) / 2 + 10, ink, s);
     }
 }
@@ -342,7 +367,8 @@ static void draw_legend(struct viz_ctx *c)
         SDL_Rect box = {x, y + 3, 14, 10};
         set_color(c->ren, kind_color[k]);
         SDL_RenderFillRect(c->ren, &box);
-        text(c, c->small, x + 18, y, (SDL_Color){40, 40, 50, 255}, kind_name[k]);
+        text(c, c->small, x + 18, y, (SDL_Color){40, 40, 50, 255},
+             viz_kind_name(c, (enum scene_kind)k));
         x += 90;
     }
 }

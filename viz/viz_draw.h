@@ -26,6 +26,11 @@ struct viz_ctx {
 
 void viz_draw(struct viz_ctx *c);
 
+/* The caption drawn beside a link (name, delay, rate, loss), in c's language. */
+void viz_link_caption(const struct viz_ctx *c, const struct world_link *l, char *buf, size_t n);
+/* The legend's name for a kind of packet, in c's language. */
+const char *viz_kind_name(const struct viz_ctx *c, enum scene_kind k);
+
 /* Where scene position (x, y) in [0,1] is drawn, in pixels.  Drawing and
  * clicking both go through this, so they cannot disagree. */
 void viz_topo_point(const struct viz_ctx *c, double x, double y, int *px, int *py);

@@ -252,3 +252,32 @@ Test(viz_sdl, png_click_on_packet_shows_panel_and_marks_it)
                  count_color("/tmp/tcpsim_viz_pktnone.png", 230, 120, 0) + 100,
                  "the selected packet is not marked");
 }
+
+Test(viz_sdl, link_caption_in_english)
+{
+    struct viz_ctx c = {.ko = false};
+    struct world_link l = {
+        .name = "wan", .delay = 10 * SIM_MS, .rate_bps = 100000000, .loss = 0.02};
+    char s[96];
+    viz_link_caption(&c, &l, s, sizeof s);
+    cr_expect_str_eq(s, "wan  10 ms  100 Mb/s  loss 2.0%");
+}
+
+Test(viz_sdl, link_caption_in_korean)
+{
+    struct viz_ctx c = {.ko = true};
+    struct world_link l = {
+        .name = "wan", .delay = 10 * SIM_MS, .rate_bps = 100000000, .loss = 0.02};
+    char s[96];
+    viz_link_caption(&c, &l, s, sizeof s);
+    cr_expect_str_eq(s, "wan  10 ms  100 Mb/s  손실률 2.0%");
+}
+
+Test(viz_sdl, legend_words_translated_protocol_names_kept)
+{
+    struct viz_ctx en = {.ko = false}, ko = {.ko = true};
+    cr_expect_str_eq(viz_kind_name(&en, SK_DATA), "data");
+    cr_expect_str_eq(viz_kind_name(&ko, SK_DATA), "데이터");
+    cr_expect_str_eq(viz_kind_name(&ko, SK_OTHER), "기타");
+    cr_expect_str_eq(viz_kind_name(&ko, SK_SYNACK), "SYN-ACK");
+}
