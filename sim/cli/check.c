@@ -126,7 +126,7 @@ static char *failure_details(const struct world *w)
     return text;
 }
 
-static void run_world_of(struct result *r, const struct scenario *sc, const struct check_opts *o)
+static void run_world_of(struct result *r, struct scenario *sc, const struct check_opts *o)
 {
     char err[256];
     struct world *w = world_build(sc, o->has_seed ? o->seed : sc->seed, err, sizeof err);
@@ -135,6 +135,7 @@ static void run_world_of(struct result *r, const struct scenario *sc, const stru
         r->summary = strdup(err);
         return;
     }
+    world_slim_scenario(w, sc);
     if (o->update_golden) {
         world_want_digest(w);
         w->update_golden = true;

@@ -289,6 +289,7 @@ static int load_and_build(struct session *s, const struct run_opts *o)
         cli_error("%s: %s", o->scenario, err);
         return CLI_INTERNAL;
     }
+    world_slim_scenario(s->w, s->sc);
     if (o->has_event_limit)
         world_set_event_limit(s->w, o->event_limit);
     if (o->has_frame_limit)
@@ -316,6 +317,12 @@ static int attach_outputs(struct session *s, const struct run_opts *o, bool viz)
     if (o->digest)
         world_want_digest(s->w);
     if (want_recording(o, viz)) {
+        /* The views draw the hosts and links, which the scenario keeps only
+         * until the run starts (world_slim_scenario). */
+        if (!world_describe(s->w)) {
+            cli_error("out of memory");
+            return CLI_INTERNAL;
+        }
         recording_init(&s->rec);
         s->rec_on = true;
         trace_bus_add_sink(bus, &s->rec.sink);

@@ -247,36 +247,26 @@ struct scenario *scenario_load_file(const char *path, struct scn_diags *d)
     return sc;
 }
 
-static void free_app(struct scn_app *a)
-{
-    free(a->id);
-    if (a->type == SCN_APP_TCP_CLIENT)
-        free((void *)a->cfg.tcp_client.script);
-}
-
 void scenario_free(struct scenario *sc)
 {
     if (!sc)
         return;
-    for (uint32_t i = 0; i < sc->n_hosts; i++) {
-        free(sc->hosts[i].name);
-        free(sc->hosts[i].links);
-        free(sc->hosts[i].routes);
-    }
-    for (uint32_t i = 0; i < sc->n_links; i++)
-        free(sc->links[i].name);
-    for (uint32_t i = 0; i < sc->n_apps; i++)
-        free_app(&sc->apps[i]);
+    scn_free_records(sc);
+    for (uint32_t i = 0; sc->host_names && i < sc->n_hosts; i++)
+        free(sc->host_names[i]);
+    for (uint32_t i = 0; sc->link_briefs && i < sc->n_links; i++)
+        free(sc->link_briefs[i].name);
+    for (uint32_t i = 0; sc->app_briefs && i < sc->n_apps; i++)
+        free(sc->app_briefs[i].id);
+    free(sc->host_names);
+    free(sc->link_briefs);
+    free(sc->app_briefs);
     for (uint32_t i = 0; i < sc->n_events; i++)
         free(sc->events[i].conn);
     for (uint32_t i = 0; i < sc->n_expects; i++) {
         free(sc->expects[i].conn);
         free(sc->expects[i].states);
     }
-    free(sc->hosts);
-    free(sc->links);
-    free(sc->apps);
-    free(sc->faults);
     free(sc->events);
     free(sc->expects);
     free(sc->host_by_name);
@@ -383,20 +373,31 @@ static uint32_t find_sorted(const uint32_t *order, uint32_t n, const void *base,
     return UINT32_MAX;
 }
 
+/* After scenario_slim the names are found in the briefs, each the first
+ * member of its record. */
 uint32_t scenario_host_index(const struct scenario *sc, const char *name)
 {
+    if (sc->slim)
+        return find_sorted(sc->host_by_name, sc->n_hosts, sc->host_names, sizeof *sc->host_names, 0,
+                           name);
     return find_sorted(sc->host_by_name, sc->n_hosts, sc->hosts, sizeof *sc->hosts,
                        offsetof(struct scn_host, name), name);
 }
 
 uint32_t scenario_link_index(const struct scenario *sc, const char *name)
 {
+    if (sc->slim)
+        return find_sorted(sc->link_by_name, sc->n_links, sc->link_briefs, sizeof *sc->link_briefs,
+                           offsetof(struct scn_link_brief, name), name);
     return find_sorted(sc->link_by_name, sc->n_links, sc->links, sizeof *sc->links,
                        offsetof(struct scn_link, name), name);
 }
 
 uint32_t scenario_app_index(const struct scenario *sc, const char *id)
 {
+    if (sc->slim)
+        return find_sorted(sc->app_by_name, sc->n_apps, sc->app_briefs, sizeof *sc->app_briefs,
+                           offsetof(struct scn_app_brief, id), id);
     return find_sorted(sc->app_by_name, sc->n_apps, sc->apps, sizeof *sc->apps,
                        offsetof(struct scn_app, id), id);
 }

@@ -200,6 +200,18 @@ struct scn_expect {
                         the file) */
 };
 
+/* What a run still reads of a link and of an app once its world is built
+ * (scenario_slim). */
+struct scn_link_brief {
+    char *name;
+    uint32_t host[2]; /* the hosts of end a and end b */
+};
+
+struct scn_app_brief {
+    char *id;
+    enum scn_app_type type;
+};
+
 struct scenario {
     char *file; /* path as given */
     char *name;
@@ -222,6 +234,12 @@ struct scenario {
     /* Indices of hosts, links and apps sorted by name, for the lookups
      * below (NULL until the section is loaded). */
     uint32_t *host_by_name, *link_by_name, *app_by_name;
+    /* Set by scenario_slim: hosts, links, apps and faults are then freed
+     * (NULL; their counts stay) and only these briefs of them remain. */
+    bool slim;
+    char **host_names;
+    struct scn_link_brief *link_briefs;
+    struct scn_app_brief *app_briefs;
 };
 
 /* Loads and validates a file.  On any error returns NULL and appends every
@@ -231,6 +249,22 @@ struct scenario *scenario_load_file(const char *path, struct scn_diags *d);
 struct scenario *scenario_load_text(const char *file, const char *text, size_t len,
                                     struct scn_diags *d);
 void scenario_free(struct scenario *sc);
+
+/* Frees the records that only building a world needs (interfaces, routes,
+ * TCP and link parameters, app configurations, faults), keeping the names
+ * of hosts, links and apps, the ends of links, the types of apps, the
+ * events and the expectations: what a run reads once its world is built.
+ * A big world's records would otherwise hold a few hundred bytes per host
+ * for the whole run.  Afterwards read names through the accessors below.
+ * False (and the scenario unchanged) when out of memory. */
+bool scenario_slim(struct scenario *sc);
+
+/* Valid before and after scenario_slim; i must be in range. */
+const char *scenario_host_name(const struct scenario *sc, uint32_t i);
+const char *scenario_link_name(const struct scenario *sc, uint32_t i);
+uint32_t scenario_link_host(const struct scenario *sc, uint32_t i, int side);
+const char *scenario_app_id(const struct scenario *sc, uint32_t i);
+enum scn_app_type scenario_app_type(const struct scenario *sc, uint32_t i);
 
 /* Lookups by name; UINT32_MAX when absent. */
 uint32_t scenario_host_index(const struct scenario *sc, const char *name);

@@ -161,6 +161,10 @@ static inline bool both(bool a, bool b)
     return a && b;
 }
 
+/* Frees hosts, links, apps and faults with everything they own, names
+ * included (slim.c); the briefs are scenario_free's. */
+void scn_free_records(struct scenario *sc);
+
 char *scn_strdup(const char *s);
 void *scn_calloc(size_t n, size_t size);
 

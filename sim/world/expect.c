@@ -244,14 +244,14 @@ static void app_received(const struct world *w, uint32_t app, uint64_t *got, boo
         *intact = st.intact;
         return;
     }
-    const struct obs_app *a = observer_app(w->obs, w->scn->apps[app].id);
+    const struct obs_app *a = observer_app(w->obs, scenario_app_id(w->scn, app));
     *got = a ? a->delivered : 0;
     *intact = !a || a->verify_failed == 0;
 }
 
 static bool judge_received(const struct world *w, const struct scn_expect *e, struct msg *m)
 {
-    const char *id = w->scn->apps[e->app].id;
+    const char *id = scenario_app_id(w->scn, e->app);
     uint64_t got;
     bool intact;
     app_received(w, e->app, &got, &intact);
@@ -272,12 +272,13 @@ static bool judge_count(const struct world *w, const struct scn_expect *e, struc
 {
     const struct obs_count *c = observer_count(w->obs, e->index);
     uint64_t n = c ? c->count : 0;
-    const struct scn_link *l = &w->scn->links[e->link];
+    const struct scenario *sc = w->scn;
     msg_add(m, "count of");
     describe_filter(m, &e->filter);
-    msg_add(m, " on %s", l->name);
+    msg_add(m, " on %s", scenario_link_name(sc, e->link));
     if (e->side >= 0)
-        msg_add(m, " from %s", w->scn->hosts[l->end[e->side ? 1 : 0].host].name);
+        msg_add(m, " from %s",
+                scenario_host_name(sc, scenario_link_host(sc, e->link, e->side ? 1 : 0)));
     msg_add(m, " was %" PRIu64, n);
     if (cmp_holds(&e->cmp, (int64_t)n))
         return true;
@@ -346,7 +347,7 @@ static void ping_results(const struct world *w, uint32_t app, uint64_t *n, sim_t
         *hi = st.rtt_max;
         return;
     }
-    const struct obs_app *a = observer_app(w->obs, w->scn->apps[app].id);
+    const struct obs_app *a = observer_app(w->obs, scenario_app_id(w->scn, app));
     *n = a ? a->replies : 0;
     *lo = a ? a->rtt_min : 0;
     *hi = a ? a->rtt_max : 0;
@@ -357,7 +358,8 @@ static bool judge_ping_replies(const struct world *w, const struct scn_expect *e
     uint64_t n;
     sim_time lo, hi;
     ping_results(w, e->app, &n, &lo, &hi);
-    msg_add(m, "%s got %" PRIu64 " repl%s", w->scn->apps[e->app].id, n, n == 1 ? "y" : "ies");
+    msg_add(m, "%s got %" PRIu64 " repl%s", scenario_app_id(w->scn, e->app), n,
+            n == 1 ? "y" : "ies");
     if (cmp_holds(&e->cmp, (int64_t)n))
         return true;
     msg_add(m, ", expected ");
@@ -370,8 +372,8 @@ static bool judge_connections(const struct world *w, const struct scn_expect *e,
 {
     struct app_stats st = {0};
     app_stats(w->apps[e->app], NULL, &st);
-    msg_add(m, "%s accepted %" PRIu32 " connection%s", w->scn->apps[e->app].id, st.connections,
-            st.connections == 1 ? "" : "s");
+    msg_add(m, "%s accepted %" PRIu32 " connection%s", scenario_app_id(w->scn, e->app),
+            st.connections, st.connections == 1 ? "" : "s");
     if (cmp_holds(&e->cmp, (int64_t)st.connections))
         return true;
     msg_add(m, ", expected ");
@@ -381,7 +383,7 @@ static bool judge_connections(const struct world *w, const struct scn_expect *e,
 
 static bool judge_rtt(const struct world *w, const struct scn_expect *e, struct msg *m)
 {
-    const char *id = w->scn->apps[e->app].id;
+    const char *id = scenario_app_id(w->scn, e->app);
     uint64_t n;
     sim_time lo, hi;
     char a[32], b[32];

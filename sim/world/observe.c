@@ -333,9 +333,7 @@ static bool setup_apps(struct world_observer *o, const struct scenario *sc)
     if (!o->apps)
         return false;
     for (uint32_t i = 0; i < sc->n_apps; i++) {
-        o->apps[i].id = strdup(sc->apps[i].id);
-        if (!o->apps[i].id)
-            return false;
+        o->apps[i].id = scenario_app_id(sc, i);
         o->n_apps++;
         if (!map_put(&o->app_map, o->apps[i].id, i))
             return false;
@@ -354,11 +352,13 @@ static bool setup_expectations(struct world_observer *o, const struct scenario *
         if (e->kind == SCN_EXP_CWND && e->conn) {
             o->cc_conns[o->n_cc_conns++] = e->conn;
         } else if (e->kind == SCN_EXP_COUNT && e->link < sc->n_links) {
-            const struct scn_link *l = &sc->links[e->link];
             struct obs_count *c = &o->counts[o->n_counts++];
             c->expect = i;
-            c->link = l->name;
-            c->host = e->side < 0 ? NULL : sc->hosts[l->end[e->side ? 1 : 0].host].name;
+            c->link = scenario_link_name(sc, e->link);
+            c->host =
+                e->side < 0
+                    ? NULL
+                    : scenario_host_name(sc, scenario_link_host(sc, e->link, e->side ? 1 : 0));
             c->filter = e->filter;
             seqrel_init(&c->rel);
         }
@@ -396,8 +396,6 @@ void observer_destroy(struct world_observer *o)
     }
     free(o->conns);
     free(o->conn_map.slots);
-    for (uint32_t i = 0; i < o->n_apps; i++)
-        free(o->apps[i].id);
     free(o->apps);
     free(o->app_map.slots);
     for (uint32_t i = 0; i < o->n_counts; i++)

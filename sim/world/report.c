@@ -58,7 +58,7 @@ static void report_app(const struct world *w, uint32_t i, FILE *out)
     } else {
         const struct obs_app *o = &w->obs->apps[i];
         fprintf(out, "  %s (%s): received %" PRIu64 " B\n", o->id,
-                scn_app_type_name(w->scn->apps[i].type), o->delivered);
+                scn_app_type_name(scenario_app_type(w->scn, i)), o->delivered);
     }
     free(text);
 }

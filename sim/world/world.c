@@ -150,6 +150,10 @@ static void start_apps(void *ctx, sim_time now)
     struct world *w = ctx;
     if (!build_apps(w))
         sim_fail(&w->sim, w->error);
+    /* Nothing more is built from the records: slimming fails only for want
+     * of memory, and the run goes on without it then. */
+    if (w->slim_scn)
+        (void)scenario_slim(w->slim_scn);
 }
 
 /* ---- timed events ------------------------------------------------------- */
@@ -221,13 +225,22 @@ static void describe_host(struct world_host *d, const struct scenario *sc, uint3
     }
 }
 
-static bool build_desc(struct world *w)
+bool world_describe(struct world *w)
 {
     const struct scenario *sc = w->scn;
+    if (w->desc_hosts)
+        return true;
+    if (sc->slim)
+        return false;
     w->desc_hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *w->desc_hosts);
     w->desc_links = calloc(sc->n_links ? sc->n_links : 1, sizeof *w->desc_links);
-    if (!w->desc_hosts || !w->desc_links)
+    if (!w->desc_hosts || !w->desc_links) {
+        free(w->desc_hosts);
+        free(w->desc_links);
+        w->desc_hosts = NULL;
+        w->desc_links = NULL;
         return false;
+    }
     for (uint32_t i = 0; i < sc->n_hosts; i++)
         describe_host(&w->desc_hosts[i], sc, i);
     for (uint32_t i = 0; i < sc->n_links; i++) {
@@ -240,16 +253,28 @@ static bool build_desc(struct world *w)
                                                .loss = l->dir[0].loss,
                                                .mtu = l->dir[0].mtu};
     }
+    w->desc.n_hosts = sc->n_hosts;
+    w->desc.n_links = sc->n_links;
+    w->desc.hosts = w->desc_hosts;
+    w->desc.links = w->desc_links;
+    return true;
+}
+
+/* The description's header; its hosts and links wait for world_describe. */
+static void describe_scenario(struct world *w)
+{
+    const struct scenario *sc = w->scn;
     w->desc = (struct world_desc){.name = sc->name,
                                   .title = sc->title,
                                   .desc_en = sc->desc_en,
                                   .desc_ko = sc->desc_ko,
-                                  .duration = sc->duration,
-                                  .n_hosts = sc->n_hosts,
-                                  .n_links = sc->n_links,
-                                  .hosts = w->desc_hosts,
-                                  .links = w->desc_links};
-    return true;
+                                  .duration = sc->duration};
+}
+
+void world_slim_scenario(struct world *w, struct scenario *sc)
+{
+    if (sc == w->scn)
+        w->slim_scn = sc;
 }
 
 /* ---- building ----------------------------------------------------------- */
@@ -257,8 +282,7 @@ static bool build_desc(struct world *w)
 static bool build_all(struct world *w)
 {
     const struct scenario *sc = w->scn;
-    if (!build_desc(w))
-        return false;
+    describe_scenario(w);
     w->obs = observer_create(sc);
     if (!w->obs)
         return false;
@@ -286,6 +310,12 @@ struct world *world_build(const struct scenario *sc, uint64_t seed, char *err, s
         return NULL;
     }
     w->scn = sc;
+    if (sc->slim) { /* its records are gone */
+        if (err)
+            snprintf(err, err_size, "the scenario was slimmed: load it again to build a world");
+        free(w);
+        return NULL;
+    }
     sim_init(&w->sim, seed);
     w->sim.event_limit = WORLD_DEFAULT_EVENT_LIMIT;
     w->sim.frames.limit = WORLD_DEFAULT_FRAME_LIMIT;

@@ -53,6 +53,7 @@ typedef void (*world_progress_fn)(void *ctx, sim_time now, sim_time end, uint64_
 
 struct world {
     const struct scenario *scn; /* not owned: must outlive the world */
+    struct scenario *slim_scn;  /* to slim once the apps have started (world_slim_scenario) */
     struct sim sim;
     struct host **hosts; /* scenario order */
     struct link **links; /* scenario order */
@@ -60,7 +61,9 @@ struct world {
     struct world_event *events;
     struct world_observer *obs;
 
-    /* What the views need (viz/world.h), filled from the scenario. */
+    /* What the views need (viz/world.h): the scenario's name, title and
+     * duration from the start; its hosts and links (n_hosts, n_links) only
+     * once world_describe filled them in. */
     struct world_desc desc;
     struct world_host *desc_hosts;
     struct world_link *desc_links;
@@ -88,6 +91,18 @@ struct world {
  * and writes a one-line reason into err (may be NULL) on failure. */
 struct world *world_build(const struct scenario *sc, uint64_t seed, char *err, size_t err_size);
 void world_destroy(struct world *w);
+
+/* Lets the world slim sc (scenario_slim) as soon as it has read all it
+ * needs to build: at time 0, once the apps have started.  sc must be the
+ * scenario the world was built from; describe the world first if the views
+ * will need it (world_describe). */
+void world_slim_scenario(struct world *w, struct scenario *sc);
+
+/* Fills w->desc with the hosts and links the views draw (viz, ladders),
+ * from the scenario's records: call it before the run when a view will be
+ * shown, as a slimmed scenario no longer has them.  Only the views need it,
+ * so a plain run never builds it.  False when out of memory or too late. */
+bool world_describe(struct world *w);
 
 /* The event-count guard; 0 = none.  Defaults to WORLD_DEFAULT_EVENT_LIMIT. */
 void world_set_event_limit(struct world *w, uint64_t limit);

@@ -54,7 +54,7 @@ static inline const char *obs_conn_host(const struct obs_conn *c)
 }
 
 struct obs_app {
-    char *id;
+    const char *id;         /* the scenario's, which outlives the world */
     uint64_t delivered;     /* payload bytes handed to the app */
     uint64_t verify_failed; /* deliveries that did not match the sender's pattern */
     uint64_t replies;       /* ping replies */
