@@ -3,7 +3,7 @@
  *
  * The life of a frame on one direction:
  *   offer (tx trace, targeted faults, down/MTU/queue checks)
- *   -> transmitter (rate_bps; the `tx_done` timer)
+ *   -> transmitter (rate_bps; the frame's own timer while it is serialized)
  *   -> launch (random impairments drawn in a fixed order: loss, duplicate,
  *      corrupt, reorder, jitter)
  *   -> the frame's own timer fires at arrival: rx trace and port.rx, or a drop.
@@ -25,6 +25,41 @@ static const char *name_or_unknown(const char *s)
     return s ? s : "?";
 }
 
+static struct link *link_of(struct link_dir *d)
+{
+    return d->link;
+}
+
+static struct sim *sim_of(struct link_dir *d)
+{
+    return link_of(d)->sim;
+}
+
+/* The port frames on d arrive at. */
+static struct port *dest_of(struct link_dir *d)
+{
+    struct link *l = d->link;
+    return d == &l->dir[0] ? l->dir[1].from : l->dir[0].from;
+}
+
+/* The direction's rare counters and impairment state, made when first
+ * needed; NULL when out of memory. */
+static struct link_dir_extra *extra_of(struct link_dir *d)
+{
+    if (!d->x && (d->x = calloc(1, sizeof *d->x)))
+        seqrel_init(&d->x->fs.seqrel);
+    return d->x;
+}
+
+/* Counts one of the rare events.  A count lost to a failed allocation is
+ * only a statistic: the frame's fate and its trace do not depend on it. */
+#define COUNT_RARE(d, field)                                                                       \
+    do {                                                                                           \
+        struct link_dir_extra *x_ = extra_of(d);                                                   \
+        if (x_)                                                                                    \
+            x_->c.field++;                                                                         \
+    } while (0)
+
 void link_params_default(struct link_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -36,10 +71,10 @@ void link_params_default(struct link_params *p)
 
 /* ---- trace events ---- */
 
-static void trace_frame(struct link_dir *d, enum trace_kind kind, const struct port *at,
+static void trace_frame(struct link *l, enum trace_kind kind, const struct port *at,
                         struct frame *f, const char *reason, bool dup)
 {
-    struct sim *s = d->link->sim;
+    struct sim *s = l->sim;
     if (!trace_on(sim_bus(s), kind))
         return;
     struct trace_event e = {
@@ -49,7 +84,7 @@ static void trace_frame(struct link_dir *d, enum trace_kind kind, const struct p
         .frame = f,
         .iface = at ? at->iface : 0,
         .ifname = at ? at->ifname : NULL,
-        .link = d->link->name,
+        .link = l->name,
         .reason = reason,
         .dup = dup,
     };
@@ -73,15 +108,15 @@ static void trace_link(struct link *l, const char *what, const char *detail)
 /* A drop decided by the link itself (fault, queue, mtu, link_down). */
 static void drop_at_link(struct link_dir *d, struct frame *f, const char *reason)
 {
-    trace_frame(d, TRACE_DROP, NULL, f, reason, false);
-    frame_free(&d->link->sim->frames, f);
+    trace_frame(link_of(d), TRACE_DROP, NULL, f, reason, false);
+    frame_free(&sim_of(d)->frames, f);
 }
 
 /* A drop seen where the frame would have arrived (loss, checksum). */
 static void drop_at_receiver(struct link_dir *d, struct frame *f, const char *reason)
 {
-    trace_frame(d, TRACE_DROP, d->to, f, reason, false);
-    frame_free(&d->link->sim->frames, f);
+    trace_frame(link_of(d), TRACE_DROP, dest_of(d), f, reason, false);
+    frame_free(&sim_of(d)->frames, f);
 }
 
 /* ---- pending fault decisions ----
@@ -96,10 +131,10 @@ static bool pend_decided(const struct link_pending *pm)
     return pm->extra || pm->dup || pm->corrupt;
 }
 
-/* d has faults, so d->fs exists. */
+/* d has faults, so d->x exists. */
 static bool pend_push(struct link_dir *d, struct link_pending pm)
 {
-    struct link_fault_state *fs = d->fs;
+    struct link_fault_state *fs = &d->x->fs;
     if (fs->pend_len == fs->pend_cap) {
         uint32_t cap = fs->pend_cap ? fs->pend_cap * 2 : 4;
         struct link_pending *v = malloc((size_t)cap * sizeof *v);
@@ -120,7 +155,7 @@ static bool pend_push(struct link_dir *d, struct link_pending pm)
 /* The decisions for f, which is leaving the transmitter. */
 static struct link_pending pend_pop(struct link_dir *d, const struct frame *f)
 {
-    struct link_fault_state *fs = d->fs;
+    struct link_fault_state *fs = d->x ? &d->x->fs : NULL;
     if (!fs || !fs->pend_len || fs->pend[fs->pend_head].frame != f)
         return (struct link_pending){0};
     struct link_pending pm = fs->pend[fs->pend_head];
@@ -164,8 +199,8 @@ static struct link_dir *land(struct frame *f)
 {
     struct link_dir *d = f->holder;
     flight_remove(d, f);
-    if (d->held == f)
-        d->held = NULL;
+    if (d->x && d->x->held == f)
+        d->x->held = NULL;
     f->holder = NULL;
     return d;
 }
@@ -173,12 +208,14 @@ static struct link_dir *land(struct frame *f)
 static void deliver(struct frame *f, sim_time now, bool dup)
 {
     struct link_dir *d = land(f);
-    d->c.delivered++;
-    trace_frame(d, TRACE_RX, d->to, f, NULL, dup);
-    if (d->to->rx)
-        d->to->rx(d->to, f, now);
+    struct link *l = d->link;
+    struct port *to = dest_of(d);
+    d->delivered++;
+    trace_frame(l, TRACE_RX, to, f, NULL, dup);
+    if (to->rx)
+        to->rx(to, f, now);
     else
-        frame_free(&d->link->sim->frames, f); /* nothing attached on that side */
+        frame_free(&l->sim->frames, f); /* nothing attached on that side */
 }
 
 static void arrive(void *ctx, sim_time now)
@@ -195,7 +232,7 @@ static void arrive_lost(void *ctx, sim_time now)
 {
     (void)now;
     struct link_dir *d = land(ctx);
-    d->c.drop_loss++;
+    COUNT_RARE(d, drop_loss);
     drop_at_receiver(d, ctx, "loss");
 }
 
@@ -203,16 +240,17 @@ static void arrive_bad_fcs(void *ctx, sim_time now)
 {
     (void)now;
     struct link_dir *d = land(ctx);
-    d->c.drop_checksum++;
+    COUNT_RARE(d, drop_checksum);
     drop_at_receiver(d, ctx, "checksum");
 }
 
-static void put_on_wire(struct link_dir *d, struct frame *f, sim_timer_fn fn, sim_time when)
+static void put_on_wire(struct sim *s, struct link_dir *d, struct frame *f, sim_timer_fn fn,
+                        sim_time when)
 {
     f->holder = d;
     sim_timer_init(&f->timer, fn, f);
     flight_add(d, f);
-    sim_timer_arm(d->link->sim, &f->timer, when);
+    sim_timer_arm(s, &f->timer, when);
 }
 
 /* ---- random impairments ---- */
@@ -221,9 +259,9 @@ static void put_on_wire(struct link_dir *d, struct frame *f, sim_timer_fn fn, si
  * state the frame meets. */
 static bool draw_loss(struct link_dir *d)
 {
-    struct link_random *r = d->rnd;
-    if (!r)
+    if (!d->x || !d->x->seeded)
         return false;
+    struct link_random *r = &d->x->rnd;
     if (r->loss_model == LINK_LOSS_BERNOULLI)
         return rng_hit(&r->rng, r->loss_thr);
     if (r->ge_bad) {
@@ -242,8 +280,8 @@ static bool corrupt_ip_packet(struct link_dir *d, struct frame *f)
     bool ipv4 = f->len > FRAME_ETH_HLEN && f->data[12] == 0x08 && f->data[13] == 0x00;
     if (!ipv4)
         return false;
-    /* d->rnd exists: the direction has a corruption probability or fault. */
-    uint64_t bit = rng_below(&d->rnd->rng, (uint64_t)(f->len - FRAME_ETH_HLEN) * 8);
+    /* d->x is seeded: the direction has a corruption probability or fault. */
+    uint64_t bit = rng_below(&d->x->rnd.rng, (uint64_t)(f->len - FRAME_ETH_HLEN) * 8);
     f->data[FRAME_ETH_HLEN + bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
     f->csum_ok = false; /* the receiver must find the damage by summing */
     return true;
@@ -258,27 +296,28 @@ static sim_time reorder_hold(const struct link_dir *d)
  * arrives at `when` (armed later, so it runs after it at the same instant),
  * unless its own deadline comes first.  Its duplicate, if it has one, was put
  * on the wire right after it and follows it. */
-static void release_held(struct link_dir *d, struct frame *held, sim_time when)
+static void release_held(struct sim *s, struct frame *held, sim_time when)
 {
     if (!held || held->timer.when < when)
         return;
     struct frame *copy = held->next;
     bool has_copy = copy && copy->timer.fn == arrive_copy && copy->id == held->id &&
                     copy->timer.when == held->timer.when;
-    sim_timer_arm(d->link->sim, &held->timer, when);
+    sim_timer_arm(s, &held->timer, when);
     if (has_copy)
-        sim_timer_arm(d->link->sim, &copy->timer, when);
+        sim_timer_arm(s, &copy->timer, when);
 }
 
 /* f has left the transmitter at `now`: draws its fate and puts it on the wire. */
-static void launch(struct link_dir *d, struct frame *f, struct link_pending pm, sim_time now)
+static void launch(struct sim *s, struct link_dir *d, struct frame *f, struct link_pending pm,
+                   sim_time now)
 {
     if (draw_loss(d)) {
-        put_on_wire(d, f, arrive_lost, now + d->delay);
+        put_on_wire(s, d, f, arrive_lost, now + d->delay);
         return;
     }
     /* Random draws happen whatever the faults decided, so a fault never shifts the stream. */
-    struct link_random *r = d->rnd;
+    struct link_random *r = d->x && d->x->seeded ? &d->x->rnd : NULL;
     bool dup = false, corrupt = false, reorder = false;
     sim_time jitter = 0;
     if (r) {
@@ -297,26 +336,28 @@ static void launch(struct link_dir *d, struct frame *f, struct link_pending pm, 
     when += pm.extra; /* a delay fault holds back this frame only */
 
     /* The copy is taken before any bit flip: only the original is damaged. */
-    struct frame *copy = dup ? frame_clone(&d->link->sim->frames, f) : NULL;
+    struct frame *copy = dup ? frame_clone(&s->frames, f) : NULL;
     sim_timer_fn fn = arrive;
     if (corrupt) {
-        d->c.corrupted++;
+        COUNT_RARE(d, corrupted);
         if (!corrupt_ip_packet(d, f))
             fn = arrive_bad_fcs;
     }
     sim_time arrival = when;
     if (reorder) {
-        d->c.reordered++;
+        COUNT_RARE(d, reordered);
         arrival += reorder_hold(d);
     }
-    put_on_wire(d, f, fn, arrival);
+    put_on_wire(s, d, f, fn, arrival);
     if (copy) {
-        d->c.duplicated++;
-        put_on_wire(d, copy, arrive_copy, arrival);
+        COUNT_RARE(d, duplicated);
+        put_on_wire(s, d, copy, arrive_copy, arrival);
     }
-    struct frame *held = d->held;
-    d->held = reorder ? f : NULL;
-    release_held(d, held, when);
+    /* A frame is held back only on a direction with impairments: d->x exists. */
+    struct frame *held = d->x ? d->x->held : NULL;
+    if (d->x)
+        d->x->held = reorder ? f : NULL;
+    release_held(s, held, when);
 }
 
 /* ---- the transmitter ---- */
@@ -331,32 +372,33 @@ static sim_time serialization_time(uint32_t len, uint64_t rate_bps)
     return (sim_time)((bits_ns + rate_bps - 1) / rate_bps);
 }
 
-static void finish_tx(struct link_dir *d, sim_time now)
-{
-    struct frame *f = d->sending;
-    d->sending = NULL;
-    launch(d, f, pend_pop(d, f), now);
-}
+static void tx_done_fired(void *ctx, sim_time now);
 
-/* Starts the next queued frame; with no rate limit frames leave at once. */
-static void transmit_next(struct link_dir *d, sim_time now)
+/* Starts the next queued frame; with no rate limit frames leave at once.
+ * The frame's own timer marks the end of its serialization. */
+static void transmit_next(struct sim *s, struct link_dir *d, sim_time now)
 {
     while (!d->sending && d->queue.head) {
-        d->sending = frame_queue_pop(&d->queue);
-        sim_time ser = serialization_time(d->sending->len, d->rate_bps);
+        struct frame *f = frame_queue_pop(&d->queue);
+        sim_time ser = serialization_time(f->len, d->rate_bps);
         if (ser > 0) {
-            sim_timer_arm(d->link->sim, &d->tx_done, now + ser);
+            d->sending = f;
+            sim_timer_init(&f->timer, tx_done_fired, f);
+            sim_timer_arm(s, &f->timer, now + ser);
             return;
         }
-        finish_tx(d, now);
+        launch(s, d, f, pend_pop(d, f), now);
     }
 }
 
 static void tx_done_fired(void *ctx, sim_time now)
 {
-    struct link_dir *d = ctx;
-    finish_tx(d, now);
-    transmit_next(d, now);
+    struct frame *f = ctx;
+    struct link_dir *d = f->holder;
+    struct sim *s = d->link->sim;
+    d->sending = NULL;
+    launch(s, d, f, pend_pop(d, f), now);
+    transmit_next(s, d, now);
 }
 
 /* ---- offering a frame ---- */
@@ -382,14 +424,14 @@ static void apply_fault(const struct link_fault *ft, struct link_pending *pm, bo
 /* Every fault counts every matching frame, whatever the others do (SPEC §3). */
 static bool check_faults(struct link_dir *d, const struct frame *f, struct link_pending *pm)
 {
-    if (!d->faults)
+    if (!d->x || !d->x->faults)
         return false;
     struct frame_summary s;
     uint32_t rel_seq, rel_ack;
     frame_decode(f->data, f->len, &s);
-    seqrel_observe(&d->fs->seqrel, &s, &rel_seq, &rel_ack);
+    seqrel_observe(&d->x->fs.seqrel, &s, &rel_seq, &rel_ack);
     bool drop = false;
-    for (struct link_fault *ft = d->faults; ft; ft = ft->next) {
+    for (struct link_fault *ft = d->x->faults; ft; ft = ft->next) {
         if (!frame_filter_match(&ft->filter, &s, rel_seq))
             continue;
         ft->matched++;
@@ -404,62 +446,68 @@ static bool queue_full(const struct link_dir *d)
     return d->sending && d->queue_max && d->queue.len >= d->queue_max;
 }
 
-static void offer(struct link_dir *d, struct frame *f)
+static void offer(struct link *l, struct link_dir *d, struct frame *f)
 {
-    struct link *l = d->link;
-    d->c.tx_frames++;
-    d->c.tx_bytes += f->len;
-    trace_frame(d, TRACE_TX, d->from, f, NULL, false);
+    d->tx_frames++;
+    d->tx_bytes += f->len;
+    trace_frame(l, TRACE_TX, d->from, f, NULL, false);
 
     struct link_pending pm = {.frame = f};
     if (check_faults(d, f, &pm)) {
-        d->c.drop_fault++;
+        COUNT_RARE(d, drop_fault);
         drop_at_link(d, f, "fault");
     } else if (!l->up) {
-        d->c.drop_down++;
+        COUNT_RARE(d, drop_down);
         drop_at_link(d, f, "link_down");
-    } else if (f->len > d->mtu + FRAME_ETH_HLEN) {
-        d->c.drop_mtu++;
+    } else if (f->len > (uint32_t)d->mtu + FRAME_ETH_HLEN) {
+        COUNT_RARE(d, drop_mtu);
         drop_at_link(d, f, "mtu");
     } else if (queue_full(d) || (pend_decided(&pm) && !pend_push(d, pm))) {
-        d->c.drop_queue++;
+        COUNT_RARE(d, drop_queue);
         drop_at_link(d, f, "queue");
     } else {
         f->holder = d;
         frame_queue_push(&d->queue, f);
-        transmit_next(d, sim_now(l->sim));
+        transmit_next(l->sim, d, sim_now(l->sim));
     }
 }
 
 static void port_tx(struct port *p, struct frame *f)
 {
-    struct link_dir *d = link_dir_from(p->link, p);
-    if (d)
-        offer(d, f);
+    struct link *l = p->link;
+    if (l->dir[0].from == p)
+        offer(l, &l->dir[0], f);
+    else if (l->dir[1].from == p)
+        offer(l, &l->dir[1], f);
 }
 
 /* ---- setup ---- */
+
+const char *link_dir_name(const struct link *l, int side)
+{
+    const char *ab = l->name + strlen(l->name) + 1;
+    return side ? ab + strlen(ab) + 1 : ab;
+}
 
 /* The direction's PRNG, seeded from (scenario seed, "link:<name>:<a>><b>")
  * when first needed.  False when out of memory. */
 static bool need_random(struct link_dir *d)
 {
-    if (d->rnd)
+    if (d->x && d->x->seeded)
         return true;
-    struct link *l = d->link;
-    char *seed_name = malloc(strlen(l->name) + strlen(d->trace_name) + 7);
-    d->rnd = calloc(1, sizeof *d->rnd);
-    if (!seed_name || !d->rnd) {
+    struct link *l = link_of(d);
+    const char *dir_name = link_dir_name(l, d->side);
+    char *seed_name = malloc(strlen(l->name) + strlen(dir_name) + 7);
+    if (!seed_name || !extra_of(d)) {
         free(seed_name);
-        free(d->rnd);
-        d->rnd = NULL;
         return false;
     }
     strcpy(seed_name, "link:");
     strcat(seed_name, l->name);
     strcat(seed_name, ":");
-    strcat(seed_name, d->trace_name);
-    rng_seed(&d->rnd->rng, l->sim->seed, seed_name);
+    strcat(seed_name, dir_name);
+    rng_seed(&d->x->rnd.rng, l->sim->seed, seed_name);
+    d->x->seeded = true;
     free(seed_name);
     return true;
 }
@@ -469,7 +517,8 @@ static bool set_params(struct link_dir *d, const struct link_params *p)
     d->delay = p->delay;
     d->rate_bps = p->rate_bps;
     d->queue_max = p->queue;
-    d->mtu = p->mtu;
+    /* No frame is larger than FRAME_LARGE_CAP: a larger MTU drops nothing more. */
+    d->mtu = (uint16_t)(p->mtu > UINT16_MAX ? UINT16_MAX : p->mtu);
     struct link_random t = {
         .loss_thr = rng_prob_from(p->loss),
         .dup_thr = rng_prob_from(p->duplicate),
@@ -484,36 +533,25 @@ static bool set_params(struct link_dir *d, const struct link_params *p)
     };
     bool random = p->jitter > 0 || t.loss_thr || t.dup_thr || t.reorder_thr || t.corrupt_thr ||
                   t.ge_p || t.ge_r || t.ge_loss_good || t.ge_loss_bad;
-    if (!d->rnd && !random)
+    if (!(d->x && d->x->seeded) && !random)
         return true;
     if (!need_random(d))
         return false;
-    t.rng = d->rnd->rng;
-    t.ge_bad = d->rnd->ge_bad;
-    *d->rnd = t;
+    t.rng = d->x->rnd.rng;
+    t.ge_bad = d->x->rnd.ge_bad;
+    d->x->rnd = t;
     return true;
 }
 
-static void dir_init(struct link *l, int side, struct port *from, struct port *to, char *trace_name)
-{
-    struct link_dir *d = &l->dir[side];
-    d->link = l;
-    d->side = (uint8_t)side;
-    d->from = from;
-    d->to = to;
-    d->trace_name = trace_name;
-    sim_timer_init(&d->tx_done, tx_done_fired, d);
-}
-
-/* "name", "a>b" and "b>a" in one block. */
-static char *link_names(const char *name, const struct port *a, const struct port *b)
+/* The link, with "name", "a>b" and "b>a" after it in the same block. */
+static struct link *link_alloc(const char *name, const struct port *a, const struct port *b)
 {
     const char *ah = name_or_unknown(a->host), *bh = name_or_unknown(b->host);
     size_t n = strlen(name) + 1, na = strlen(ah), nb = strlen(bh);
-    char *s = malloc(n + 2 * (na + nb + 2));
-    if (!s)
+    struct link *l = calloc(1, sizeof *l + n + 2 * (na + nb + 2));
+    if (!l)
         return NULL;
-    char *t = s;
+    char *t = l->name;
     memcpy(t, name, n);
     t += n;
     for (int side = 0; side < 2; side++) {
@@ -524,25 +562,21 @@ static char *link_names(const char *name, const struct port *a, const struct por
         memcpy(t + nf + 1, to, nt + 1);
         t += nf + nt + 2;
     }
-    return s;
+    return l;
 }
 
 struct link *link_create(struct sim *s, const char *name, struct port *a, struct port *b,
                          const struct link_params *p)
 {
-    struct link *l = calloc(1, sizeof *l);
+    struct link *l = link_alloc(name, a, b);
     if (!l)
         return NULL;
     l->sim = s;
     l->up = true;
-    l->name = link_names(name, a, b);
-    if (!l->name) {
-        free(l);
-        return NULL;
-    }
-    char *ab = l->name + strlen(l->name) + 1;
-    dir_init(l, 0, a, b, ab);
-    dir_init(l, 1, b, a, ab + strlen(ab) + 1);
+    l->dir[0].link = l->dir[1].link = l;
+    l->dir[0].from = a;
+    l->dir[1].from = b;
+    l->dir[1].side = 1;
     if (!set_params(&l->dir[0], p) || !set_params(&l->dir[1], p)) {
         link_destroy(l);
         return NULL;
@@ -567,26 +601,25 @@ static void free_frame_list(struct frame_pool *pool, struct frame *f)
 
 static void dir_destroy(struct sim *s, struct link_dir *d)
 {
-    if (d->link) {
-        sim_timer_cancel(s, &d->tx_done);
-        for (struct frame *f = d->flight_head; f; f = f->next)
-            sim_timer_cancel(s, &f->timer);
-    }
+    for (struct frame *f = d->flight_head; f; f = f->next)
+        sim_timer_cancel(s, &f->timer);
     free_frame_list(&s->frames, d->flight_head);
-    if (d->sending)
+    if (d->sending) {
+        sim_timer_cancel(s, &d->sending->timer);
         frame_free(&s->frames, d->sending);
+    }
     frame_queue_clear(&s->frames, &d->queue);
-    while (d->faults) {
-        struct link_fault *next = d->faults->next;
-        free(d->faults);
-        d->faults = next;
+    struct link_dir_extra *x = d->x;
+    if (!x)
+        return;
+    while (x->faults) {
+        struct link_fault *next = x->faults->next;
+        free(x->faults);
+        x->faults = next;
     }
-    if (d->fs) {
-        seqrel_destroy(&d->fs->seqrel);
-        free(d->fs->pend);
-        free(d->fs);
-    }
-    free(d->rnd);
+    seqrel_destroy(&x->fs.seqrel);
+    free(x->fs.pend);
+    free(x);
 }
 
 void link_destroy(struct link *l)
@@ -595,7 +628,6 @@ void link_destroy(struct link *l)
         return;
     for (int i = 0; i < 2; i++)
         dir_destroy(l->sim, &l->dir[i]);
-    free(l->name);
     free(l);
 }
 
@@ -605,35 +637,35 @@ void link_set_params(struct link *l, int side, const struct link_params *p)
     if (!set_params(d, p))
         sim_fail(l->sim, "out of memory changing a link");
     d->from->mtu = p->mtu;
-    trace_link(l, "set", d->trace_name);
+    trace_link(l, "set", link_dir_name(l, d->side));
 }
 
 /* Drops everything a direction holds: the frame on the transmitter, the
  * queue, then the frames on the wire in the order they were sent. */
 static void dir_flush(struct link_dir *d)
 {
-    struct sim *s = d->link->sim;
-    sim_timer_cancel(s, &d->tx_done);
-    if (d->sending) {
-        struct frame *f = d->sending;
+    struct sim *s = sim_of(d);
+    struct frame *f = d->sending;
+    if (f) {
+        sim_timer_cancel(s, &f->timer);
         d->sending = NULL;
-        d->c.drop_down++;
+        COUNT_RARE(d, drop_down);
         drop_at_link(d, f, "link_down");
     }
-    struct frame *f;
     while ((f = frame_queue_pop(&d->queue))) {
-        d->c.drop_down++;
+        COUNT_RARE(d, drop_down);
         drop_at_link(d, f, "link_down");
     }
-    if (d->fs)
-        d->fs->pend_head = d->fs->pend_len = 0;
+    if (d->x)
+        d->x->fs.pend_head = d->x->fs.pend_len = 0;
     while ((f = d->flight_head)) {
         sim_timer_cancel(s, &f->timer);
         land(f);
-        d->c.drop_down++;
+        COUNT_RARE(d, drop_down);
         drop_at_link(d, f, "link_down");
     }
-    d->held = NULL;
+    if (d->x)
+        d->x->held = NULL;
 }
 
 void link_set_up(struct link *l, bool up)
@@ -643,7 +675,6 @@ void link_set_up(struct link *l, bool up)
     l->up = up;
     trace_link(l, up ? "up" : "down", NULL);
     if (!up) {
-        l->epoch++;
         for (int i = 0; i < 2; i++)
             dir_flush(&l->dir[i]);
     }
@@ -654,9 +685,7 @@ void link_add_fault(struct link *l, int side, const struct link_fault *f)
     struct link_dir *d = &l->dir[side ? 1 : 0];
     /* A corrupting fault flips a bit drawn from the direction's stream. */
     struct link_fault *c = malloc(sizeof *c);
-    if (!d->fs && (d->fs = calloc(1, sizeof *d->fs)))
-        seqrel_init(&d->fs->seqrel);
-    if (!c || !d->fs || (f->action == LINK_FAULT_CORRUPT && !need_random(d))) {
+    if (!c || !extra_of(d) || (f->action == LINK_FAULT_CORRUPT && !need_random(d))) {
         free(c);
         sim_fail(l->sim, "out of memory adding a link fault");
         return;
@@ -664,7 +693,7 @@ void link_add_fault(struct link *l, int side, const struct link_fault *f)
     *c = *f;
     c->matched = 0;
     c->next = NULL;
-    struct link_fault **p = &d->faults;
+    struct link_fault **p = &d->x->faults;
     while (*p)
         p = &(*p)->next;
     *p = c;
@@ -678,4 +707,16 @@ struct link_dir *link_dir_from(struct link *l, const struct port *from)
         if (l->dir[i].from == from)
             return &l->dir[i];
     return NULL;
+}
+
+void link_counters_get(const struct link *l, int side, struct link_counters *out)
+{
+    const struct link_dir *d = &l->dir[side ? 1 : 0];
+    if (d->x)
+        *out = d->x->c;
+    else
+        memset(out, 0, sizeof *out);
+    out->tx_frames = d->tx_frames;
+    out->tx_bytes = d->tx_bytes;
+    out->delivered = d->delivered;
 }

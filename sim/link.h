@@ -100,7 +100,7 @@ struct link_pending {
 };
 
 /* A direction's random draws: its PRNG stream and the thresholds of its
- * impairments.  Allocated once the direction has an impairment, jitter or a
+ * impairments.  Seeded once the direction has an impairment, jitter or a
  * fault that corrupts (most links never do), and kept from then on: nothing
  * is drawn before, so the stream is the same as if it had always been there. */
 struct link_random {
@@ -111,46 +111,56 @@ struct link_random {
     bool ge_bad;
 };
 
-/* What a direction with faults keeps to apply them, allocated with its first
- * fault. */
+/* What a direction with faults keeps to apply them. */
 struct link_fault_state {
     struct seqrel seqrel; /* for fault filters on relative sequence numbers */
-    /* Fault decisions of `sending` and the queued frames, in queue order (a ring). */
+    /* Fault decisions of the queued frames, in queue order (a ring). */
     struct link_pending *pend;
     uint32_t pend_head, pend_len, pend_cap;
 };
 
+/* What only some directions need: allocated the first time a direction gets
+ * an impairment, jitter, a fault, or something rare to count (a drop at the
+ * link, a duplicate...).  Most links in a big world never do. */
+struct link_dir_extra {
+    struct link_random rnd; /* valid when `seeded` */
+    struct link_fault *faults;
+    struct link_fault_state fs;
+    struct frame *held; /* a frame held back by `reorder` until the next one arrives */
+    /* Counters other than tx_frames, tx_bytes and delivered (kept in the direction). */
+    struct link_counters c;
+    bool seeded;
+};
+
 struct link;
 
-/* Fields ordered by size: a world may hold tens of thousands of links. */
+/* Fields ordered by size: a world may hold tens of thousands of links, and a
+ * direction that only carries frames needs no more than this. */
 struct link_dir {
     struct link *link;
-    struct port *from, *to;
-    struct link_random *rnd; /* NULL: nothing to draw */
-    struct link_fault *faults;
-    struct link_fault_state *fs; /* NULL until the first fault */
-    char *trace_name;            /* "a>b" */
-    struct frame *sending;       /* on the transmitter now */
+    struct port *from;        /* the sender; the receiver is the other direction's `from` */
+    struct link_dir_extra *x; /* NULL until needed */
     /* Frames on the wire (arrival or loss pending), linked through `next` in send order. */
     struct frame *flight_head, *flight_tail;
-    struct frame *held;       /* a frame held back by `reorder` until the next one arrives */
+    /* On the transmitter now; its own timer marks the end of its serialization. */
+    struct frame *sending;
     struct frame_queue queue; /* waiting for the transmitter */
-    struct sim_timer tx_done;
-    struct link_counters c;
-    /* The parameters in force (link_params); jitter and loss in `rnd`. */
+    /* The parameters in force (link_params); jitter and loss in `x`. */
     sim_time delay;
     uint64_t rate_bps;
     sim_time last_arrival; /* keeps FIFO order under jitter */
-    uint32_t queue_max, mtu;
+    uint64_t tx_frames, tx_bytes, delivered;
+    uint32_t queue_max;
+    uint16_t mtu; /* <= FRAME_MAX_MTU */
     uint8_t side; /* 0: a->b, 1: b->a */
 };
 
 struct link {
     struct sim *sim;
-    char *name;     /* one block with both directions' trace names */
-    uint32_t epoch; /* bumped when the link goes down: frames in flight are lost */
     bool up;
     struct link_dir dir[2];
+    /* The link's name, then both directions' trace names ("a>b", "b>a"). */
+    char name[];
 };
 
 /* Creates a link between ports a and b, both with the same parameters; sets
@@ -170,5 +180,9 @@ void link_add_fault(struct link *l, int side, const struct link_fault *f);
 
 /* The direction from the given port, or NULL. */
 struct link_dir *link_dir_from(struct link *l, const struct port *from);
+/* The name of one direction in traces and seeds: "a>b" for side 0. */
+const char *link_dir_name(const struct link *l, int side);
+/* All counters of one direction. */
+void link_counters_get(const struct link *l, int side, struct link_counters *out);
 
 #endif

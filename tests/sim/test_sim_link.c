@@ -42,6 +42,13 @@ struct net {
     uint32_t n_ev, cap_ev;
 };
 
+static struct link_counters ctr(const struct link *l, int side)
+{
+    struct link_counters c;
+    link_counters_get(l, side, &c);
+    return c;
+}
+
 static void *grow(void *v, uint32_t *cap, uint32_t n, size_t size)
 {
     if (n < *cap)
@@ -196,8 +203,8 @@ Test(link, create_wires_both_ports)
     cr_assert_eq(n.b.mtu, 9000);
     cr_assert_eq(link_dir_from(n.l, &n.a), &n.l->dir[0]);
     cr_assert_eq(link_dir_from(n.l, &n.b), &n.l->dir[1]);
-    cr_assert_str_eq(n.l->dir[0].trace_name, "a>b");
-    cr_assert_str_eq(n.l->dir[1].trace_name, "b>a");
+    cr_assert_str_eq(link_dir_name(n.l, 0), "a>b");
+    cr_assert_str_eq(link_dir_name(n.l, 1), "b>a");
     net_destroy(&n);
 }
 
@@ -237,8 +244,8 @@ Test(link, both_directions_carry_frames)
     cr_assert_eq(n.n_arr, 1);
     cr_assert_eq(n.arr[0].at, &n.a);
     cr_assert_eq(n.arr[0].tag, 7);
-    cr_assert_eq(n.l->dir[1].c.delivered, 1);
-    cr_assert_eq(n.l->dir[0].c.delivered, 0);
+    cr_assert_eq(ctr(n.l, 1).delivered, 1);
+    cr_assert_eq(ctr(n.l, 0).delivered, 0);
     net_destroy(&n);
 }
 
@@ -304,8 +311,8 @@ Test(link, queue_overflow_drops_the_tail)
     cr_assert_null(d->host);
     cr_assert_str_eq(d->link, "wire");
     cr_assert_eq(d->t, 0);
-    cr_assert_eq(n.l->dir[0].c.drop_queue, 2);
-    cr_assert_eq(n.l->dir[0].c.tx_frames, 5);
+    cr_assert_eq(ctr(n.l, 0).drop_queue, 2);
+    cr_assert_eq(ctr(n.l, 0).tx_frames, 5);
     net_destroy(&n);
 }
 
@@ -321,7 +328,79 @@ Test(link, frames_over_the_mtu_are_dropped)
     cr_assert_eq(n.n_arr, 1);
     cr_assert_eq(n.arr[0].tag, 0);
     cr_assert_eq(count_events(&n, TRACE_DROP, "mtu"), 1);
-    cr_assert_eq(n.l->dir[0].c.drop_mtu, 1);
+    cr_assert_eq(ctr(n.l, 0).drop_mtu, 1);
+    net_destroy(&n);
+}
+
+Test(link, a_direction_that_only_carries_frames_keeps_no_extra_state)
+{
+    struct net n;
+    struct link_params p = params(SIM_MS);
+    p.rate_bps = 1000000;
+    net_init(&n, 1, &p);
+    for (uint32_t i = 0; i < 3; i++)
+        send_frame_of_len(&n, i, 1500);
+    run_to(&n, SIM_SEC);
+    cr_assert_eq(n.n_arr, 3);
+    cr_assert_null(n.l->dir[0].x);
+    cr_assert_null(n.l->dir[1].x);
+    struct link_counters c = ctr(n.l, 0);
+    cr_assert_eq(c.tx_frames, 3);
+    cr_assert_eq(c.tx_bytes, 4500);
+    cr_assert_eq(c.delivered, 3);
+    cr_assert_eq(c.drop_queue + c.drop_mtu + c.drop_down + c.drop_loss, 0);
+    net_destroy(&n);
+}
+
+Test(link, the_first_rare_event_makes_the_extra_state_of_its_direction_only)
+{
+    struct net n;
+    struct link_params p = params(SIM_MS);
+    p.mtu = 1000;
+    net_init(&n, 1, &p);
+    send_frame_of_len(&n, 0, 1015);
+    cr_assert_not_null(n.l->dir[0].x);
+    cr_assert_not(n.l->dir[0].x->seeded, "counting draws nothing");
+    cr_assert_null(n.l->dir[1].x);
+    cr_assert_eq(ctr(n.l, 0).drop_mtu, 1);
+    cr_assert_eq(ctr(n.l, 1).drop_mtu, 0);
+    net_destroy(&n);
+}
+
+Test(link, a_link_destroyed_with_a_frame_on_the_transmitter_frees_it)
+{
+    struct net n;
+    struct link_params p = params(SIM_MS);
+    p.rate_bps = 1000; /* 12 s per 1500-byte frame */
+    net_init(&n, 1, &p);
+    send_frame_of_len(&n, 0, 1500);
+    send_frame_of_len(&n, 1, 1500);
+    run_to(&n, SIM_SEC);
+    cr_assert_not_null(n.l->dir[0].sending);
+    cr_assert_eq(n.l->dir[0].queue.len, 1);
+    net_destroy(&n); /* asserts that no frame is left in use */
+}
+
+Test(link, going_down_drops_the_frame_on_the_transmitter_first)
+{
+    struct net n;
+    struct link_params p = params(SIM_MS);
+    p.rate_bps = 1000000; /* 12 ms per 1500-byte frame */
+    net_init(&n, 1, &p);
+    uint64_t first = send_frame_of_len(&n, 0, 1500);
+    uint64_t second = send_frame_of_len(&n, 1, 1500);
+    run_to(&n, 5 * SIM_MS);
+    link_set_up(n.l, false);
+    cr_assert_eq(count_events(&n, TRACE_DROP, "link_down"), 2);
+    const struct event *d1 = find_event(&n, TRACE_DROP, first);
+    const struct event *d2 = find_event(&n, TRACE_DROP, second);
+    cr_assert(d1 && d2 && d1 < d2);
+    link_set_up(n.l, true);
+    send_frame_of_len(&n, 2, 1500);
+    run_to(&n, SIM_SEC);
+    cr_assert_eq(n.n_arr, 1);
+    cr_assert_eq(n.arr[0].tag, 2);
+    cr_assert_eq(n.arr[0].t, 5 * SIM_MS + 12 * SIM_MS + SIM_MS);
     net_destroy(&n);
 }
 
@@ -430,7 +509,7 @@ Test(link, loss_rate_is_near_p)
     uint32_t k = count_true(lost, 10000);
     cr_assert(k > 880 && k < 1120, "lost %u of 10000", k);
     cr_assert_eq(count_events(&n, TRACE_DROP, "loss"), k);
-    cr_assert_eq(n.l->dir[0].c.drop_loss, k);
+    cr_assert_eq(ctr(n.l, 0).drop_loss, k);
     free(lost);
     net_destroy(&n);
 }
@@ -573,7 +652,7 @@ Test(link, duplicate_delivers_a_marked_copy)
         cr_assert_eq(n.ev[i].dup, rx == 2, "only the second rx is the copy");
     }
     cr_assert_eq(dups, 1);
-    cr_assert_eq(n.l->dir[0].c.duplicated, 1);
+    cr_assert_eq(ctr(n.l, 0).duplicated, 1);
     net_destroy(&n);
 }
 
@@ -596,7 +675,7 @@ Test(link, reorder_lets_a_later_frame_overtake)
         highest = n.arr[i].tag > highest ? n.arr[i].tag : highest;
     }
     cr_assert_gt(inversions, 0);
-    cr_assert_leq(inversions, n.l->dir[0].c.reordered);
+    cr_assert_leq(inversions, ctr(n.l, 0).reordered);
     net_destroy(&n);
 }
 
@@ -671,7 +750,7 @@ Test(link, corrupt_flips_exactly_one_bit_of_the_ip_packet)
         cr_assert_geq(at, 14, "the Ethernet header is left alone");
         cr_assert_not(checksums_hold(n.arr[i].head, len), "a checksum must catch the flip");
     }
-    cr_assert_eq(n.l->dir[0].c.corrupted, 50);
+    cr_assert_eq(ctr(n.l, 0).corrupted, 50);
     net_destroy(&n);
 }
 
@@ -754,7 +833,7 @@ Test(link, down_drops_frames_in_flight_and_offered)
     cr_assert_str_eq(d1->reason, "link_down");
     cr_assert_str_eq(d2->reason, "link_down");
     cr_assert_eq(d1->t, 5 * SIM_MS);
-    cr_assert_eq(n.l->dir[0].c.drop_down, 2);
+    cr_assert_eq(ctr(n.l, 0).drop_down, 2);
     cr_assert_eq(count_events(&n, TRACE_LINK, NULL), 1);
 
     link_set_up(n.l, true);
@@ -817,8 +896,8 @@ Test(link_fault, nth_drops_only_that_syn)
     cr_assert_not_null(d, "the second SYN (frame 3) is dropped");
     cr_assert_str_eq(d->reason, "fault");
     cr_assert_eq(count_events(&n, TRACE_DROP, NULL), 1);
-    cr_assert_eq(n.l->dir[0].faults->matched, 3);
-    cr_assert_eq(n.l->dir[0].c.drop_fault, 1);
+    cr_assert_eq(n.l->dir[0].x->faults->matched, 3);
+    cr_assert_eq(ctr(n.l, 0).drop_fault, 1);
     net_destroy(&n);
 }
 

@@ -71,12 +71,11 @@ Test(stack_link, a_link_without_impairments_allocates_no_random_state)
     run_for(&W, SIM_SEC);
     cr_assert_eq(r.n_recv, 5);
     for (int side = 0; side < 2; side++) {
-        cr_assert_null(L->dir[side].rnd);
-        cr_assert_null(L->dir[side].fs, "no fault state without faults");
+        cr_assert_null(L->dir[side].x, "no random or fault state, no rare counters");
     }
     cr_assert_str_eq(L->name, "wire");
-    cr_assert_str_eq(L->dir[0].trace_name, "a>b");
-    cr_assert_str_eq(L->dir[1].trace_name, "b>a");
+    cr_assert_str_eq(link_dir_name(L, 0), "a>b");
+    cr_assert_str_eq(link_dir_name(L, 1), "b>a");
 }
 
 Test(stack_link, a_stream_made_later_is_the_one_seeded_at_creation)
@@ -86,16 +85,16 @@ Test(stack_link, a_stream_made_later_is_the_one_seeded_at_creation)
     link_params_default(&p);
     p.loss = 0.25;
     link_set_params(L, 1, &p);
-    cr_assert_null(L->dir[0].rnd);
-    cr_assert(L->dir[1].rnd);
+    cr_assert_null(L->dir[0].x);
+    cr_assert(L->dir[1].x && L->dir[1].x->seeded);
     struct rng want;
     rng_seed(&want, 3, "link:wire:b>a");
-    cr_assert_arr_eq(&L->dir[1].rnd->rng, &want, sizeof(want));
-    cr_assert_eq(L->dir[1].rnd->loss_thr, rng_prob_from(0.25));
+    cr_assert_arr_eq(&L->dir[1].x->rnd.rng, &want, sizeof(want));
+    cr_assert_eq(L->dir[1].x->rnd.loss_thr, rng_prob_from(0.25));
     link_params_default(&p);
     link_set_params(L, 1, &p);
-    cr_assert(L->dir[1].rnd, "kept, with the stream where it is");
-    cr_assert_eq(L->dir[1].rnd->loss_thr, 0);
+    cr_assert(L->dir[1].x->seeded, "kept, with the stream where it is");
+    cr_assert_eq(L->dir[1].x->rnd.loss_thr, 0);
 }
 
 /* ---- fault decisions of queued frames, on bare ports ---- */
