@@ -36,6 +36,7 @@ struct app_stats {
 };
 
 struct app_ops {
+    const char *type; /* "tcp_server", ... */
     /* A timed action from the scenario's `events`; conn is NULL for the app
      * itself or names an accepted connection ("srv#1").  False when it does
      * not apply (unknown connection, already closed). */
@@ -54,7 +55,6 @@ struct app_ops {
 
 struct app {
     const struct app_ops *ops;
-    const char *type; /* "tcp_server", ... */
     char *id;
     struct host *host;
 };

@@ -228,6 +228,7 @@ static void ping_destroy(struct app *a)
 }
 
 static const struct app_ops ping_ops = {
+    .type = "ping",
     .action = ping_action,
     .report = ping_report,
     .destroy = ping_destroy,
@@ -255,7 +256,7 @@ struct app *app_ping_create(struct host *h, const struct app_ping_cfg *c)
     if (!p)
         return NULL;
     sim_timer_init(&p->send_timer, send_fire, p);
-    if (!app_base_init(&p->base, &ping_ops, "ping", c->id, h)) {
+    if (!app_base_init(&p->base, &ping_ops, c->id, h)) {
         free(p);
         return NULL;
     }

@@ -223,6 +223,7 @@ static void tr_destroy(struct app *a)
 }
 
 static const struct app_ops tr_ops = {
+    .type = "traceroute",
     .action = tr_action,
     .report = tr_report,
     .destroy = tr_destroy,
@@ -249,7 +250,7 @@ struct app *app_traceroute_create(struct host *h, const struct app_traceroute_cf
     if (!t)
         return NULL;
     sim_timer_init(&t->timer, timer_fire, t);
-    if (!app_base_init(&t->base, &tr_ops, "traceroute", c->id, h)) {
+    if (!app_base_init(&t->base, &tr_ops, c->id, h)) {
         free(t);
         return NULL;
     }

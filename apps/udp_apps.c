@@ -111,6 +111,7 @@ static void sender_destroy(struct app *a)
 }
 
 static const struct app_ops sender_ops = {
+    .type = "udp_sender",
     .action = no_action,
     .report = sender_report,
     .destroy = sender_destroy,
@@ -123,7 +124,7 @@ struct app *app_udp_sender_create(struct host *h, const struct app_udp_sender_cf
     if (!u)
         return NULL;
     sim_timer_init(&u->timer, sender_fire, u);
-    if (!app_base_init(&u->base, &sender_ops, "udp_sender", c->id, h)) {
+    if (!app_base_init(&u->base, &sender_ops, c->id, h)) {
         free(u);
         return NULL;
     }
@@ -207,6 +208,7 @@ static void sink_destroy(struct app *a)
 }
 
 static const struct app_ops sink_ops = {
+    .type = "udp_sink",
     .action = no_action,
     .report = sink_report,
     .destroy = sink_destroy,
@@ -218,7 +220,7 @@ struct app *app_udp_sink_create(struct host *h, const struct app_udp_sink_cfg *c
     struct udp_sink *k = calloc(1, sizeof(*k));
     if (!k)
         return NULL;
-    if (!app_base_init(&k->base, &sink_ops, "udp_sink", c->id, h)) {
+    if (!app_base_init(&k->base, &sink_ops, c->id, h)) {
         free(k);
         return NULL;
     }
