@@ -407,9 +407,10 @@ static bool judge_cwnd(const struct world *w, const struct scn_expect *e, struct
     char t[32];
     describe_conn(m, c, e->conn);
     world_fmt_time(e->at, t);
+    const struct obs_cc_log *log = observer_cc(w->obs, e->conn);
     const struct obs_cc *last = NULL;
-    for (uint32_t i = 0; c && c->cc && i < c->cc->n && c->cc->v[i].t <= e->at; i++)
-        last = &c->cc->v[i];
+    for (uint32_t i = 0; log && i < log->n && log->v[i].t <= e->at; i++)
+        last = &log->v[i];
     if (!last) {
         msg_add(m, " had no congestion window yet at %s, expected ", t);
         describe_cmp(m, &e->cmp, " B", false);

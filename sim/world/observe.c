@@ -65,7 +65,7 @@ static bool map_put(struct name_map *m, const char *key, uint32_t idx)
 
 static const char *conn_key(const struct world_observer *o, uint32_t idx)
 {
-    return o->conns[idx].name;
+    return obs_conn_name(&o->conns[idx]);
 }
 
 static const char *app_key(const struct world_observer *o, uint32_t idx)
@@ -101,6 +101,11 @@ static enum tcp_state state_from_name(const char *s)
     return TCP_CLOSED;
 }
 
+/* Room for a whole ordinary life at once (CLOSED, SYN_SENT, ESTABLISHED,
+ * FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT; a server's six likewise), so most
+ * blocks are never reallocated. */
+#define OBS_FIRST_STATES 6
+
 static struct obs_conn *conn_get(struct world_observer *o, const char *name, const char *host)
 {
     uint32_t i = map_find(o, &o->conn_map, name);
@@ -113,33 +118,44 @@ static struct obs_conn *conn_get(struct world_observer *o, const char *name, con
     if (!host)
         host = "";
     size_t n = strlen(name) + 1, nh = strlen(host) + 1;
-    c->name = malloc(n + nh);
-    if (!c->name)
+    c->block = malloc(obs_names_at(OBS_FIRST_STATES) + n + nh);
+    if (!c->block)
         return NULL;
-    memcpy(c->name, name, n);
-    memcpy(c->name + n, host, nh);
-    if (!map_put(&o->conn_map, c->name, o->n_conns)) {
-        free(c->name);
+    c->cap_states = OBS_FIRST_STATES;
+    char *names = c->block + obs_names_at(OBS_FIRST_STATES);
+    memcpy(names, name, n);
+    memcpy(names + n, host, nh);
+    if (!map_put(&o->conn_map, names, o->n_conns)) {
+        free(c->block);
         return NULL;
     }
     o->n_conns++;
     return c;
 }
 
+/* Half again as many states: the names move up behind the longer arrays,
+ * then the states behind the longer array of times. */
+static bool grow_history(struct obs_conn *c)
+{
+    uint32_t old = c->cap_states, cap = old + old / 2;
+    const char *name = obs_conn_name(c);
+    size_t n = strlen(name) + 1;
+    size_t names = n + strlen(name + n) + 1;
+    char *b = realloc(c->block, obs_names_at(cap) + names);
+    if (!b)
+        return false;
+    memmove(b + obs_names_at(cap), b + obs_names_at(old), names);
+    memmove(b + (size_t)cap * sizeof(sim_time), b + (size_t)old * sizeof(sim_time), c->n_states);
+    c->block = b;
+    c->cap_states = cap;
+    return true;
+}
+
 static bool push_state(struct obs_conn *c, sim_time t, enum tcp_state s)
 {
-    if (c->n_states == c->cap_states) {
-        uint32_t cap = c->cap_states ? c->cap_states + c->cap_states / 2 : 4;
-        char *h = realloc(c->history, (size_t)cap * (sizeof(sim_time) + 1));
-        if (!h)
-            return false;
-        /* The states move up behind the longer array of times. */
-        memmove(h + (size_t)cap * sizeof(sim_time), h + (size_t)c->cap_states * sizeof(sim_time),
-                c->n_states);
-        c->history = h;
-        c->cap_states = cap;
-    }
-    char *h = c->history;
+    if (c->n_states == c->cap_states && !grow_history(c))
+        return false;
+    char *h = c->block;
     memcpy(h + (size_t)c->n_states * sizeof t, &t, sizeof t);
     h[(size_t)c->cap_states * sizeof t + c->n_states++] = (char)s;
     return true;
@@ -250,40 +266,44 @@ static void on_tx(struct world_observer *o, const struct trace_event *e)
     }
 }
 
-static bool tracks_cc(const struct world_observer *o, const char *conn)
+/* The index of a tracked connection in cc_conns, or UINT32_MAX. */
+static uint32_t tracked_cc(const struct world_observer *o, const char *conn)
 {
     for (uint32_t i = 0; i < o->n_cc_conns; i++)
         if (strcmp(o->cc_conns[i], conn) == 0)
-            return true;
-    return false;
+            return i;
+    return UINT32_MAX;
 }
 
 /* Room for one more cwnd sample. */
-static bool cc_reserve(struct obs_conn *c)
+static bool cc_reserve(struct obs_cc_log **logp)
 {
-    if (c->cc && c->cc->n < c->cc->cap)
+    struct obs_cc_log *log = *logp;
+    if (log && log->n < log->cap)
         return true;
-    uint32_t cap = c->cc ? c->cc->cap + c->cc->cap / 2 : 8;
-    struct obs_cc_log *log = realloc(c->cc, sizeof *log + (size_t)cap * sizeof log->v[0]);
-    if (!log)
+    uint32_t cap = log ? log->cap + log->cap / 2 : 8;
+    struct obs_cc_log *grown = realloc(log, sizeof *grown + (size_t)cap * sizeof grown->v[0]);
+    if (!grown)
         return false;
-    if (!c->cc)
-        log->n = 0;
-    log->cap = cap;
-    c->cc = log;
+    if (!log)
+        grown->n = 0;
+    grown->cap = cap;
+    *logp = grown;
     return true;
 }
 
 static void on_cc(struct world_observer *o, const struct trace_event *e)
 {
-    if (!e->conn || !tracks_cc(o, e->conn))
+    uint32_t k = e->conn ? tracked_cc(o, e->conn) : UINT32_MAX;
+    if (k == UINT32_MAX)
         return;
-    struct obs_conn *c = conn_get(o, e->conn, e->host);
-    if (!c || !cc_reserve(c)) {
+    /* The connection is recorded too, as every other one is. */
+    if (!conn_get(o, e->conn, e->host) || !cc_reserve(&o->cc_logs[k])) {
         o->oom = true;
         return;
     }
-    c->cc->v[c->cc->n++] = (struct obs_cc){.t = e->t, .cwnd = e->cwnd};
+    struct obs_cc_log *log = o->cc_logs[k];
+    log->v[log->n++] = (struct obs_cc){.t = e->t, .cwnd = e->cwnd};
 }
 
 static void on_retx(struct world_observer *o, const struct trace_event *e)
@@ -345,7 +365,8 @@ static bool setup_expectations(struct world_observer *o, const struct scenario *
 {
     o->counts = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->counts);
     o->cc_conns = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->cc_conns);
-    if (!o->counts || !o->cc_conns)
+    o->cc_logs = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->cc_logs);
+    if (!o->counts || !o->cc_conns || !o->cc_logs)
         return false;
     for (uint32_t i = 0; i < sc->n_expects; i++) {
         const struct scn_expect *e = &sc->expects[i];
@@ -389,11 +410,8 @@ void observer_destroy(struct world_observer *o)
 {
     if (!o)
         return;
-    for (uint32_t i = 0; i < o->n_conns; i++) {
-        free(o->conns[i].name);
-        free(o->conns[i].history);
-        free(o->conns[i].cc);
-    }
+    for (uint32_t i = 0; i < o->n_conns; i++)
+        free(o->conns[i].block);
     free(o->conns);
     free(o->conn_map.slots);
     free(o->apps);
@@ -401,6 +419,9 @@ void observer_destroy(struct world_observer *o)
     for (uint32_t i = 0; i < o->n_counts; i++)
         seqrel_destroy(&o->counts[i].rel);
     free(o->counts);
+    for (uint32_t i = 0; o->cc_logs && i < o->n_cc_conns; i++)
+        free(o->cc_logs[i]);
+    free(o->cc_logs);
     free(o->cc_conns);
     for (uint32_t i = 0; i < o->n_drops; i++)
         free(o->drops[i].reason);
@@ -418,6 +439,12 @@ const struct obs_app *observer_app(const struct world_observer *o, const char *i
 {
     uint32_t i = map_find(o, &o->app_map, id);
     return i == UINT32_MAX ? NULL : &o->apps[i];
+}
+
+const struct obs_cc_log *observer_cc(const struct world_observer *o, const char *conn)
+{
+    uint32_t k = conn ? tracked_cc(o, conn) : UINT32_MAX;
+    return k == UINT32_MAX ? NULL : o->cc_logs[k];
 }
 
 const struct obs_count *observer_count(const struct world_observer *o, uint32_t expect)

@@ -17,7 +17,7 @@ static void put_ms(FILE *out, sim_time t)
 
 static void report_conn(const struct obs_conn *c, FILE *out)
 {
-    fprintf(out, "  %s (%s)\n", c->name, obs_conn_host(c));
+    fprintf(out, "  %s (%s)\n", obs_conn_name(c), obs_conn_host(c));
     for (uint32_t i = 1; i < c->n_states; i++) {
         fputs("  ", out);
         put_ms(out, obs_time(c, i));
@@ -76,7 +76,8 @@ static void report_drops(const struct world *w, FILE *out)
     for (uint32_t i = 0; i < o->n_conns; i++) {
         if (!o->conns[i].retx)
             continue;
-        fprintf(out, "%s%s %" PRIu64, first ? " (" : ", ", o->conns[i].name, o->conns[i].retx);
+        fprintf(out, "%s%s %" PRIu64, first ? " (" : ", ", obs_conn_name(&o->conns[i]),
+                o->conns[i].retx);
         first = false;
     }
     fputs(first ? "\n" : ")\n", out);

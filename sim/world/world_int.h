@@ -19,38 +19,47 @@ struct obs_cc_log {
 };
 
 /* Kept for every connection of the run (tens of thousands in the larger
- * worlds), so packed: the host's name follows the connection's in one block. */
+ * worlds), so packed into one block each: the first state (the `from` of
+ * the first change), then each change: cap_states times, then cap_states
+ * states of a byte each (obs_time, obs_state), then "<name>\0<host>\0". */
 struct obs_conn {
-    char *name; /* "<name>\0<host>\0" */
-    /* The first state (the `from` of the first change), then each change:
-     * cap_states times, then cap_states states of a byte each (obs_time,
-     * obs_state). */
-    void *history;
-    struct obs_cc_log *cc; /* NULL unless tracked and sampled */
+    char *block;
     uint64_t retx;
     uint32_t n_states, cap_states;
     enum tcp_outcome outcome;
     bool established;
 };
 
+/* Where the names start in a block of cap states. */
+static inline size_t obs_names_at(uint32_t cap)
+{
+    return (size_t)cap * (sizeof(sim_time) + 1);
+}
+
 /* When the connection entered its i-th state (the first: when it appeared). */
 static inline sim_time obs_time(const struct obs_conn *c, uint32_t i)
 {
     sim_time t;
-    memcpy(&t, (const char *)c->history + (size_t)i * sizeof t, sizeof t);
+    memcpy(&t, c->block + (size_t)i * sizeof t, sizeof t);
     return t;
 }
 
 static inline enum tcp_state obs_state(const struct obs_conn *c, uint32_t i)
 {
     return (enum tcp_state)(
-        (const uint8_t *)c->history)[(size_t)c->cap_states * sizeof(sim_time) + i];
+        (const uint8_t *)c->block)[(size_t)c->cap_states * sizeof(sim_time) + i];
+}
+
+static inline const char *obs_conn_name(const struct obs_conn *c)
+{
+    return c->block + obs_names_at(c->cap_states);
 }
 
 /* The host the connection belongs to ("" when unknown). */
 static inline const char *obs_conn_host(const struct obs_conn *c)
 {
-    return c->name + strlen(c->name) + 1;
+    const char *name = obs_conn_name(c);
+    return name + strlen(name) + 1;
 }
 
 struct obs_app {
@@ -99,7 +108,8 @@ struct world_observer {
     struct name_map app_map;
     struct obs_count *counts;
     uint32_t n_counts;
-    const char **cc_conns; /* connections whose cwnd is tracked (not owned) */
+    const char **cc_conns;       /* connections whose cwnd is tracked (not owned) */
+    struct obs_cc_log **cc_logs; /* their samples, NULL until the first */
     uint32_t n_cc_conns;
     struct obs_drop *drops;
     uint32_t n_drops, cap_drops;
@@ -112,6 +122,8 @@ void observer_destroy(struct world_observer *o);
 const struct obs_conn *observer_conn(const struct world_observer *o, const char *name);
 const struct obs_app *observer_app(const struct world_observer *o, const char *id);
 const struct obs_count *observer_count(const struct world_observer *o, uint32_t expect);
+/* The cwnd samples of a tracked connection; NULL when none. */
+const struct obs_cc_log *observer_cc(const struct world_observer *o, const char *conn);
 
 /* The state of a connection at time t (CLOSED before its first event). */
 enum tcp_state obs_state_at(const struct obs_conn *c, sim_time t);
