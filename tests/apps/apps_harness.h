@@ -19,7 +19,7 @@
 
 #define REC_MAX   512
 #define REC_STR   96
-#define MAX_APPS  4
+#define MAX_APPS  8
 #define MAX_HOSTS 3
 #define MAX_LINKS 2
 
