@@ -31,6 +31,7 @@ struct transit {
 struct ld_net {
     struct ip_ref *ips; /* every interface address, sorted */
     uint32_t n_ips;
+    struct scn_subnets subnets; /* each host's, for the path queries */
     /* Once every routing table is complete the walk from a host toward an
      * address never changes: resolving a name for 10,000 clients walks the
      * same routers toward the same addresses again and again.  An open
@@ -137,12 +138,13 @@ static bool build_ip_index(struct ld *l)
                 (struct ip_ref){sc->links[k].end[s].ip, sc->links[k].end[s].host};
     qsort(net->ips, net->n_ips, sizeof *net->ips, cmp_ip_ref);
     l->net = net;
-    return true;
+    return scn_subnets_build(&net->subnets, sc);
 }
 
 void ld_net_free(struct ld *l)
 {
     if (l->net) {
+        scn_subnets_free(&l->net->subnets);
         free(l->net->ips);
         free(l->net->memo);
         free(l->net->walk);
@@ -185,20 +187,12 @@ static bool on_subnet(const struct scn_end *e, uint32_t ip)
 
 /* Where host h sends a packet for dst: the link and the next host.  Longest
  * prefix wins; connected subnets before routes of the same length. */
-static bool next_hop(const struct scenario *sc, uint32_t h, uint32_t dst, uint32_t *link,
-                     uint32_t *next)
+static bool next_hop(const struct ld *l, uint32_t h, uint32_t dst, uint32_t *link, uint32_t *next)
 {
-    const struct scn_host *host = &sc->hosts[h];
-    int best = -1;
-    uint32_t gw = 0;
-    for (uint32_t i = 0; i < host->n_links; i++) {
-        const struct scn_link *k = &sc->links[host->links[i]];
-        const struct scn_end *e = &k->end[side_of(k, h)];
-        if (on_subnet(e, dst) && e->prefix_len > best) {
-            best = e->prefix_len;
-            gw = dst;
-        }
-    }
+    const struct scn_host *host = &l->sc->hosts[h];
+    const struct scn_subnet *on = scn_subnet_of(&l->net->subnets, h, dst);
+    int best = on ? on->prefix_len : -1;
+    uint32_t gw = dst;
     for (uint32_t r = 0; r < host->n_routes; r++) {
         const struct scn_route *rt = &host->routes[r];
         if ((dst & mask_of(rt->prefix_len)) == rt->dest && rt->prefix_len > best) {
@@ -208,38 +202,23 @@ static bool next_hop(const struct scenario *sc, uint32_t h, uint32_t dst, uint32
     }
     if (best < 0)
         return false;
-    for (uint32_t i = 0; i < host->n_links; i++) {
-        const struct scn_link *k = &sc->links[host->links[i]];
-        int s = side_of(k, h);
-        if (on_subnet(&k->end[s], gw) && k->end[1 - s].ip == gw) {
-            *link = host->links[i];
-            *next = k->end[1 - s].host;
-            return true;
-        }
-    }
-    return false;
+    const struct scn_subnet *via = scn_subnet_of(&l->net->subnets, h, gw);
+    if (!via || via->peer != gw)
+        return false;
+    *link = via->link;
+    *next = via->peer_host;
+    return true;
 }
 
-static bool connected_to(const struct scenario *sc, uint32_t h, uint32_t ip)
+static bool connected_to(const struct ld *l, uint32_t h, uint32_t ip)
 {
-    const struct scn_host *host = &sc->hosts[h];
-    for (uint32_t i = 0; i < host->n_links; i++) {
-        const struct scn_link *k = &sc->links[host->links[i]];
-        if (on_subnet(&k->end[side_of(k, h)], ip))
-            return true;
-    }
-    return false;
+    return scn_subnet_of(&l->net->subnets, h, ip) != NULL;
 }
 
-static bool owns_ip(const struct scenario *sc, uint32_t h, uint32_t ip)
+static bool owns_ip(const struct ld *l, uint32_t h, uint32_t ip)
 {
-    const struct scn_host *host = &sc->hosts[h];
-    for (uint32_t i = 0; i < host->n_links; i++) {
-        const struct scn_link *k = &sc->links[host->links[i]];
-        if (k->end[side_of(k, h)].ip == ip)
-            return true;
-    }
-    return false;
+    const struct scn_subnet *on = scn_subnet_of(&l->net->subnets, h, ip);
+    return on && on->own == ip;
 }
 
 /* The walk itself: hop by hop through the routing tables. */
@@ -248,7 +227,7 @@ static int path_hops_walk(const struct ld *l, uint32_t from, uint32_t dst, uint3
     const struct scenario *sc = l->sc;
     uint32_t cur = from;
     for (int hops = 0; hops <= MAX_PATH_HOPS; hops++) {
-        if (owns_ip(sc, cur, dst)) {
+        if (owns_ip(l, cur, dst)) {
             if (hops == 0 && src)
                 *src = dst;
             return hops;
@@ -256,7 +235,7 @@ static int path_hops_walk(const struct ld *l, uint32_t from, uint32_t dst, uint3
         if (hops > 0 && !sc->hosts[cur].forward)
             return -1;
         uint32_t link, next;
-        if (!next_hop(sc, cur, dst, &link, &next))
+        if (!next_hop(l, cur, dst, &link, &next))
             return -1;
         if (hops == 0 && src) {
             const struct scn_link *k = &sc->links[link];
@@ -358,8 +337,8 @@ static int32_t transit_hops(const struct ld *l, uint32_t cur, uint32_t dst)
             break;
         }
         uint32_t link, next;
-        bool arrives = owns_ip(sc, cur, dst);
-        if (arrives || !sc->hosts[cur].forward || !next_hop(sc, cur, dst, &link, &next)) {
+        bool arrives = owns_ip(l, cur, dst);
+        if (arrives || !sc->hosts[cur].forward || !next_hop(l, cur, dst, &link, &next)) {
             hops = arrives ? 0 : -1;
             *t = (struct transit){cur, dst, hops, true};
             net->memo_n++;
@@ -383,13 +362,13 @@ int scn_path_hops(const struct ld *l, uint32_t from, uint32_t dst, uint32_t *src
     const struct scenario *sc = l->sc;
     if (!l->net->routes_final)
         return path_hops_walk(l, from, dst, src);
-    if (owns_ip(sc, from, dst)) {
+    if (owns_ip(l, from, dst)) {
         if (src)
             *src = dst;
         return 0;
     }
     uint32_t link, next;
-    if (!next_hop(sc, from, dst, &link, &next))
+    if (!next_hop(l, from, dst, &link, &next))
         return -1;
     if (src) {
         const struct scn_link *k = &sc->links[link];
@@ -419,7 +398,7 @@ bool scn_resolve(const struct ld *l, uint32_t from, const char *s, uint32_t *ip,
         uint32_t cand = k->end[side_of(k, h)].ip;
         int hops = scn_path_hops(l, from, cand, NULL);
         /* Equal hops: an address on a subnet `from` is on is the nearer. */
-        bool connected = connected_to(sc, from, cand);
+        bool connected = connected_to(l, from, cand);
         if (hops >= 0 &&
             (best < 0 || hops < best || (hops == best && connected && !best_connected))) {
             best = hops;
@@ -685,7 +664,7 @@ static bool ld_route(struct ld *l, uint32_t h, const cJSON *obj, struct scn_rout
         ld_err_at(l, ld_get(obj, "via"), "via", "invalid gateway \"%s\": expected an address", v);
         return false;
     }
-    if (!connected_to(sc, h, via) || owns_ip(sc, h, via)) {
+    if (!connected_to(l, h, via) || owns_ip(l, h, via)) {
         char b[16];
         ld_err_at(l, ld_get(obj, "via"), "via",
                   "gateway %s is not on a subnet connected to host \"%s\"", ip_str(via, b),

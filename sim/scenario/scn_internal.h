@@ -201,6 +201,23 @@ void ld_faults(struct ld *l, const cJSON *root);
 void ld_events(struct ld *l, const cJSON *root);
 void ld_expects(struct ld *l, const cJSON *root);
 
+/* Each host's connected subnets (subnets.c), sorted by network: host h's
+ * are v[first[h]] to v[first[h + 1] - 1]. */
+struct scn_subnet {
+    uint32_t net, own, peer; /* the subnet, h's address on it, the other end's */
+    uint32_t link, peer_host;
+    uint8_t prefix_len;
+};
+struct scn_subnets {
+    struct scn_subnet *v;
+    uint32_t *first;
+};
+/* Once every address is assigned and checked (subnets are then disjoint). */
+bool scn_subnets_build(struct scn_subnets *s, const struct scenario *sc);
+void scn_subnets_free(struct scn_subnets *s);
+/* Host h's subnet holding ip, or NULL. */
+const struct scn_subnet *scn_subnet_of(const struct scn_subnets *s, uint32_t h, uint32_t ip);
+
 /* Network queries (routes.c), valid once ld_network succeeded. */
 /* Hops from host `from` to the host owning `dst`, following the routing
  * tables; -1 when it does not arrive.  *src gets the egress address at `from`. */
