@@ -31,7 +31,7 @@ void tcp_rtt_sample(struct tcp_sock *s, sim_time r, sim_time now)
         s->rto = c->max_rto;
     /* RFC 6298 §5.7: a backed-off RTO is kept until a valid sample (Linux
      * clears icsk_backoff in tcp_ack_update_rtt likewise). */
-    s->backoff = 0;
+    s->x->backoff = 0;
     (void)now;
 }
 
@@ -47,29 +47,29 @@ static void set_cwnd(struct tcp_sock *s, uint32_t cwnd, uint32_t ssthresh, sim_t
 /* RFC 5681 §3.1 eq. (4): ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS. */
 void tcp_cc_on_rto(struct tcp_sock *s, sim_time now)
 {
-    uint32_t ssthresh = s->cc->ssthresh(s);
-    if (s->retries > 1)
+    uint32_t ssthresh = s->x->cc->ssthresh(s);
+    if (s->x->retries > 1)
         ssthresh = s->ssthresh; /* the same segment timing out again: RFC 5681 §3.1
                                    halves once per loss, like Linux's tcp_enter_loss */
-    s->in_recovery = false;
-    s->dupacks = 0;
-    s->recover = s->snd_max; /* RFC 6582 §3.2 step 4 after a timeout */
-    tcp_sack_clear(s);       /* resent from scratch like Linux after a timeout */
-    s->high_rxt = s->snd_una;
-    s->acked_bytes = 0;
+    s->x->in_recovery = false;
+    s->x->dupacks = 0;
+    s->x->recover = s->snd_max; /* RFC 6582 §3.2 step 4 after a timeout */
+    tcp_sack_clear(s);          /* resent from scratch like Linux after a timeout */
+    s->x->high_rxt = s->snd_una;
+    s->x->acked_bytes = 0;
     set_cwnd(s, s->mss, ssthresh, now);
 }
 
 static void on_third_dupack(struct tcp_sock *s, sim_time now)
 {
     /* RFC 6582 §3.2 step 2: only when the ACK covers more than `recover`. */
-    if (!SEQ_GT(s->snd_una - 1, s->recover))
+    if (!SEQ_GT(s->snd_una - 1, s->x->recover))
         return;
-    uint32_t ssthresh = s->cc->ssthresh(s);
-    s->recover = s->snd_max;
-    s->in_recovery = true;
-    s->partial_acked = false;
-    s->retx_cause = "fast";
+    uint32_t ssthresh = s->x->cc->ssthresh(s);
+    s->x->recover = s->snd_max;
+    s->x->in_recovery = true;
+    s->x->partial_acked = false;
+    s->x->retx_cause = "fast";
     tcp_retransmit_first(s, "fast", now);
     if (s->sack_ok) { /* RFC 6675 §5 step 4: cwnd = ssthresh, then NextSeg */
         set_cwnd(s, ssthresh, ssthresh, now);
@@ -88,15 +88,15 @@ static bool is_duplicate_ack(const struct tcp_sock *s, const struct tcp_seg *seg
 static void on_dupack(struct tcp_sock *s, sim_time now)
 {
     s->th->c.dupacks_in++;
-    s->dupacks++;
+    s->x->dupacks++;
     /* RFC 6675 §5: with SACK, recovery also starts once more than
      * (DupThresh - 1) * SMSS bytes above SND.UNA are SACKed. */
     bool sack_lost = s->sack_ok && tcp_sack_bytes(s) > 2u * s->mss;
-    if ((s->dupacks == 3 || sack_lost) && !s->in_recovery)
+    if ((s->x->dupacks == 3 || sack_lost) && !s->x->in_recovery)
         on_third_dupack(s, now);
-    else if (s->in_recovery && s->sack_ok)
+    else if (s->x->in_recovery && s->sack_ok)
         tcp_sack_output(s, now);
-    else if (s->in_recovery && s->dupacks > 3)
+    else if (s->x->in_recovery && s->x->dupacks > 3)
         set_cwnd(s, s->cwnd + s->mss, s->ssthresh, now); /* step 4 */
 }
 
@@ -111,17 +111,17 @@ static void grow_cwnd(struct tcp_sock *s, uint32_t acked, sim_time now)
         set_cwnd(s, s->cwnd + (acked < s->mss ? acked : s->mss), s->ssthresh, now);
         return;
     }
-    set_cwnd(s, s->cc->cong_avoid(s, acked, now), s->ssthresh, now);
+    set_cwnd(s, s->x->cc->cong_avoid(s, acked, now), s->ssthresh, now);
 }
 
 static void on_new_ack_cc(struct tcp_sock *s, uint32_t ack, uint32_t acked, sim_time now)
 {
-    if (!s->in_recovery) {
+    if (!s->x->in_recovery) {
         grow_cwnd(s, acked, now);
         return;
     }
-    if (SEQ_GEQ(ack, s->recover)) { /* RFC 6582 §3.2 step 5 (full ACK): deflate */
-        s->in_recovery = false;
+    if (SEQ_GEQ(ack, s->x->recover)) { /* RFC 6582 §3.2 step 5 (full ACK): deflate */
+        s->x->in_recovery = false;
         /* option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
         uint32_t f = max_u32(tcp_flight(s), s->mss) + s->mss;
         if (s->sack_ok)
@@ -153,10 +153,10 @@ static void rearm_rto_after_ack(struct tcp_sock *s, sim_time now)
         tcp_timer_stop(s, TCP_T_RTO);
         return;
     }
-    if (s->in_recovery && !s->sack_ok) { /* RFC 6675 recovery keeps §5.3, like Linux */
-        if (s->partial_acked)
+    if (s->x->in_recovery && !s->sack_ok) { /* RFC 6675 recovery keeps §5.3, like Linux */
+        if (s->x->partial_acked)
             return;
-        s->partial_acked = true;
+        s->x->partial_acked = true;
     }
     tcp_rto_restart(s, now);
 }
@@ -168,34 +168,35 @@ static void take_rtt_sample(struct tcp_sock *s, const struct tcp_seg *seg, uint3
         uint32_t ms = (uint32_t)(now / SIM_MS) + s->ts_offset - seg->tsecr;
         if (ms < 0x7fffffff)
             tcp_rtt_sample(s, (sim_time)ms * SIM_MS, now);
-    } else if (s->rtt_active && SEQ_GT(ack, s->rtt_seq)) {
-        s->rtt_active = false;
-        tcp_rtt_sample(s, now - s->rtt_start, now);
+    } else if (s->x->rtt_active && SEQ_GT(ack, s->x->rtt_seq)) {
+        s->x->rtt_active = false;
+        tcp_rtt_sample(s, now - s->x->rtt_start, now);
     }
 }
 
 static void update_window(struct tcp_sock *s, const struct tcp_seg *seg, uint32_t wnd)
 {
     /* §3.10.7.4: update only from a segment newer than the last update. */
-    if (SEQ_LT(s->snd_wl1, seg->seq) || (s->snd_wl1 == seg->seq && SEQ_LEQ(s->snd_wl2, seg->ack))) {
+    if (SEQ_LT(s->x->snd_wl1, seg->seq) ||
+        (s->x->snd_wl1 == seg->seq && SEQ_LEQ(s->x->snd_wl2, seg->ack))) {
         s->snd_wnd = wnd;
-        s->snd_wl1 = seg->seq;
-        s->snd_wl2 = seg->ack;
+        s->x->snd_wl1 = seg->seq;
+        s->x->snd_wl2 = seg->ack;
         if (wnd > s->max_snd_wnd)
             s->max_snd_wnd = wnd;
-        if (wnd && sim_timer_armed(&s->timers[TCP_T_PERSIST].t)) {
+        if (wnd && sim_timer_armed(&s->x->timers[TCP_T_PERSIST].t)) {
             tcp_timer_stop(s, TCP_T_PERSIST);
-            s->backoff = 0; /* the probes were answered (Linux tcp_ack_probe) */
+            s->x->backoff = 0; /* the probes were answered (Linux tcp_ack_probe) */
         }
     }
 }
 
 static void consume_acked(struct tcp_sock *s, uint32_t acked)
 {
-    uint32_t data = acked < s->snd.len ? acked : s->snd.len;
-    tcp_ring_consume(&s->snd, data, &s->th->pages);
-    if (!s->snd.len)
-        tcp_ring_release(&s->snd, &s->th->pages);
+    uint32_t data = acked < s->x->snd.len ? acked : s->x->snd.len;
+    tcp_ring_consume(&s->x->snd, data, &s->th->pages);
+    if (!s->x->snd.len)
+        tcp_ring_release(&s->x->snd, &s->th->pages);
     s->bytes_acked += data;
 }
 
@@ -203,7 +204,7 @@ static void consume_acked(struct tcp_sock *s, uint32_t acked)
  * the caller (§3.10.7.4). */
 void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
 {
-    uint32_t wnd = (uint32_t)seg->wnd << s->snd_wscale;
+    uint32_t wnd = (uint32_t)seg->wnd << s->x->snd_wscale;
     if (SEQ_LT(seg->ack, s->snd_una))
         return;
     tcp_sack_update(s, seg);
@@ -213,7 +214,7 @@ void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now
         if (dup)
             on_dupack(s, now);
         else if (seg->len == 0)
-            s->dupacks = 0;
+            s->x->dupacks = 0;
         return;
     }
     uint32_t acked = seg->ack - s->snd_una;
@@ -223,8 +224,8 @@ void tcp_process_ack(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now
     tcp_sack_update(s, &(struct tcp_seg){.n_sack = 0}); /* trim to the new SND.UNA */
     if (SEQ_LT(s->snd_nxt, s->snd_una))
         s->snd_nxt = s->snd_una;
-    s->retries = 0; /* the backoff waits for an RTT sample (RFC 6298 §5.7) */
-    s->dupacks = 0;
+    s->x->retries = 0; /* the backoff waits for an RTT sample (RFC 6298 §5.7) */
+    s->x->dupacks = 0;
     update_window(s, seg, wnd);
     on_new_ack_cc(s, seg->ack, acked, now);
     rearm_rto_after_ack(s, now);

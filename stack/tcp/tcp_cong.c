@@ -26,7 +26,7 @@ static uint64_t icbrt(uint64_t x)
 
 static void newreno_init(struct tcp_sock *s)
 {
-    s->acked_bytes = 0;
+    s->x->acked_bytes = 0;
 }
 
 static uint32_t newreno_ssthresh(struct tcp_sock *s)
@@ -37,9 +37,9 @@ static uint32_t newreno_ssthresh(struct tcp_sock *s)
 static uint32_t newreno_cong_avoid(struct tcp_sock *s, uint32_t acked, sim_time now)
 {
     (void)now;
-    s->acked_bytes += acked; /* RFC 5681 eq. (3), byte counting */
-    if (s->acked_bytes >= s->cwnd) {
-        s->acked_bytes -= s->cwnd;
+    s->x->acked_bytes += acked; /* RFC 5681 eq. (3), byte counting */
+    if (s->x->acked_bytes >= s->cwnd) {
+        s->x->acked_bytes -= s->cwnd;
         return s->cwnd + s->mss;
     }
     return s->cwnd;
@@ -56,19 +56,19 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 
 static void cubic_init(struct tcp_sock *s)
 {
-    s->acked_bytes = 0;
-    s->cubic_epoch = -1;
+    s->x->acked_bytes = 0;
+    s->x->cubic_epoch = -1;
 }
 
 static uint32_t cubic_ssthresh(struct tcp_sock *s)
 {
     /* RFC 9438 §4.6-4.7: W_max with fast convergence; cwnd * beta. */
     uint32_t w = s->cwnd;
-    if (w < s->cubic_wmax)
-        s->cubic_wmax = (uint32_t)((uint64_t)w * 17 / 20); /* w * (1 + beta) / 2 */
+    if (w < s->x->cubic_wmax)
+        s->x->cubic_wmax = (uint32_t)((uint64_t)w * 17 / 20); /* w * (1 + beta) / 2 */
     else
-        s->cubic_wmax = w;
-    s->cubic_epoch = -1;
+        s->x->cubic_wmax = w;
+    s->x->cubic_epoch = -1;
     return max_u32((uint32_t)((uint64_t)w * 7 / 10), 2u * s->mss);
 }
 
@@ -77,24 +77,24 @@ static uint32_t cubic_ssthresh(struct tcp_sock *s)
 static uint32_t cubic_target(struct tcp_sock *s, sim_time now)
 {
     uint32_t mss = s->mss;
-    if (s->cubic_epoch < 0) {
-        s->cubic_epoch = now;
-        s->cubic_west = s->cwnd;
-        if (s->cwnd < s->cubic_wmax) {
+    if (s->x->cubic_epoch < 0) {
+        s->x->cubic_epoch = now;
+        s->x->cubic_west = s->cwnd;
+        if (s->cwnd < s->x->cubic_wmax) {
             /* K = cbrt((W_max - cwnd) / C), in ms: cbrt(segs * 2.5 * 10^9) */
-            uint64_t segs = (s->cubic_wmax - s->cwnd) / mss;
-            s->cubic_k_ms = icbrt(segs * 2500000000ull);
-            s->cubic_origin = s->cubic_wmax;
+            uint64_t segs = (s->x->cubic_wmax - s->cwnd) / mss;
+            s->x->cubic_k_ms = icbrt(segs * 2500000000ull);
+            s->x->cubic_origin = s->x->cubic_wmax;
         } else {
-            s->cubic_k_ms = 0;
-            s->cubic_origin = s->cwnd;
+            s->x->cubic_k_ms = 0;
+            s->x->cubic_origin = s->cwnd;
         }
     }
-    int64_t t_ms = (now - s->cubic_epoch + s->srtt) / SIM_MS - (int64_t)s->cubic_k_ms;
+    int64_t t_ms = (now - s->x->cubic_epoch + s->srtt) / SIM_MS - (int64_t)s->x->cubic_k_ms;
     if (t_ms > 100000)
         t_ms = 100000; /* keeps the cube in range; cwnd is bounded long before */
     int64_t delta_segs = 4 * t_ms * t_ms * t_ms / 10000000000ll; /* 0.4 * t^3, t in s */
-    int64_t target = (int64_t)s->cubic_origin + delta_segs * (int64_t)mss;
+    int64_t target = (int64_t)s->x->cubic_origin + delta_segs * (int64_t)mss;
     if (target < (int64_t)mss)
         target = mss;
     return target > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)target;
@@ -106,16 +106,16 @@ static uint32_t cubic_grow(struct tcp_sock *s, uint32_t acked, sim_time now)
     uint32_t target = cubic_target(s, now);
     uint32_t cwnd = s->cwnd;
     /* Reno-friendly region (§4.3): alpha = 3(1-beta)/(1+beta) ~ 9/17 */
-    s->cubic_west += (uint32_t)((uint64_t)acked * s->mss * 9 / (17ull * cwnd));
+    s->x->cubic_west += (uint32_t)((uint64_t)acked * s->mss * 9 / (17ull * cwnd));
     uint64_t per_seg = target > cwnd ? (uint64_t)cwnd * s->mss / (target - cwnd) : 100ull * cwnd;
     if (per_seg < s->mss)
         per_seg = s->mss; /* at most one segment per segment acked (slow-start pace) */
-    s->acked_bytes += acked;
-    if (s->acked_bytes >= per_seg) {
-        s->acked_bytes -= (uint32_t)per_seg;
+    s->x->acked_bytes += acked;
+    if (s->x->acked_bytes >= per_seg) {
+        s->x->acked_bytes -= (uint32_t)per_seg;
         cwnd += s->mss;
     }
-    return s->cubic_west > cwnd ? s->cubic_west : cwnd;
+    return s->x->cubic_west > cwnd ? s->x->cubic_west : cwnd;
 }
 
 const struct tcp_cc_ops tcp_cc_cubic = {

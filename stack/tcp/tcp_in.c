@@ -8,12 +8,13 @@ static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim
 {
     const struct tcp_config *c = &s->th->cfg;
     if (seg->mss)
-        s->peer_mss = seg->mss;
-    uint32_t mss = s->peer_mss < s->mss ? s->peer_mss : s->mss; /* s->mss: ours, path-clamped */
+        s->x->peer_mss = seg->mss;
+    uint32_t mss =
+        s->x->peer_mss < s->mss ? s->x->peer_mss : s->mss; /* s->mss: ours, path-clamped */
     s->mss = (uint16_t)(mss < 64 ? 64 : mss);
-    s->ws_ok = c->window_scale && seg->wscale >= 0;
-    s->snd_wscale = s->ws_ok ? (uint8_t)seg->wscale : 0;
-    if (!s->ws_ok)
+    s->x->ws_ok = c->window_scale && seg->wscale >= 0;
+    s->x->snd_wscale = s->x->ws_ok ? (uint8_t)seg->wscale : 0;
+    if (!s->x->ws_ok)
         s->rcv_wscale = 0;
     s->ts_ok = c->timestamps && seg->has_ts;
     s->sack_ok = c->sack && seg->sack_ok;
@@ -35,7 +36,7 @@ static void init_send_space(struct tcp_sock *s, uint32_t iss, sim_time now)
     s->snd_una = s->iss;
     s->snd_nxt = s->iss + 1;
     s->snd_max = s->iss + 1;
-    s->recover = s->iss - 1;
+    s->x->recover = s->iss - 1;
     s->ts_offset = s->th->ts_secret ^ s->iss;
 }
 
@@ -55,18 +56,18 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, uint32_t
     /* RFC 5961 §1 / RFC 4987: a bounded number of embryonic children, so a
      * SYN flood cannot take all memory; the excess is dropped silently (the
      * peer's SYN retransmission tries again once a child leaves). */
-    if (l->n_children >= l->backlog) {
+    if (l->x->n_children >= l->x->backlog) {
         th->c.drop_backlog_full++;
         tcp_trace_drop(th, seg, "backlog_full", now);
         return;
     }
     char name[TCP_NAME_LEN];
-    snprintf(name, sizeof(name), "%.20s#%u", l->name, ++l->child_seq);
-    struct tcp_sock *s = tcp_sock_new(th, name, l->app);
+    snprintf(name, sizeof(name), "%.20s#%u", l->name, ++l->x->child_seq);
+    struct tcp_sock *s = tcp_sock_new(th, name, tcp_app_name(l));
     if (!s)
         return;
-    l->n_children++;
-    s->listener = l;
+    l->x->n_children++;
+    s->x->listener = l;
     s->passive = true;
     s->lip = seg->dst;
     s->lport = seg->dport;
@@ -80,7 +81,7 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, uint32_t
     init_send_space(s, iss, now);
     s->snd_wnd = seg->wnd; /* §2.2 of RFC 7323: the SYN's window is never scaled */
     s->max_snd_wnd = s->snd_wnd;
-    s->snd_wl1 = seg->seq;
+    s->x->snd_wl1 = seg->seq;
     tcp_set_state(s, TCP_SYN_RCVD, "rx SYN", now);
     tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
     tcp_rto_restart(s, now);
@@ -92,7 +93,7 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, uint32_t
  * TCP_TIMEOUT_FALLBACK). */
 static void after_lossy_handshake(struct tcp_sock *s)
 {
-    if (s->retries == 0)
+    if (s->x->retries == 0)
         return;
     s->cwnd = s->mss;
     if (s->srtt == 0)
@@ -102,8 +103,8 @@ static void after_lossy_handshake(struct tcp_sock *s)
 static void become_established(struct tcp_sock *s, const char *cause, sim_time now)
 {
     after_lossy_handshake(s);
-    s->backoff = 0;
-    s->retries = 0;
+    s->x->backoff = 0;
+    s->x->retries = 0;
     tcp_set_state(s, TCP_ESTABLISHED, cause, now);
 }
 
@@ -133,7 +134,7 @@ static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_ti
     s->irs = seg->seq;
     s->rcv_nxt = seg->seq + 1;
     negotiate_options(s, seg, now);
-    s->snd_wl1 = seg->seq;
+    s->x->snd_wl1 = seg->seq;
     s->snd_wnd = seg->wnd; /* RFC 7323 §2.2: never scaled on a SYN */
     s->max_snd_wnd = s->snd_wnd;
     if (!has_ack) { /* fourth: simultaneous open -> SYN-RECEIVED, resend as SYN,ACK */
@@ -141,13 +142,13 @@ static void syn_sent_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_ti
         tcp_emit(s, s->iss, TCP_SYN | TCP_ACK, 0, now);
         return;
     }
-    if (s->retries == 0 && !s->ts_ok)
-        tcp_rtt_sample(s, now - s->rtt_start, now);
+    if (s->x->retries == 0 && !s->ts_ok)
+        tcp_rtt_sample(s, now - s->x->rtt_start, now);
     else if (s->ts_ok && seg->has_ts && seg->tsecr)
         tcp_rtt_sample(s, (sim_time)((uint32_t)(now / SIM_MS) + s->ts_offset - seg->tsecr) * SIM_MS,
                        now);
     s->snd_una = seg->ack;
-    s->snd_wl2 = seg->ack;
+    s->x->snd_wl2 = seg->ack;
     tcp_timer_stop(s, TCP_T_RTO);
     /* The ACK of the SYN,ACK goes out before the application hears of the
      * connection, as in Linux: the handshake's third segment is a pure ACK
@@ -261,19 +262,19 @@ static void reset_input(struct tcp_sock *s, sim_time now)
 
 static void remove_ooo(struct tcp_sock *s, uint32_t i)
 {
-    for (; i + 1 < s->n_ooo; i++)
-        s->ooo[i] = s->ooo[i + 1];
-    s->n_ooo--;
+    for (; i + 1 < s->x->n_ooo; i++)
+        s->x->ooo[i] = s->x->ooo[i + 1];
+    s->x->n_ooo--;
 }
 
 /* Moves range i to the front: the first SACK block reports the most recent
  * arrival (RFC 2018 §4). */
 static void ooo_to_front(struct tcp_sock *s, uint32_t i)
 {
-    struct tcp_range r = s->ooo[i];
+    struct tcp_range r = s->x->ooo[i];
     for (; i > 0; i--)
-        s->ooo[i] = s->ooo[i - 1];
-    s->ooo[0] = r;
+        s->x->ooo[i] = s->x->ooo[i - 1];
+    s->x->ooo[0] = r;
 }
 
 static void merge_ooo(struct tcp_sock *s)
@@ -281,13 +282,13 @@ static void merge_ooo(struct tcp_sock *s)
     bool moved = true;
     while (moved) {
         moved = false;
-        for (uint32_t i = 0; i < s->n_ooo; i++) {
-            struct tcp_range r = s->ooo[i];
+        for (uint32_t i = 0; i < s->x->n_ooo; i++) {
+            struct tcp_range r = s->x->ooo[i];
             if (SEQ_GT(r.start, s->rcv_nxt))
                 continue;
             if (SEQ_GT(r.end, s->rcv_nxt)) {
                 uint32_t n = r.end - s->rcv_nxt;
-                s->rcv.len += n;
+                s->x->rcv.len += n;
                 s->rcv_nxt = r.end;
                 s->bytes_received += n;
             }
@@ -302,8 +303,8 @@ static void merge_ooo(struct tcp_sock *s)
  * where range i ended up. */
 static uint32_t absorb_overlaps(struct tcp_sock *s, uint32_t i)
 {
-    for (uint32_t j = 0; j < s->n_ooo; j++) {
-        struct tcp_range *r = &s->ooo[i], *o = &s->ooo[j];
+    for (uint32_t j = 0; j < s->x->n_ooo; j++) {
+        struct tcp_range *r = &s->x->ooo[i], *o = &s->x->ooo[j];
         if (j == i || SEQ_GT(o->start, r->end) || SEQ_LT(o->end, r->start))
             continue;
         if (SEQ_LT(o->start, r->start))
@@ -320,8 +321,8 @@ static uint32_t absorb_overlaps(struct tcp_sock *s, uint32_t i)
 
 static void add_ooo(struct tcp_sock *s, uint32_t start, uint32_t end)
 {
-    for (uint32_t i = 0; i < s->n_ooo; i++) {
-        struct tcp_range *r = &s->ooo[i];
+    for (uint32_t i = 0; i < s->x->n_ooo; i++) {
+        struct tcp_range *r = &s->x->ooo[i];
         if (SEQ_LEQ(start, r->end) && SEQ_GEQ(end, r->start)) {
             if (SEQ_LT(start, r->start))
                 r->start = start;
@@ -331,10 +332,10 @@ static void add_ooo(struct tcp_sock *s, uint32_t start, uint32_t end)
             return;
         }
     }
-    if (s->n_ooo == TCP_OOO_MAX)
-        s->n_ooo--; /* forget the oldest range: its bytes come again */
-    s->ooo[s->n_ooo++] = (struct tcp_range){start, end};
-    ooo_to_front(s, s->n_ooo - 1);
+    if (s->x->n_ooo == TCP_OOO_MAX)
+        s->x->n_ooo--; /* forget the oldest range: its bytes come again */
+    s->x->ooo[s->x->n_ooo++] = (struct tcp_range){start, end};
+    ooo_to_front(s, s->x->n_ooo - 1);
 }
 
 /* §3.10.7.4 seventh check: trim to the window, keep out-of-order data in
@@ -351,7 +352,7 @@ static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
         d += skip;
         len -= skip;
     }
-    uint32_t room = tcp_cap(s) - s->rcv.len;
+    uint32_t room = tcp_cap(s) - s->x->rcv.len;
     uint32_t off = seq - s->rcv_nxt;
     if (off >= room)
         len = 0;
@@ -363,7 +364,7 @@ static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
         return seg->seq + seg->len == s->rcv_nxt;
     }
     struct tcp_ring_source src;
-    if (!tcp_ring_write_at(&s->rcv, s->rcv.len + off, d, len, &s->th->pages,
+    if (!tcp_ring_write_at(&s->x->rcv, s->x->rcv.len + off, d, len, &s->th->pages,
                            tcp_rcv_source(s, &src)))
         return false;
     if (off) {
@@ -371,8 +372,8 @@ static bool data_input(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
         tcp_send_ack(s, now); /* RFC 5681 §4.2: out-of-order -> immediate ACK */
         return false;
     }
-    bool had_hole = s->n_ooo > 0;
-    s->rcv.len += len;
+    bool had_hole = s->x->n_ooo > 0;
+    s->x->rcv.len += len;
     s->rcv_nxt += len;
     s->bytes_received += len;
     merge_ooo(s);
@@ -407,7 +408,8 @@ static void fin_input(struct tcp_sock *s, sim_time now)
 
 static bool fin_acked(const struct tcp_sock *s)
 {
-    return s->app_closed && s->snd.len == 0 && s->snd_una == s->iss + 2 + (uint32_t)s->bytes_acked;
+    return s->app_closed && s->x->snd.len == 0 &&
+           s->snd_una == s->iss + 2 + (uint32_t)s->bytes_acked;
 }
 
 /* §3.10.7.4 fifth check, the state-specific part after ACK processing.
@@ -420,14 +422,14 @@ static bool ack_states(struct tcp_sock *s, const struct tcp_seg *seg, sim_time n
             return false;
         }
         s->snd_una = s->iss + 1;
-        s->snd_wnd = (uint32_t)seg->wnd << s->snd_wscale;
+        s->snd_wnd = (uint32_t)seg->wnd << s->x->snd_wscale;
         if (s->snd_wnd > s->max_snd_wnd)
             s->max_snd_wnd = s->snd_wnd;
-        s->snd_wl1 = seg->seq;
-        s->snd_wl2 = seg->ack;
+        s->x->snd_wl1 = seg->seq;
+        s->x->snd_wl2 = seg->ack;
         tcp_timer_stop(s, TCP_T_RTO);
         if (!s->ts_ok)
-            s->rtt_active = false;
+            s->x->rtt_active = false;
         established_now(s, "rx ACK", now);
         if (s->state == TCP_CLOSED)
             return false;
@@ -592,7 +594,7 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
     if (s->state == TCP_CLOSING && fin_acked(s))
         tcp_enter_time_wait(s, "rx ACK", now);
     tcp_output(s, now);
-    if (s->rcv.len || s->fin_rcvd)
+    if (tcp_rcv_len(s) || s->fin_rcvd) /* (TIME_WAIT may have just released s->x) */
         tcp_notify_readable(s, now);
 }
 

@@ -5,7 +5,7 @@
 
 uint32_t tcp_rcv_window(const struct tcp_sock *s)
 {
-    uint32_t free_space = tcp_cap(s) - s->rcv.len;
+    uint32_t free_space = tcp_cap(s) - tcp_rcv_len(s);
     /* Never advertise a window that is not a multiple of the scale unit. */
     return free_space & ~((1u << s->rcv_wscale) - 1);
 }
@@ -36,7 +36,7 @@ uint32_t tcp_flight(const struct tcp_sock *s)
 
 static uint32_t fin_seq(const struct tcp_sock *s)
 {
-    return s->snd_una + s->snd.len;
+    return s->snd_una + s->x->snd.len;
 }
 
 static bool fin_wanted(const struct tcp_sock *s)
@@ -55,14 +55,14 @@ void tcp_send_ack(struct tcp_sock *s, sim_time now)
 void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now)
 {
     sim_time delay = s->th->cfg.delayed_ack;
-    s->unacked_segs += full_seg ? 1 : 0;
-    if (delay == 0 || s->unacked_segs >= 2) {
+    s->x->unacked_segs += full_seg ? 1 : 0;
+    if (delay == 0 || s->x->unacked_segs >= 2) {
         tcp_send_ack(s, now);
         return;
     }
     if (delay > TCP_DELACK_MAX)
         delay = TCP_DELACK_MAX; /* RFC 1122 §4.2.3.2: MUST be less than 0.5 s */
-    if (!sim_timer_armed(&s->timers[TCP_T_DELACK].t))
+    if (!sim_timer_armed(&s->x->timers[TCP_T_DELACK].t))
         tcp_timer_arm(s, TCP_T_DELACK, now + delay);
 }
 
@@ -71,23 +71,24 @@ void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now)
 void tcp_note_retransmit(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *cause,
                          sim_time now)
 {
-    if (s->rtt_active && SEQ_GEQ(s->rtt_seq, seq) && SEQ_LT(s->rtt_seq, seq + (len ? len : 1)))
-        s->rtt_active = false;
+    if (s->x->rtt_active && SEQ_GEQ(s->x->rtt_seq, seq) &&
+        SEQ_LT(s->x->rtt_seq, seq + (len ? len : 1)))
+        s->x->rtt_active = false;
     tcp_trace_retx(s, seq, len, cause, now);
 }
 
 static void note_sent(struct tcp_sock *s, uint32_t seq, uint32_t end, sim_time now)
 {
     if (SEQ_LT(seq, s->snd_max)) {
-        tcp_note_retransmit(s, seq, end - seq, s->retx_cause ? s->retx_cause : "rto", now);
-    } else if (!s->rtt_active && !s->ts_ok) {
-        s->rtt_active = true; /* time one segment per RTT (RFC 6298 §3) */
-        s->rtt_seq = seq;
-        s->rtt_start = now;
+        tcp_note_retransmit(s, seq, end - seq, s->x->retx_cause ? s->x->retx_cause : "rto", now);
+    } else if (!s->x->rtt_active && !s->ts_ok) {
+        s->x->rtt_active = true; /* time one segment per RTT (RFC 6298 §3) */
+        s->x->rtt_seq = seq;
+        s->x->rtt_start = now;
     }
     if (SEQ_GT(end, s->snd_max))
         s->snd_max = end;
-    if (!sim_timer_armed(&s->timers[TCP_T_RTO].t))
+    if (!sim_timer_armed(&s->x->timers[TCP_T_RTO].t))
         tcp_rto_restart(s, now);
 }
 
@@ -105,9 +106,9 @@ static bool segment_worth_sending(const struct tcp_sock *s, uint32_t len, uint32
 static bool send_one(struct tcp_sock *s, sim_time now)
 {
     uint32_t queued_off = s->snd_nxt - s->snd_una;
-    uint32_t unsent = s->snd.len > queued_off ? s->snd.len - queued_off : 0;
+    uint32_t unsent = s->x->snd.len > queued_off ? s->x->snd.len - queued_off : 0;
     uint32_t wnd = s->snd_wnd < s->cwnd ? s->snd_wnd : s->cwnd;
-    uint32_t flight = s->in_recovery && s->sack_ok ? tcp_sack_pipe(s) : tcp_flight(s);
+    uint32_t flight = s->x->in_recovery && s->sack_ok ? tcp_sack_pipe(s) : tcp_flight(s);
     uint32_t usable = wnd > flight ? wnd - flight : 0;
     uint32_t len = unsent < s->mss ? unsent : s->mss;
     if (len > usable)
@@ -138,12 +139,12 @@ void tcp_output(struct tcp_sock *s, sim_time now)
     while (!fin_already_sent(s) && send_one(s, now)) {
     }
     uint32_t queued_off = s->snd_nxt - s->snd_una;
-    bool unsent = s->snd.len > queued_off;
+    bool unsent = s->x->snd.len > queued_off;
     /* Data held back with nothing in flight (a zero window, or one too small
      * to be worth a segment): the persist timer probes or, for a small
      * window, is RFC 1122 §4.2.3.4's override timeout (Linux's probe0). */
-    if (unsent && s->snd_nxt == s->snd_una && !sim_timer_armed(&s->timers[TCP_T_RTO].t) &&
-        !sim_timer_armed(&s->timers[TCP_T_PERSIST].t))
+    if (unsent && s->snd_nxt == s->snd_una && !sim_timer_armed(&s->x->timers[TCP_T_RTO].t) &&
+        !sim_timer_armed(&s->x->timers[TCP_T_PERSIST].t))
         tcp_timer_arm(s, TCP_T_PERSIST, now + s->rto);
 }
 
@@ -152,7 +153,7 @@ void tcp_output(struct tcp_sock *s, sim_time now)
 void tcp_output_override(struct tcp_sock *s, sim_time now)
 {
     uint32_t queued_off = s->snd_nxt - s->snd_una;
-    uint32_t unsent = s->snd.len > queued_off ? s->snd.len - queued_off : 0;
+    uint32_t unsent = s->x->snd.len > queued_off ? s->x->snd.len - queued_off : 0;
     uint32_t len = unsent < s->snd_wnd ? unsent : s->snd_wnd;
     len = len < s->mss ? len : s->mss;
     if (len == 0 || s->state < TCP_ESTABLISHED || s->state == TCP_TIME_WAIT)
@@ -175,12 +176,12 @@ void tcp_retransmit_first(struct tcp_sock *s, const char *cause, sim_time now)
     uint32_t outstanding = s->snd_max - s->snd_una;
     if (outstanding == 0)
         return;
-    uint32_t data = s->snd.len < outstanding ? s->snd.len : outstanding;
+    uint32_t data = s->x->snd.len < outstanding ? s->x->snd.len : outstanding;
     uint32_t len = data < s->mss ? data : s->mss;
-    bool fin = s->app_closed && len == s->snd.len && SEQ_GT(s->snd_max, fin_seq(s));
+    bool fin = s->app_closed && len == s->x->snd.len && SEQ_GT(s->snd_max, fin_seq(s));
     tcp_emit(s, s->snd_una, TCP_ACK | (fin ? TCP_FIN : 0), len, now);
     tcp_note_retransmit(s, s->snd_una, len, fin && !len ? "fin" : cause, now);
-    s->high_rxt = s->snd_una + len;
+    s->x->high_rxt = s->snd_una + len;
     if (SEQ_LT(s->snd_nxt, s->snd_una + len + fin))
         s->snd_nxt = s->snd_una + len + fin;
 }

@@ -69,8 +69,10 @@
  *    the original's timestamp and hand the sender an RTT that includes the
  *    RTO, which then feeds on itself.
  *  - Urgent data is delivered inline and the urgent pointer ignored (RFC 6093).
- * Memory: sizeof(struct tcp_sock) is about 750 bytes; the send and receive
- * rings grow with the bytes they hold and are freed when drained. */
+ * Memory: a connection is a struct tcp_sock (about 290 bytes with its
+ * name) and, until it is in TIME_WAIT with nothing left to read, a struct
+ * tcp_xfer (about 500 bytes); the send and receive rings grow with the
+ * bytes they hold and are freed when drained. */
 #ifndef STACK_TCP_PRIV_H
 #define STACK_TCP_PRIV_H
 
@@ -199,13 +201,15 @@ struct tcp_ring {
     uint32_t held; /* pages allocated */
 };
 
+/* The timers of a transfer (struct tcp_xfer), then TIME_WAIT's, which is the
+ * socket's own. */
 enum tcp_timer_id {
     TCP_T_RTO,
     TCP_T_PERSIST,
     TCP_T_DELACK,
-    TCP_T_TIMEWAIT,
     TCP_T_KEEPALIVE,
-    TCP_T_COUNT
+    TCP_T_XFER_COUNT,
+    TCP_T_TIMEWAIT = TCP_T_XFER_COUNT
 };
 
 #define TCP_KEEPALIVE_PROBES 9 /* Linux tcp_keepalive_probes */
@@ -219,67 +223,45 @@ struct tcp_range {
     uint32_t start, end; /* sequence numbers */
 };
 
-/* Field order: within each part, the small fields sit where they fill what
- * alignment would otherwise leave empty (one socket per connection, and
- * simulations hold many). */
-struct tcp_sock {
-    struct tcp_sock *next, *prev;
-    struct tcp_sock *hnext; /* hash chain */
-    struct tcp_sock *lnext; /* listener list */
-    struct tcp_host *th;
-    const struct tcp_cc_ops *cc; /* the host's algorithm when the socket was made */
+/* What a connection needs only while it listens or moves data: allocated
+ * with the socket, freed once it is in TIME_WAIT with nothing left to read
+ * (tcp_release_xfer), so that a connection in TIME_WAIT costs only its
+ * struct tcp_sock, as Linux's inet_timewait_sock stands in for a full
+ * socket.  Field order as in struct tcp_sock. */
+struct tcp_xfer {
+    struct tcp_sock *lnext;      /* listener list */
     struct tcp_sock *listener;   /* children until accepted */
-    char name[TCP_NAME_LEN];
-    char app[TCP_NAME_LEN];
-    const struct tcp_sock_ops *ops;
-    void *ctx;
-    enum tcp_state state;
-    enum tcp_outcome outcome;
-    uint32_t lip, rip;
-    uint16_t lport, rport;
+    const struct tcp_cc_ops *cc; /* the host's algorithm when the socket was made */
+    const char *retx_cause;      /* why the segments below snd_max being resent are */
 
-    /* send sequence space (RFC 9293 §3.3.1) */
-    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
-    /* receive sequence space */
-    uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
-    uint32_t rcv_wup;               /* RCV.NXT of the last ACK sent (RFC 7323 Last.ACK.sent) */
-    uint32_t ts_recent, ts_offset;
-    uint16_t mss, peer_mss;
-    uint8_t snd_wscale, rcv_wscale;
-    bool ws_ok, ts_ok, sack_ok;
-    bool passive, accepted, app_closed, fin_rcvd, peer_close_told, freed_pending;
-    bool hashed, port_held, listening;
+    uint32_t snd_wl1, snd_wl2;
+    uint16_t peer_mss;
+    uint8_t snd_wscale;
+    bool ws_ok;
 
     /* RTT (RFC 6298) */
     bool rtt_active;
+    bool in_recovery, partial_acked; /* partial_acked: RFC 6582 impatient timer */
     uint32_t rtt_seq;
     uint32_t backoff, retries, keepalive_probes;
-    sim_time srtt, rttvar, rto;
     sim_time rtt_start;
 
     /* congestion control (RFC 5681, RFC 6582) */
-    uint32_t cwnd, ssthresh, dupacks, recover;
+    uint32_t dupacks, recover;
     uint32_t acked_bytes; /* congestion avoidance counter */
     /* CUBIC (RFC 9438) */
     uint32_t cubic_wmax, cubic_origin, cubic_west;
     uint64_t cubic_k_ms;
-    sim_time cubic_epoch;            /* -1: a new epoch starts at the next ACK */
-    bool in_recovery, partial_acked; /* partial_acked: RFC 6582 impatient timer */
+    sim_time cubic_epoch; /* -1: a new epoch starts at the next ACK */
 
     /* delayed ACK (RFC 1122 §4.2.3.2) */
-    bool oow_acked; /* oow_ack_at below is valid */
     uint32_t unacked_segs;
-    sim_time ts_recent_age;
-    /* RFC 5961 §7 / Linux tcp_oow_rate_limited: when the last duplicate ACK
-     * answering an invalid segment went out (valid once oow_acked is set) */
-    sim_time oow_ack_at;
-    const char *retx_cause; /* why the segments below snd_max being resent are */
 
     /* listener */
     uint32_t backlog, n_children, child_seq;
 
-    struct tcp_range ooo[TCP_OOO_MAX]; /* most recently changed first (RFC 2018 §4) */
     uint32_t n_ooo;
+    struct tcp_range ooo[TCP_OOO_MAX]; /* most recently changed first (RFC 2018 §4) */
     /* sender's SACK scoreboard (RFC 6675), ordered by sequence */
     struct tcp_range sacked[TCP_OOO_MAX];
     uint32_t n_sacked;
@@ -293,11 +275,56 @@ struct tcp_sock {
      * match it as marks. */
     tcp_payload_fn expect;
     void *expect_ctx;
+    uint64_t bytes_read;
 
-    struct tcp_timer timers[TCP_T_COUNT];
-    uint64_t bytes_sent, bytes_acked, bytes_received, bytes_read;
+    struct tcp_timer timers[TCP_T_XFER_COUNT];
+};
+
+/* A connection (or listener) as long as the application may hold it: what
+ * every state needs, TIME_WAIT included (RFC 6191 reopening, PAWS, the ACK of
+ * a retransmitted FIN, the rate limit of invalid-segment ACKs), and what
+ * tcp_get_info reports until on_closed.  Everything else is in *x.  Field
+ * order: within each part, the small fields sit where they fill what
+ * alignment would otherwise leave empty (one socket per connection, and
+ * simulations hold many). */
+struct tcp_sock {
+    struct tcp_sock *next, *prev;
+    struct tcp_sock *hnext; /* hash chain */
+    struct tcp_host *th;
+    struct tcp_xfer *x; /* NULL once released in TIME_WAIT */
+    const struct tcp_sock_ops *ops;
+    void *ctx;
+    uint32_t lip, rip;
+    uint16_t lport, rport;
+    uint16_t mss;
+    uint8_t rcv_wscale;
+    uint8_t app_off; /* the app's name is at name + app_off (0: the same as name) */
+
+    /* send sequence space (RFC 9293 §3.3.1) */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, max_snd_wnd;
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+    uint32_t rcv_wup;               /* RCV.NXT of the last ACK sent (RFC 7323 Last.ACK.sent) */
+    uint32_t ts_recent, ts_offset;
+    uint32_t cwnd, ssthresh;
+    uint8_t state;   /* enum tcp_state */
+    uint8_t outcome; /* enum tcp_outcome */
+    bool ts_ok, sack_ok;
+    bool passive, accepted, app_closed, fin_rcvd, peer_close_told;
+    bool hashed, port_held, listening;
+    bool oow_acked; /* oow_ack_at below is valid */
+    bool fill_set;  /* a payload source was given (tcp_set_payload_source) */
+    sim_time ts_recent_age;
+    /* RFC 5961 §7 / Linux tcp_oow_rate_limited: when the last duplicate ACK
+     * answering an invalid segment went out (valid once oow_acked is set) */
+    sim_time oow_ack_at;
+    sim_time srtt, rttvar, rto;
+
+    uint64_t bytes_sent, bytes_acked, bytes_received;
     uint64_t segs_in, segs_out, retransmits, timeouts;
     sim_time established_at, closed_at;
+    struct tcp_timer timewait;
+    char name[]; /* the connection's name, then the app's unless the same */
 };
 
 static inline struct sim *tcp_sim(const struct tcp_sock *s)
@@ -311,6 +338,15 @@ static inline struct trace_bus *tcp_bus(const struct tcp_sock *s)
 static inline uint32_t tcp_cap(const struct tcp_sock *s)
 {
     return s->th->cfg.rcvbuf;
+}
+static inline const char *tcp_app_name(const struct tcp_sock *s)
+{
+    return s->name + s->app_off;
+}
+/* Bytes waiting in the receive buffer (none once the transfer state is gone). */
+static inline uint32_t tcp_rcv_len(const struct tcp_sock *s)
+{
+    return s->x ? s->x->rcv.len : 0;
 }
 
 /* tcp_wire.c */
@@ -420,8 +456,26 @@ void tcp_note_retransmit(struct tcp_sock *s, uint32_t seq, uint32_t len, const c
 
 /* tcp_timer.c */
 void tcp_timers_init(struct tcp_sock *s);
-void tcp_timer_arm(struct tcp_sock *s, enum tcp_timer_id id, sim_time when);
-void tcp_timer_stop(struct tcp_sock *s, enum tcp_timer_id id);
+static inline struct sim_timer *tcp_timer_of(struct tcp_sock *s, enum tcp_timer_id id)
+{
+    if (id == TCP_T_TIMEWAIT)
+        return &s->timewait.t;
+    return s->x ? &s->x->timers[id].t : NULL;
+}
+/* Only TIME_WAIT's timer outlives the transfer state, and nothing arms
+ * another one after it is released. */
+static inline void tcp_timer_arm(struct tcp_sock *s, enum tcp_timer_id id, sim_time when)
+{
+    struct sim_timer *t = tcp_timer_of(s, id);
+    if (t)
+        sim_timer_arm(tcp_sim(s), t, when);
+}
+static inline void tcp_timer_stop(struct tcp_sock *s, enum tcp_timer_id id)
+{
+    struct sim_timer *t = tcp_timer_of(s, id);
+    if (t && sim_timer_armed(t))
+        sim_timer_cancel(tcp_sim(s), t);
+}
 void tcp_timers_stop_all(struct tcp_sock *s);
 void tcp_rto_restart(struct tcp_sock *s, sim_time now);
 /* Restarts the idle clock of keepalive (when enabled): the peer spoke. */
@@ -430,6 +484,15 @@ void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now);
 
 /* tcp_sock.c */
 struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char *app);
+void tcp_xfer_free_if_done(struct tcp_sock *s);
+/* Frees the transfer state of a connection in TIME_WAIT once nothing of it
+ * can matter again; does nothing otherwise.  Call it only where the caller
+ * reads no more of s->x. */
+static inline void tcp_release_xfer(struct tcp_sock *s)
+{
+    if (s->state == TCP_TIME_WAIT && s->x)
+        tcp_xfer_free_if_done(s);
+}
 struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
                             uint16_t rport);
 /* Enters a connection with its 4-tuple set into the lookup table (and its

@@ -5,21 +5,21 @@
 
 void tcp_sack_clear(struct tcp_sock *s)
 {
-    s->n_sacked = 0;
+    s->x->n_sacked = 0;
 }
 
 static void drop_acked_ranges(struct tcp_sock *s)
 {
     uint32_t k = 0;
-    for (uint32_t i = 0; i < s->n_sacked; i++) {
-        struct tcp_range r = s->sacked[i];
+    for (uint32_t i = 0; i < s->x->n_sacked; i++) {
+        struct tcp_range r = s->x->sacked[i];
         if (SEQ_LEQ(r.end, s->snd_una))
             continue;
         if (SEQ_LT(r.start, s->snd_una))
             r.start = s->snd_una;
-        s->sacked[k++] = r;
+        s->x->sacked[k++] = r;
     }
-    s->n_sacked = k;
+    s->x->n_sacked = k;
 }
 
 /* Inserts [a, b) keeping the scoreboard sorted and merged. */
@@ -28,8 +28,8 @@ static void insert_range(struct tcp_sock *s, uint32_t a, uint32_t b)
     struct tcp_range out[TCP_OOO_MAX + 1];
     uint32_t n = 0;
     bool placed = false;
-    for (uint32_t i = 0; i < s->n_sacked; i++) {
-        struct tcp_range r = s->sacked[i];
+    for (uint32_t i = 0; i < s->x->n_sacked; i++) {
+        struct tcp_range r = s->x->sacked[i];
         if (SEQ_LT(r.end, a)) {
             out[n++] = r;
         } else if (SEQ_GT(r.start, b)) {
@@ -44,9 +44,9 @@ static void insert_range(struct tcp_sock *s, uint32_t a, uint32_t b)
     if (!placed)
         out[n++] = (struct tcp_range){a, b};
     /* keep the lowest ranges: they decide which holes are resent first */
-    s->n_sacked = n < TCP_OOO_MAX ? n : TCP_OOO_MAX;
-    for (uint32_t i = 0; i < s->n_sacked; i++)
-        s->sacked[i] = out[i];
+    s->x->n_sacked = n < TCP_OOO_MAX ? n : TCP_OOO_MAX;
+    for (uint32_t i = 0; i < s->x->n_sacked; i++)
+        s->x->sacked[i] = out[i];
 }
 
 void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg)
@@ -66,14 +66,14 @@ void tcp_sack_update(struct tcp_sock *s, const struct tcp_seg *seg)
 uint32_t tcp_sack_bytes(const struct tcp_sock *s)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < s->n_sacked; i++)
-        n += s->sacked[i].end - s->sacked[i].start;
+    for (uint32_t i = 0; i < s->x->n_sacked; i++)
+        n += s->x->sacked[i].end - s->x->sacked[i].start;
     return n;
 }
 
 static uint32_t high_sacked(const struct tcp_sock *s)
 {
-    return s->n_sacked ? s->sacked[s->n_sacked - 1].end : s->snd_una;
+    return s->x->n_sacked ? s->x->sacked[s->x->n_sacked - 1].end : s->snd_una;
 }
 
 /* RFC 6675 §4 pipe: bytes believed in the network.  Holes below the highest
@@ -83,14 +83,14 @@ uint32_t tcp_sack_pipe(const struct tcp_sock *s)
     uint32_t hi = high_sacked(s);
     uint32_t pipe = s->snd_nxt - hi; /* above every SACK block: in flight */
     uint32_t pos = s->snd_una;
-    for (uint32_t i = 0; i < s->n_sacked; i++) {
-        uint32_t hole_end = s->sacked[i].start;
-        if (SEQ_LT(pos, s->high_rxt)) {
-            uint32_t re = SEQ_LT(s->high_rxt, hole_end) ? s->high_rxt : hole_end;
+    for (uint32_t i = 0; i < s->x->n_sacked; i++) {
+        uint32_t hole_end = s->x->sacked[i].start;
+        if (SEQ_LT(pos, s->x->high_rxt)) {
+            uint32_t re = SEQ_LT(s->x->high_rxt, hole_end) ? s->x->high_rxt : hole_end;
             if (SEQ_GT(re, pos))
                 pipe += re - pos; /* retransmitted hole bytes are in flight again */
         }
-        pos = s->sacked[i].end;
+        pos = s->x->sacked[i].end;
     }
     return pipe;
 }
@@ -100,20 +100,20 @@ uint32_t tcp_sack_pipe(const struct tcp_sock *s)
 static uint32_t next_hole(const struct tcp_sock *s, uint32_t *start)
 {
     uint32_t pos = s->snd_una;
-    for (uint32_t i = 0; i < s->n_sacked; i++) {
-        uint32_t from = SEQ_LT(pos, s->high_rxt) ? s->high_rxt : pos;
-        if (SEQ_LT(from, s->sacked[i].start)) {
+    for (uint32_t i = 0; i < s->x->n_sacked; i++) {
+        uint32_t from = SEQ_LT(pos, s->x->high_rxt) ? s->x->high_rxt : pos;
+        if (SEQ_LT(from, s->x->sacked[i].start)) {
             *start = from;
-            return s->sacked[i].start - from;
+            return s->x->sacked[i].start - from;
         }
-        pos = s->sacked[i].end;
+        pos = s->x->sacked[i].end;
     }
     return 0;
 }
 
 static uint32_t resend_range(struct tcp_sock *s, uint32_t seq, uint32_t len, sim_time now)
 {
-    uint32_t data_end = s->snd_una + s->snd.len;
+    uint32_t data_end = s->snd_una + s->x->snd.len;
     if (SEQ_GEQ(seq, data_end))
         return 0;
     if (len > data_end - seq)
@@ -127,10 +127,10 @@ static uint32_t resend_range(struct tcp_sock *s, uint32_t seq, uint32_t len, sim
 
 bool tcp_sack_output(struct tcp_sock *s, sim_time now)
 {
-    if (!s->sack_ok || !s->in_recovery)
+    if (!s->sack_ok || !s->x->in_recovery)
         return false;
-    if (SEQ_LT(s->high_rxt, s->snd_una))
-        s->high_rxt = s->snd_una;
+    if (SEQ_LT(s->x->high_rxt, s->snd_una))
+        s->x->high_rxt = s->snd_una;
     for (int guard = 0; guard < 64; guard++) {
         uint32_t pipe = tcp_sack_pipe(s);
         if (pipe + s->mss > s->cwnd)
@@ -140,7 +140,7 @@ bool tcp_sack_output(struct tcp_sock *s, sim_time now)
             uint32_t sent = resend_range(s, start, len, now);
             if (!sent)
                 break;
-            s->high_rxt = start + sent;
+            s->x->high_rxt = start + sent;
             continue;
         }
         break; /* rule 2: new data goes through the normal output path */

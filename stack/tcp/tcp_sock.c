@@ -42,28 +42,79 @@ void tcp_conn_init_from_config(struct tcp_sock *s)
 {
     const struct tcp_config *cfg = &s->th->cfg;
     s->mss = (uint16_t)cfg->mss;
-    s->peer_mss = 536; /* RFC 9293 §3.7.1 default when the option is absent */
+    s->x->peer_mss = 536; /* RFC 9293 §3.7.1 default when the option is absent */
     s->rto = cfg->initial_rto;
     s->rcv_wscale = cfg->window_scale ? wscale_for(cfg->rcvbuf) : 0;
     s->ssthresh = UINT32_MAX;
     s->cwnd = cfg->initial_window * cfg->mss;
-    s->cc = tcp_cc_of(cfg->cc);
-    s->cc->init(s);
+    s->x->cc = tcp_cc_of(cfg->cc);
+    s->x->cc->init(s);
 }
 
-/* The socket is owned by the TCP host; tcp_finish frees it. */
+/* Names are cut to TCP_NAME_LEN - 1 bytes. */
+static size_t name_len(const char *name)
+{
+    return name ? strnlen(name, TCP_NAME_LEN - 1) : 0;
+}
+
+/* The socket is owned by the TCP host; tcp_finish frees it.  Its names are
+ * stored after it: the app's only when it differs from the connection's
+ * (an app names its sockets after itself). */
 struct tcp_sock *tcp_sock_new(struct tcp_host *th, const char *name, const char *app)
 {
-    struct tcp_sock *s = calloc(1, sizeof(*s));
-    if (!s)
+    size_t n = name_len(name);
+    if (!app)
+        app = name;
+    size_t a = name_len(app);
+    bool same = a == n && (n == 0 || memcmp(app, name, n) == 0);
+    struct tcp_sock *s = calloc(1, offsetof(struct tcp_sock, name) + n + 1 + (same ? 0 : a + 1));
+    struct tcp_xfer *x = calloc(1, sizeof(*x));
+    if (!s || !x) {
+        free(s);
+        free(x);
         return NULL;
+    }
     s->th = th;
-    snprintf(s->name, sizeof(s->name), "%s", name ? name : "");
-    snprintf(s->app, sizeof(s->app), "%s", app ? app : s->name);
+    s->x = x;
+    if (n)
+        memcpy(s->name, name, n);
+    if (!same) {
+        s->app_off = (uint8_t)(n + 1);
+        memcpy(s->name + n + 1, app, a);
+    }
     tcp_conn_init_from_config(s);
     tcp_timers_init(s);
     list_append(th, s);
     return s;
+}
+
+/* Nothing of a connection in TIME_WAIT but what struct tcp_sock holds can
+ * matter once no byte is left to read (in order or not) and no timer of the
+ * transfer is pending (a delayed ACK or keepalive due still fires as it
+ * would have); the rings are empty then. */
+static bool xfer_done(const struct tcp_sock *s)
+{
+    const struct tcp_xfer *x = s->x;
+    if (s->state != TCP_TIME_WAIT || x->rcv.len || x->n_ooo || x->snd.len)
+        return false;
+    for (int i = 0; i < TCP_T_XFER_COUNT; i++)
+        if (sim_timer_armed(&x->timers[i].t))
+            return false;
+    return true;
+}
+
+static void xfer_free(struct tcp_sock *s)
+{
+    tcp_ring_release(&s->x->snd, &s->th->pages);
+    tcp_ring_release(&s->x->rcv, &s->th->pages);
+    free(s->x);
+    s->x = NULL;
+}
+
+void tcp_xfer_free_if_done(struct tcp_sock *s)
+{
+    if (s->x && xfer_done(s))
+        xfer_free(s);
 }
 
 static uint32_t tuple_hash(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
@@ -210,9 +261,9 @@ static void listener_remove(struct tcp_sock *s)
         return;
     struct tcp_sock **p = &s->th->listeners;
     while (*p && *p != s)
-        p = &(*p)->lnext;
+        p = &(*p)->x->lnext;
     if (*p)
-        *p = s->lnext;
+        *p = s->x->lnext;
     s->listening = false;
 }
 
@@ -223,8 +274,8 @@ static void sock_free(struct tcp_sock *s)
     listener_remove(s);
     port_release(s);
     list_remove(s->th, s);
-    tcp_ring_release(&s->snd, &s->th->pages);
-    tcp_ring_release(&s->rcv, &s->th->pages);
+    if (s->x)
+        xfer_free(s);
     free(s);
 }
 
@@ -242,7 +293,7 @@ struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, u
 
 struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport)
 {
-    for (struct tcp_sock *s = th->listeners; s; s = s->lnext)
+    for (struct tcp_sock *s = th->listeners; s; s = s->x->lnext)
         if (s->state == TCP_LISTEN && s->lport == lport)
             return s;
     return NULL;
@@ -256,15 +307,14 @@ void tcp_on_established(struct tcp_sock *s, sim_time now)
     s->established_at = now;
     tcp_keepalive_reset(s, now);
     if (s->passive) {
-        struct tcp_sock *l = s->listener;
+        struct tcp_sock *l = s->x->listener;
         if (!l)
             return;
         s->accepted = true;
-        if (l->n_children)
-            l->n_children--; /* accepted: no longer counts against the backlog */
-        s->ops = l->ops;
+        if (l->x->n_children)
+            l->x->n_children--; /* accepted: no longer counts against the backlog */
+        s->ops = l->ops;        /* the app's name is the listener's since the SYN */
         s->ctx = l->ctx;
-        snprintf(s->app, sizeof(s->app), "%s", l->app);
         tcp_trace_app(s, "accept", 0, 0, NULL, now);
         if (l->ops && l->ops->on_accept)
             l->ops->on_accept(l->ctx, l, s, now);
@@ -279,9 +329,9 @@ void tcp_notify_readable(struct tcp_sock *s, sim_time now)
 {
     if (s->passive && !s->accepted)
         return;
-    if (s->rcv.len && s->ops && s->ops->on_readable)
+    if (tcp_rcv_len(s) && s->ops && s->ops->on_readable)
         s->ops->on_readable(s->ctx, s, now);
-    if (s->fin_rcvd && !s->rcv.len && !s->peer_close_told && s->state != TCP_CLOSED) {
+    if (s->fin_rcvd && !tcp_rcv_len(s) && !s->peer_close_told && s->state != TCP_CLOSED) {
         s->peer_close_told = true;
         if (s->ops && s->ops->on_peer_closed)
             s->ops->on_peer_closed(s->ctx, s, now);
@@ -302,9 +352,9 @@ static void orphan_children(struct tcp_sock *l, sim_time now)
 {
     for (struct tcp_sock *c = l->th->head, *next; c; c = next) {
         next = c->next;
-        if (c->listener != l)
+        if (!c->x || c->x->listener != l) /* released: accepted long ago */
             continue;
-        c->listener = NULL;
+        c->x->listener = NULL;
         if (!c->accepted) {
             tcp_emit(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, now);
             tcp_finish(c, TCP_OUTCOME_RESET, "listener closed", now);
@@ -322,8 +372,9 @@ void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_t
     tcp_timers_stop_all(s);
     tcp_set_state(s, TCP_CLOSED, cause, now);
     s->closed_at = now;
-    if (s->listener && !s->accepted && s->listener->n_children)
-        s->listener->n_children--;
+    struct tcp_sock *l = s->x ? s->x->listener : NULL;
+    if (l && !s->accepted && l->x->n_children)
+        l->x->n_children--;
     if (was_listener)
         orphan_children(s, now);
     bool tell = !s->passive || s->accepted;
@@ -346,9 +397,9 @@ struct tcp_sock *tcp_listen(struct host *h, uint16_t port, uint32_t backlog, con
     s->lport = port;
     port_hold(s);
     s->listening = true;
-    s->lnext = th->listeners;
+    s->x->lnext = th->listeners;
     th->listeners = s;
-    s->backlog = backlog ? backlog : th->cfg.backlog;
+    s->x->backlog = backlog ? backlog : th->cfg.backlog;
     s->ops = ops;
     s->ctx = ctx;
     tcp_set_state(s, TCP_LISTEN, "app listen", sim_now(h->sim));
@@ -363,7 +414,7 @@ void tcp_set_ops(struct tcp_sock *s, const struct tcp_sock_ops *ops, void *ctx)
 
 uint32_t tcp_send_space(const struct tcp_sock *s)
 {
-    return s->th->cfg.sndbuf - s->snd.len;
+    return s->th->cfg.sndbuf - (s->x ? s->x->snd.len : 0);
 }
 
 static bool can_send_data(const struct tcp_sock *s)
@@ -383,7 +434,7 @@ static uint32_t send_room(const struct tcp_sock *s, uint32_t len)
 /* n bytes joined the send buffer: trace them and send what may go. */
 static void queued(struct tcp_sock *s, uint32_t n)
 {
-    s->snd.len += n;
+    s->x->snd.len += n;
     s->bytes_sent += n;
     sim_time now = sim_now(s->th->h->sim);
     tcp_trace_app(s, "send", n, (int64_t)s->bytes_sent, NULL, now);
@@ -392,10 +443,10 @@ static void queued(struct tcp_sock *s, uint32_t n)
 
 uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
 {
-    if (s->fill)
+    if (s->fill_set || !s->x)
         return 0;
     uint32_t n = send_room(s, len);
-    if (!n || !tcp_ring_write_at(&s->snd, s->snd.len, data, n, &s->th->pages, NULL))
+    if (!n || !tcp_ring_write_at(&s->x->snd, s->x->snd.len, data, n, &s->th->pages, NULL))
         return 0;
     queued(s, n);
     return n;
@@ -403,33 +454,38 @@ uint32_t tcp_send(struct tcp_sock *s, const uint8_t *data, uint32_t len)
 
 bool tcp_set_payload_source(struct tcp_sock *s, tcp_payload_fn fill, void *ctx)
 {
-    if (!fill || (!s->fill && s->bytes_sent))
+    if (!fill || (!s->fill_set && s->bytes_sent))
         return false;
-    s->fill = fill;
-    s->fill_ctx = ctx;
+    s->fill_set = true;
+    if (s->x) { /* else in TIME_WAIT, where nothing more is sent */
+        s->x->fill = fill;
+        s->x->fill_ctx = ctx;
+    }
     return true;
 }
 
 bool tcp_set_payload_expect(struct tcp_sock *s, tcp_payload_fn fill, void *ctx)
 {
-    if (s->rcv.len || s->n_ooo) /* marks already held refer to the old one */
+    if (!s->x) /* in TIME_WAIT, where nothing more arrives */
+        return true;
+    if (s->x->rcv.len || s->x->n_ooo) /* marks already held refer to the old one */
         return false;
-    s->expect = fill;
-    s->expect_ctx = ctx;
+    s->x->expect = fill;
+    s->x->expect_ctx = ctx;
     return true;
 }
 
 const struct tcp_ring_source *tcp_rcv_source(const struct tcp_sock *s, struct tcp_ring_source *tmp)
 {
-    if (!s->expect)
+    if (!s->x->expect)
         return NULL;
-    *tmp = (struct tcp_ring_source){s->expect, s->expect_ctx, s->bytes_read};
+    *tmp = (struct tcp_ring_source){s->x->expect, s->x->expect_ctx, s->x->bytes_read};
     return tmp;
 }
 
 uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len)
 {
-    uint32_t n = s->fill ? send_room(s, len) : 0;
+    uint32_t n = s->fill_set ? send_room(s, len) : 0;
     if (n)
         queued(s, n);
     return n;
@@ -437,15 +493,15 @@ uint32_t tcp_send_generated(struct tcp_sock *s, uint32_t len)
 
 uint32_t tcp_snd_copy(const struct tcp_sock *s, uint32_t off, uint8_t *dst, uint32_t n)
 {
-    if (s->fill)
-        return s->fill(s->fill_ctx, s->bytes_sent - s->snd.len + off, dst, n);
-    tcp_ring_read_at(&s->snd, off, dst, n, NULL);
+    if (s->x->fill)
+        return s->x->fill(s->x->fill_ctx, s->bytes_sent - s->x->snd.len + off, dst, n);
+    tcp_ring_read_at(&s->x->snd, off, dst, n, NULL);
     return inet_csum_add(0, dst, n);
 }
 
 uint32_t tcp_readable(const struct tcp_sock *s)
 {
-    return s->rcv.len;
+    return tcp_rcv_len(s);
 }
 
 /* After a read: is the window it opened worth a segment of its own?  Like
@@ -471,20 +527,22 @@ static bool window_update_due(const struct tcp_sock *s)
 
 uint32_t tcp_recv(struct tcp_sock *s, uint8_t *buf, uint32_t max)
 {
-    uint32_t n = max < s->rcv.len ? max : s->rcv.len;
+    uint32_t n = max < tcp_rcv_len(s) ? max : tcp_rcv_len(s);
     if (!n)
         return 0;
     struct tcp_ring_source src;
-    tcp_ring_read_at(&s->rcv, 0, buf, n, tcp_rcv_source(s, &src));
-    tcp_ring_consume(&s->rcv, n, &s->th->pages);
-    if (!s->rcv.len && !s->n_ooo)
-        tcp_ring_release(&s->rcv, &s->th->pages); /* nothing held, not even out-of-order data */
-    s->bytes_read += n;
+    tcp_ring_read_at(&s->x->rcv, 0, buf, n, tcp_rcv_source(s, &src));
+    tcp_ring_consume(&s->x->rcv, n, &s->th->pages);
+    if (!s->x->rcv.len && !s->x->n_ooo)
+        tcp_ring_release(&s->x->rcv, &s->th->pages); /* nothing held, not even out-of-order data */
+    s->x->bytes_read += n;
     sim_time now = sim_now(s->th->h->sim);
-    tcp_trace_app(s, "deliver", n, (int64_t)s->bytes_read, NULL, now);
+    tcp_trace_app(s, "deliver", n, (int64_t)s->x->bytes_read, NULL, now);
     if (window_update_due(s))
         tcp_send_ack(s, now);
-    if (s->fin_rcvd && !s->rcv.len)
+    bool drained = s->fin_rcvd && !s->x->rcv.len;
+    tcp_release_xfer(s); /* in TIME_WAIT, the last byte was read */
+    if (drained)
         tcp_notify_readable(s, now);
     return n;
 }
@@ -648,9 +706,9 @@ struct tcp_sock *tcp_connect_from(struct tcp_host *th, uint32_t src, uint16_t sp
     s->snd_una = s->iss;
     s->snd_nxt = s->iss + 1;
     s->snd_max = s->iss + 1;
-    s->recover = s->iss - 1;
+    s->x->recover = s->iss - 1;
     s->ts_offset = th->ts_secret ^ s->iss;
-    s->rtt_start = now;
+    s->x->rtt_start = now;
     tcp_set_state(s, TCP_SYN_SENT, "app connect", now);
     tcp_emit(s, s->iss, TCP_SYN, 0, now);
     tcp_rto_restart(s, now);

@@ -57,7 +57,7 @@ void tcp_trace_app(struct tcp_sock *s, const char *what, int64_t bytes, int64_t 
                                             .kind = TRACE_APP,
                                             .host = s->th->h->name,
                                             .conn = s->name,
-                                            .app = s->app,
+                                            .app = tcp_app_name(s),
                                             .what = what,
                                             .bytes = bytes,
                                             .total = total,

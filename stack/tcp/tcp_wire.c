@@ -117,7 +117,7 @@ static uint32_t ts_now(const struct tcp_sock *s, sim_time now)
 static uint32_t write_sack_blocks(const struct tcp_sock *s, uint8_t *p, uint32_t room)
 {
     uint32_t max = room < 12 ? 0 : (room - 4) / 8;
-    uint32_t n = s->n_ooo < max ? s->n_ooo : max;
+    uint32_t n = s->x->n_ooo < max ? s->x->n_ooo : max;
     if (!n)
         return 0;
     p[0] = 1;
@@ -125,8 +125,8 @@ static uint32_t write_sack_blocks(const struct tcp_sock *s, uint8_t *p, uint32_t
     p[2] = 5;
     p[3] = (uint8_t)(2 + 8 * n);
     for (uint32_t i = 0; i < n; i++) {
-        wr32(p + 4 + 8 * i, s->ooo[i].start);
-        wr32(p + 8 + 8 * i, s->ooo[i].end);
+        wr32(p + 4 + 8 * i, s->x->ooo[i].start);
+        wr32(p + 8 + 8 * i, s->x->ooo[i].end);
     }
     return 4 + 8 * n;
 }
@@ -164,7 +164,7 @@ static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, uin
         wr32(p + n + 4, (flags & TCP_ACK) ? s->ts_recent : 0);
         n += 8;
     }
-    bool ws = syn && cfg->window_scale && (!(flags & TCP_ACK) || s->ws_ok);
+    bool ws = syn && cfg->window_scale && (!(flags & TCP_ACK) || s->x->ws_ok);
     if (ws) {
         p[n++] = 1;
         p[n++] = 3;
@@ -178,7 +178,7 @@ static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, uin
         p[n++] = 4;
         p[n++] = 2;
     }
-    if (!syn && s->sack_ok && s->n_ooo && (flags & TCP_ACK))
+    if (!syn && s->sack_ok && s->x && s->x->n_ooo && (flags & TCP_ACK))
         n += write_sack_blocks(s, p + n, sack_room(s, n, len));
     return n;
 }
@@ -247,8 +247,10 @@ void tcp_emit(struct tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t len, sim
     s->segs_out++;
     if (flags & TCP_ACK) {
         s->rcv_wup = s->rcv_nxt;
-        s->unacked_segs = 0;
-        tcp_timer_stop(s, TCP_T_DELACK);
+        if (s->x) { /* else released in TIME_WAIT, with no ACK pending */
+            s->x->unacked_segs = 0;
+            tcp_timer_stop(s, TCP_T_DELACK);
+        }
     }
     send_frame(s->th, f, s->lip, s->rip, TCP_HLEN + optlen + len, TCP_HLEN + optlen, payload_sum);
 }

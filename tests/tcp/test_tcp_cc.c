@@ -74,7 +74,7 @@ Test(tcp_cc, triple_dupack_fast_retransmit_and_partial_ack)
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss + 1, .ack = RISN + 1, .len = MSS});
     cr_expect_eq(s->ssthresh, 2500, "max(FlightSize/2, 2*SMSS)");
     cr_expect_eq(s->cwnd, 2500 + 3 * MSS, "RFC 6582 step 3: inflated by 3 segments");
-    cr_expect(s->in_recovery);
+    cr_expect(s->x->in_recovery);
     ack_to(s, 0);
     cr_expect_eq(s->cwnd, 2500 + 4 * MSS, "step 4: each further dup ACK inflates");
     /* partial ACK: first two segments arrived; the third is resent at once */
@@ -82,10 +82,10 @@ Test(tcp_cc, triple_dupack_fast_retransmit_and_partial_ack)
     expect_seg(
         &fx,
         (struct seg){.flags = TCP_ACK, .seq = s->iss + 1 + 2 * MSS, .ack = RISN + 1, .len = MSS});
-    cr_expect(s->in_recovery);
+    cr_expect(s->x->in_recovery);
     cr_expect_eq(s->cwnd, 2500 + 4 * MSS - 2 * MSS + MSS, "deflate by acked, add back one");
     ack_to(s, 5 * MSS);
-    cr_expect_not(s->in_recovery);
+    cr_expect_not(s->x->in_recovery);
     cr_expect_eq(s->cwnd, 2 * MSS, "full ACK: min(ssthresh, max(FlightSize, SMSS) + SMSS)");
     drain();
 }
@@ -141,8 +141,8 @@ Test(tcp_cc, options_window_scale_used_when_both_offer)
                                .wscale = 7 + 1,
                                .wnd = 100});
     drain();
-    cr_expect(s->ws_ok);
-    cr_expect_eq(s->snd_wscale, 7);
+    cr_expect(s->x->ws_ok);
+    cr_expect_eq(s->x->snd_wscale, 7);
     cr_expect_eq(s->rcv_wscale, 2, "128 KiB needs a shift of 2");
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .wnd = 100});
     cr_expect_eq(s->snd_wnd, 100 << 7);
@@ -158,7 +158,7 @@ Test(tcp_cc, options_window_scale_off_when_peer_does_not_offer)
     send_seg(&fx,
              (struct seg){.flags = TCP_SYN | TCP_ACK, .seq = RISN, .ack = s->iss + 1, .mss = 1460});
     drain();
-    cr_expect_not(s->ws_ok);
+    cr_expect_not(s->x->ws_ok);
     cr_expect_not(s->ts_ok);
     cr_expect_eq(s->rcv_wscale, 0);
 }
@@ -317,7 +317,7 @@ Test(tcp_cc, sack_sender_resends_each_hole_once)
     expect_nothing(&fx);
     cr_expect_eq(s->cwnd, s->ssthresh, "RFC 6675: no inflation, cwnd = ssthresh");
     ack_to(s, 6 * MSS);
-    cr_expect_not(s->in_recovery);
+    cr_expect_not(s->x->in_recovery);
 }
 
 Test(tcp_cc, options_timestamps_off_here_ignores_peer_offer)
@@ -375,7 +375,7 @@ Test(tcp_cc, sack_recovery_starts_when_enough_is_sacked)
                                .n_sack = 1,
                                .sack_start = {base + MSS},
                                .sack_end = {base + 4 * MSS}});
-    cr_expect(s->in_recovery, "3 segments SACKed above the hole after one dup ACK");
+    cr_expect(s->x->in_recovery, "3 segments SACKed above the hole after one dup ACK");
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = base, .ack = RISN + 1, .len = MSS});
     drain();
 }
@@ -443,7 +443,7 @@ Test(tcp_cc, cubic_loss_reduces_to_seven_tenths)
     for (int i = 0; i < 3; i++)
         ack_to(s, 0);
     cr_expect_eq(s->ssthresh, 7 * MSS, "beta = 0.7 of cwnd 10 segments");
-    cr_expect_eq(s->cubic_wmax, 10 * MSS);
+    cr_expect_eq(s->x->cubic_wmax, 10 * MSS);
     drain();
 }
 
@@ -453,12 +453,12 @@ Test(tcp_cc, cubic_grows_back_toward_wmax_then_beyond)
     struct tcp_sock *s = sock_established_mss();
     s->cwnd = 70 * MSS;
     s->ssthresh = 70 * MSS;
-    s->cubic_wmax = 100 * MSS;
+    s->x->cubic_wmax = 100 * MSS;
     s->srtt = 100 * SIM_MS;
     uint32_t at_k = 0, early = 0;
     /* a full segment acknowledged every millisecond for 8 simulated seconds */
     for (int i = 1; i <= 8000; i++) {
-        s->cwnd = s->cc->cong_avoid(s, MSS, (sim_time)i * SIM_MS);
+        s->cwnd = s->x->cc->cong_avoid(s, MSS, (sim_time)i * SIM_MS);
         if (i == 1000)
             early = s->cwnd;
         if (i == 4100) /* K = cbrt(30 / 0.4) ~ 4.2 s, minus one RTT */
@@ -503,14 +503,14 @@ Test(tcp_cc, options_timestamps_reduce_segment_data_to_fit_mss)
 Test(tcp_cc, algorithm_comes_from_the_host_config)
 {
     struct tcp_sock *reno = sock_established_mss();
-    cr_expect_eq(reno->cc, &tcp_cc_newreno);
-    cr_expect_str_eq(reno->cc->name, "newreno");
+    cr_expect_eq(reno->x->cc, &tcp_cc_newreno);
+    cr_expect_str_eq(reno->x->cc->name, "newreno");
     fx.th->cfg.cc = TCP_CC_CUBIC;
     struct tcp_sock *cubic = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT + 1, REMOTE_IP,
                                               REMOTE_PORT, "c2", "c2", NULL, NULL, fx.sim.now);
     cr_assert_not_null(cubic);
-    cr_expect_eq(cubic->cc, &tcp_cc_cubic);
-    cr_expect_str_eq(cubic->cc->name, "cubic");
-    cr_expect_eq(reno->cc, &tcp_cc_newreno, "a connection keeps its algorithm");
+    cr_expect_eq(cubic->x->cc, &tcp_cc_cubic);
+    cr_expect_str_eq(cubic->x->cc->name, "cubic");
+    cr_expect_eq(reno->x->cc, &tcp_cc_newreno, "a connection keeps its algorithm");
     drain();
 }

@@ -82,12 +82,12 @@ Test(tcp_matrix, listen_syn_flood_fills_backlog_then_legit_client_succeeds)
         send_seg_from(&fx, (uint16_t)(30000 + p), (struct seg){.flags = TCP_SYN, .seq = p * 1000});
     cr_expect_eq(fx.out.len, 4, "one SYN,ACK per child that fits");
     cr_expect_eq(fx.th->c.drop_backlog_full, 4);
-    cr_expect_eq(l->n_children, 4);
+    cr_expect_eq(l->x->n_children, 4);
     drop_output(&fx);
     send_seg_from(&fx, 40000, (struct seg){.flags = TCP_SYN, .seq = RISN});
     expect_nothing(&fx);
     fx_run(&fx, 3 * SIM_SEC); /* 1 s + 2 s: the spoofed children give up */
-    cr_expect_eq(l->n_children, 0);
+    cr_expect_eq(l->x->n_children, 0);
     cr_expect_eq(fx.closed, 0, "embryonic children are never reported");
     drop_output(&fx);
     send_seg_from(&fx, 40000, (struct seg){.flags = TCP_SYN, .seq = RISN});
@@ -170,14 +170,14 @@ Test(tcp_matrix, syn_rcvd_synack_retries_exhausted_discards_child)
 {
     fx.th->cfg.synack_retries = 2;
     struct tcp_sock *c = to_syn_rcvd(&fx);
-    struct tcp_sock *l = c->listener;
+    struct tcp_sock *l = c->x->listener;
     fx_run(&fx, 7 * SIM_SEC - 1); /* SYN,ACK again at 1 s and 3 s */
     cr_expect_eq(fx.out.len, 2);
     cr_expect_eq(c->state, TCP_SYN_RCVD);
     fx_run(&fx, 7 * SIM_SEC);
     cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT));
     cr_expect_eq(l->state, TCP_LISTEN);
-    cr_expect_eq(l->n_children, 0);
+    cr_expect_eq(l->x->n_children, 0);
     cr_expect_eq(fx.closed, 0);
     drop_output(&fx);
 }

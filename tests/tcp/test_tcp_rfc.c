@@ -35,8 +35,8 @@ Test(tcp_rfc, karn_fast_retransmit_of_timed_segment_gives_no_rtt_sample)
     sim_time srtt = s->srtt;
     tcp_send(s, payload, 5 * m);
     drop_output(&fx);
-    cr_assert(s->rtt_active);
-    cr_assert_eq(s->rtt_seq, s->iss + 1, "the first segment is timed");
+    cr_assert(s->x->rtt_active);
+    cr_assert_eq(s->x->rtt_seq, s->iss + 1, "the first segment is timed");
     fx_run(&fx, 100 * SIM_MS);
     for (int i = 0; i < 3; i++)
         ack_to(s, 0); /* fast retransmit of the timed segment */
@@ -55,7 +55,7 @@ Test(tcp_rfc, rto_backoff_kept_until_a_valid_rtt_sample)
     drop_output(&fx);
     fx_run(&fx, 1500 * SIM_MS);
     ack_to(s, 100); /* acknowledges the retransmission: no sample (Karn) */
-    cr_expect_eq(s->backoff, 1, "RFC 6298 §5.7: the backed-off RTO stays");
+    cr_expect_eq(s->x->backoff, 1, "RFC 6298 §5.7: the backed-off RTO stays");
     tcp_send(s, payload, 100);
     drop_output(&fx);
     fx_run(&fx, 3500 * SIM_MS - 1);
@@ -137,12 +137,12 @@ Test(tcp_rfc, newreno_only_the_first_partial_ack_restarts_rto)
     fx_run(&fx, 100 * SIM_MS);
     for (int i = 0; i < 3; i++)
         ack_to(s, 0);
-    cr_assert(s->in_recovery);
+    cr_assert(s->x->in_recovery);
     fx_run(&fx, 200 * SIM_MS);
     ack_to(s, m); /* first partial ACK: RTO now due at 1.2 s */
     fx_run(&fx, 400 * SIM_MS);
     ack_to(s, 2 * m); /* later partial ACK: the timer keeps running */
-    cr_assert(s->in_recovery);
+    cr_assert(s->x->in_recovery);
     drop_output(&fx);
     fx_run(&fx, 1200 * SIM_MS - 1);
     cr_expect_eq(s->timeouts, 0);
@@ -216,10 +216,10 @@ Test(tcp_rfc, persist_backoff_restarts_once_the_window_opens)
     tcp_send(s, payload, 100);
     fx_run(&fx, 3 * SIM_SEC); /* probes at 1 s and 3 s */
     cr_assert_eq(fx.out.len, 2);
-    cr_assert_eq(s->backoff, 2);
+    cr_assert_eq(s->x->backoff, 2);
     drop_output(&fx);
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1});
-    cr_expect_eq(s->backoff, 0, "the peer answered: probing starts over next time");
+    cr_expect_eq(s->x->backoff, 0, "the peer answered: probing starts over next time");
     drop_output(&fx);
 }
 

@@ -67,17 +67,17 @@ Test(tcp_ring, consumed_pages_go_back_at_once)
 Test(tcp_ring, idle_connection_holds_no_ring_storage)
 {
     struct tcp_sock *s = sock_established(&fx);
-    cr_expect_eq(s->snd.held + s->rcv.held, 0);
-    cr_expect_eq(s->snd.slots + s->rcv.slots, 0);
+    cr_expect_eq(s->x->snd.held + s->x->rcv.held, 0);
+    cr_expect_eq(s->x->snd.slots + s->x->rcv.slots, 0);
 }
 
 Test(tcp_ring, send_ring_grows_with_the_data_queued)
 {
     struct tcp_sock *s = sock_established(&fx);
     cr_assert_eq(tcp_send(s, payload, 100), 100);
-    cr_expect_eq(s->snd.held, 1);
+    cr_expect_eq(s->x->snd.held, 1);
     cr_assert_eq(tcp_send(s, payload + 100, 9900), 9900);
-    cr_expect_eq(s->snd.held, 3, "%u pages for 10000 bytes", s->snd.held);
+    cr_expect_eq(s->x->snd.held, 3, "%u pages for 10000 bytes", s->x->snd.held);
     drop_output(&fx);
 }
 
@@ -93,8 +93,8 @@ Test(tcp_ring, send_ring_is_freed_once_everything_is_acked)
     cr_assert_eq(got, 2920);
     cr_expect_arr_eq(buf, payload, 2920, "what went out is what was queued");
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 2921});
-    cr_expect_eq(s->snd.held, 0);
-    cr_expect_eq(s->snd.slots, 0);
+    cr_expect_eq(s->x->snd.held, 0);
+    cr_expect_eq(s->x->snd.slots, 0);
     cr_expect_eq(tcp_send(s, payload, 10), 10, "and comes back for new data");
     drop_output(&fx);
 }
@@ -114,7 +114,7 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
                                .len = 1000});
     uint8_t out[3000];
     cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
-    cr_expect_eq(s->rcv.held, 1, "the out-of-order segment is still held");
+    cr_expect_eq(s->x->rcv.held, 1, "the out-of-order segment is still held");
     send_seg(&fx, (struct seg){.flags = TCP_ACK,
                                .seq = REMOTE_ISN + 1001,
                                .ack = s->iss + 1,
@@ -122,7 +122,7 @@ Test(tcp_ring, receive_ring_is_freed_when_read_but_kept_for_out_of_order_data)
                                .len = 1000});
     cr_assert_eq(tcp_recv(s, out + 1000, 2000), 2000);
     cr_expect_arr_eq(out, payload, 3000);
-    cr_expect_eq(s->rcv.held, 0);
+    cr_expect_eq(s->x->rcv.held, 0);
     drop_output(&fx);
 }
 
@@ -152,12 +152,12 @@ Test(tcp_ring, a_drained_ring_leaves_its_page_to_the_next_segment)
     struct tcp_sock *s = sock_established(&fx);
     uint8_t out[1000];
     receive_at(s, 0, 1000);
-    const uint8_t *page = first_page(&s->rcv);
+    const uint8_t *page = first_page(&s->x->rcv);
     cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
-    cr_expect_eq(s->rcv.held, 0);
+    cr_expect_eq(s->x->rcv.held, 0);
     cr_expect_eq(fx.th->pages.n, 1, "kept by the host");
     receive_at(s, 1000, 1000);
-    cr_expect_eq(first_page(&s->rcv), page, "reused, not allocated");
+    cr_expect_eq(first_page(&s->x->rcv), page, "reused, not allocated");
     cr_expect_eq(fx.th->pages.n, 0);
     cr_assert_eq(tcp_recv(s, out, sizeof(out)), 1000);
     cr_expect_arr_eq(out, payload + 1000, 1000);
@@ -194,8 +194,8 @@ Test(tcp_ring, generated_bytes_hold_no_storage_and_go_out_in_order)
     uint32_t calls = 0;
     cr_assert(tcp_set_payload_source(s, payload_at, &calls));
     cr_assert_eq(tcp_send_generated(s, 2920), 2920);
-    cr_expect_eq(s->snd.held, 0, "a count, no bytes");
-    cr_expect_eq(s->snd.len, 2920);
+    cr_expect_eq(s->x->snd.held, 0, "a count, no bytes");
+    cr_expect_eq(s->x->snd.len, 2920);
     uint8_t buf[2920];
     struct tcp_seg seg;
     uint32_t got = 0;
@@ -232,8 +232,8 @@ Test(tcp_ring, acks_of_many_pages_of_generated_bytes_free_nothing)
     cr_assert_eq(tcp_send_generated(s, 14600), 14600);
     drop_output(&fx);
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 14601});
-    cr_expect_eq(s->snd.len, 0);
-    cr_expect_eq(s->snd.held, 0);
+    cr_expect_eq(s->x->snd.len, 0);
+    cr_expect_eq(s->x->snd.held, 0);
     cr_expect_eq(fx.th->pages.n, 0);
     drop_output(&fx);
 }
@@ -287,9 +287,9 @@ Test(tcp_ring, expected_bytes_in_and_out_of_order_take_no_pages)
     struct tcp_sock *s = expecting();
     receive_bytes(s, 3000, payload + 3000, 1000); /* out of order */
     receive_bytes(s, 0, payload, 1460);
-    cr_expect_eq(s->rcv.held, 0);
+    cr_expect_eq(s->x->rcv.held, 0);
     receive_bytes(s, 1460, payload + 1460, 1540);
-    cr_expect_eq(s->rcv.held, 0);
+    cr_expect_eq(s->x->rcv.held, 0);
     uint8_t out[4000];
     cr_assert_eq(tcp_recv(s, out, sizeof out), 4000);
     cr_expect_arr_eq(out, payload, 4000);
@@ -303,7 +303,7 @@ Test(tcp_ring, a_byte_that_differs_is_stored_and_read_as_it_came)
     memcpy(seg, payload + 500, sizeof seg);
     seg[123] ^= 0x40;
     receive_bytes(s, 500, seg, sizeof seg); /* out of order: held */
-    cr_expect_eq(s->rcv.held, 1);
+    cr_expect_eq(s->x->rcv.held, 1);
     receive_bytes(s, 0, payload, 500);
     uint8_t out[1500];
     cr_assert_eq(tcp_recv(s, out, sizeof out), 1500);
@@ -320,7 +320,7 @@ Test(tcp_ring, a_marked_page_keeps_its_bytes_when_a_differing_run_joins_it)
     memcpy(seg, payload + 2000, sizeof seg);
     seg[999] ^= 1;
     receive_bytes(s, 2000, seg, sizeof seg); /* same page: it gets storage */
-    cr_expect_eq(s->rcv.held, 1);
+    cr_expect_eq(s->x->rcv.held, 1);
     receive_bytes(s, 0, payload, 1000);
     uint8_t out[3000];
     cr_assert_eq(tcp_recv(s, out, sizeof out), 3000);

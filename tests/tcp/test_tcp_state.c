@@ -73,7 +73,7 @@ Test(tcp_state, listen_rst_is_ignored)
 Test(tcp_state, listen_syn_when_backlog_full_is_dropped)
 {
     struct tcp_sock *l = sock_listen(&fx);
-    l->backlog = 1;
+    l->x->backlog = 1;
     send_seg(&fx, (struct seg){.flags = TCP_SYN, .seq = RISN});
     struct tcp_seg sa;
     cr_assert(next_seg(&fx, &sa, NULL));
@@ -122,7 +122,7 @@ Test(tcp_state, listen_close_resets_embryos_keeps_accepted)
     expect_nothing(&fx);
     cr_expect_eq(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, 50002), c);
     cr_expect_eq(c->state, TCP_ESTABLISHED);
-    cr_expect_null(c->listener);
+    cr_expect_null(c->x->listener);
 }
 
 /* ---- SYN_RCVD ---- */
@@ -515,11 +515,11 @@ Test(tcp_state, wire_truncated_header_is_rejected)
 Test(tcp_state, listen_accepted_connections_free_the_backlog)
 {
     struct tcp_sock *l = sock_listen(&fx);
-    l->backlog = 1;
+    l->x->backlog = 1;
     struct tcp_sock *c = sock_syn_rcvd_on(l);
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = c->iss + 1});
     cr_assert_eq(fx.accepted, 1);
-    cr_expect_eq(l->n_children, 0);
+    cr_expect_eq(l->x->n_children, 0);
 }
 
 Test(tcp_state, listen_close_resets_embryonic_children)

@@ -199,7 +199,7 @@ Test(tcp_timer, established_keepalive_answer_restarts_idle_clock)
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1});
     fx_run(&fx, 20 * SIM_SEC - 1);
     expect_nothing(&fx);
-    cr_expect_eq(s->keepalive_probes, 0);
+    cr_expect_eq(s->x->keepalive_probes, 0);
     cr_expect_eq(s->state, TCP_ESTABLISHED);
 }
 

@@ -159,7 +159,7 @@ Test(tcp_trace, slow_start_cwnd_changes_are_traced)
 Test(tcp_trace, backlog_full_drop_is_traced)
 {
     struct tcp_sock *l = sock_listen(&fx);
-    l->backlog = 1;
+    l->x->backlog = 1;
     send_seg_from(&fx, 30001, (struct seg){.flags = TCP_SYN, .seq = 1});
     send_seg_from(&fx, 30002, (struct seg){.flags = TCP_SYN, .seq = 2});
     cr_expect(saw("drop backlog_full"));
@@ -184,5 +184,39 @@ Test(tcp_trace, rto_cc_event_is_traced)
     char line[96];
     snprintf(line, sizeof(line), "cc cli %u", s->mss);
     cr_expect(saw(line), "cwnd collapses to one segment on the RTO");
+    drop_output(&fx);
+}
+
+/* A connection named apart from its application traces both names. */
+Test(tcp_trace, connection_and_app_names_are_traced_apart)
+{
+    cr_assert(tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, "conn-1", "web",
+                               &test_ops, &fx, 0));
+    cr_expect(saw("state conn-1 CLOSED->SYN_SENT app connect"));
+    drop_output(&fx);
+}
+
+/* Names are cut to TCP_NAME_LEN - 1 bytes, the app's too. */
+Test(tcp_trace, long_names_are_cut)
+{
+    const char *conn = "a-connection-name-of-forty-characters-xx";
+    const char *app = "an-application-name-of-forty-characters-";
+    struct tcp_sock *s = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, conn,
+                                          app, &test_ops, &fx, 0);
+    cr_assert(s);
+    cr_expect_str_eq(tcp_sock_name(s), "a-connection-name-of-forty-char");
+    tcp_abort(s);
+    cr_expect(saw("app an-application-name-of-forty-ch a-connection-name-of-forty-char abort 0"));
+    drop_output(&fx);
+}
+
+/* Without an app name, the connection's is the app's. */
+Test(tcp_trace, app_name_defaults_to_the_connection_name)
+{
+    struct tcp_sock *s = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT,
+                                          "solo", NULL, &test_ops, &fx, 0);
+    cr_assert(s);
+    tcp_abort(s);
+    cr_expect(saw("app solo solo abort 0"));
     drop_output(&fx);
 }
