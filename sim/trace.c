@@ -20,12 +20,20 @@ void trace_bus_init(struct trace_bus *b)
     memset(b, 0, sizeof *b);
 }
 
+struct trace_names {
+    struct trace_names *next;
+    size_t used, cap;
+    char text[];
+};
+
+#define NAMES_BLOCK 4000 /* bytes of text per block: one page with its header */
+
 void trace_bus_destroy(struct trace_bus *b)
 {
-    for (uint32_t i = 0; i < b->n_ifaces; i++) {
-        free(b->ifaces[i].host);
-        free(b->ifaces[i].name);
-        free(b->ifaces[i].link);
+    while (b->names) {
+        struct trace_names *next = b->names->next;
+        free(b->names);
+        b->names = next;
     }
     free(b->ifaces);
     memset(b, 0, sizeof *b);
@@ -59,9 +67,41 @@ void trace_bus_remove_sink(struct trace_bus *b, struct trace_sink *s)
     recompute_mask(b);
 }
 
-static char *dup_or_null(const char *s)
+/* A copy of s in the bus's blocks; *ok is cleared when out of memory. */
+static char *keep_name(struct trace_bus *b, const char *s, bool *ok)
 {
-    return s ? strdup(s) : NULL;
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    struct trace_names *blk = b->names;
+    if (!blk || blk->cap - blk->used < n) {
+        size_t cap = n > NAMES_BLOCK ? n : NAMES_BLOCK;
+        blk = malloc(sizeof *blk + cap);
+        if (!blk) {
+            *ok = false;
+            return NULL;
+        }
+        blk->used = 0;
+        blk->cap = cap;
+        blk->next = b->names;
+        b->names = blk;
+    }
+    char *t = blk->text + blk->used;
+    memcpy(t, s, n);
+    blk->used += n;
+    return t;
+}
+
+/* The host's name as the previous interface has it (interfaces come host by
+ * host), else a copy. */
+static char *keep_host(struct trace_bus *b, const char *host, bool *ok)
+{
+    if (host && b->n_ifaces) {
+        char *prev = b->ifaces[b->n_ifaces - 1].host;
+        if (prev && strcmp(prev, host) == 0)
+            return prev;
+    }
+    return keep_name(b, host, ok);
 }
 
 uint32_t trace_bus_add_iface(struct trace_bus *b, const char *host, const char *name,
@@ -75,10 +115,16 @@ uint32_t trace_bus_add_iface(struct trace_bus *b, const char *host, const char *
         b->ifaces = n;
         b->cap_ifaces = cap;
     }
+    bool ok = true;
+    char *kept_host = keep_host(b, host, &ok);
+    char *kept_name = keep_name(b, name, &ok);
+    char *kept_link = keep_name(b, link, &ok);
+    if (!ok)
+        return UINT32_MAX; /* what was kept stays until the bus goes */
     struct trace_iface *i = &b->ifaces[b->n_ifaces];
-    i->host = dup_or_null(host);
-    i->name = dup_or_null(name);
-    i->link = dup_or_null(link);
+    i->host = kept_host;
+    i->name = kept_name;
+    i->link = kept_link;
     if (mac)
         memcpy(i->mac, mac, 6);
     else

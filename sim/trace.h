@@ -29,8 +29,8 @@ enum trace_kind {
     TRACE_KIND_COUNT
 };
 
-#define TRACE_MASK(k)   (1u << (k))
-#define TRACE_MASK_ALL  ((1u << TRACE_KIND_COUNT) - 1)
+#define TRACE_MASK(k)     (1u << (k))
+#define TRACE_MASK_ALL    ((1u << TRACE_KIND_COUNT) - 1)
 #define TRACE_MASK_FRAMES (TRACE_MASK(TRACE_TX) | TRACE_MASK(TRACE_RX) | TRACE_MASK(TRACE_DROP))
 
 struct trace_event {
@@ -47,8 +47,8 @@ struct trace_event {
     bool dup;           /* rx of a copy made by the link's `duplicate` */
 
     /* Connections. */
-    const char *conn;  /* connection name: client app id, or "srv#1" */
-    const char *from;  /* state names (RFC 9293, with underscores) */
+    const char *conn; /* connection name: client app id, or "srv#1" */
+    const char *from; /* state names (RFC 9293, with underscores) */
     const char *to;
     const char *cause; /* what triggered it: "rx SYN,ACK", "app close", "rto", ... */
 
@@ -80,7 +80,8 @@ struct trace_sink {
     struct trace_sink *next;
 };
 
-/* One interface known to the bus (pcapng needs them all described). */
+/* One interface known to the bus (pcapng needs them all described).  The
+ * names point into the bus's own storage. */
 struct trace_iface {
     char *host;
     char *name;
@@ -89,11 +90,16 @@ struct trace_iface {
     uint32_t mtu;
 };
 
+/* A block of the names the bus keeps: packed one after another, never moved
+ * (a world may describe tens of thousands of interfaces). */
+struct trace_names;
+
 struct trace_bus {
     struct trace_sink *sinks;
     uint32_t mask; /* union of the sinks' masks */
     struct trace_iface *ifaces;
     uint32_t n_ifaces, cap_ifaces;
+    struct trace_names *names; /* the newest block first */
 };
 
 void trace_bus_init(struct trace_bus *b);
