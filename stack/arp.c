@@ -1,11 +1,13 @@
 /* ARP (RFC 826) for IPv4 over Ethernet.
  *
- * One cache per host, entries keyed by (interface, IP address): found through
- * a hash table of chains (every forwarded packet looks its next hop up), kept
- * in creation order on a list for teardown; a cache of one or two entries has
- * no table and walks the list instead.  The table is only ever searched,
- * and grows by re-inserting entries in creation order, so nothing depends on
- * where an entry lands.  Choices where RFC 826 leaves them open, after Linux:
+ * One cache per host, entries keyed by (interface, IP address) in an array in
+ * creation order, found through a hash table of chains of indexes (every
+ * forwarded packet looks its next hop up); a cache of one or two entries has
+ * no table and scans the array instead.  The table is only ever searched,
+ * and is rebuilt by chaining entries in index order, so nothing depends on
+ * where an entry lands.  What a resolution in progress needs (held frames, the
+ * retry timer) lives in a record of its own while it lasts.  Choices where RFC 826 leaves them
+ * open, after Linux:
  *
  * - An entry is confirmed for ARP_REACHABLE (60 s).  Used after that, it keeps
  *   working while it is re-probed by unicast requests (Linux's STALE/PROBE);
@@ -20,6 +22,7 @@
  * - Requests for any of the host's addresses are answered whatever interface
  *   they arrive on (Linux's arp_ignore=0). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "icmp.h"
 #include "stack_priv.h"
@@ -33,87 +36,81 @@
 #define ARP_OP_REQUEST   1
 #define ARP_OP_REPLY     2
 
-/* One per neighbour, packed (a server's edge routers hold thousands). */
+/* One per neighbour, in the host's array (a server's edge routers hold
+ * thousands): what a resolved neighbour needs and nothing more. */
 struct arp_entry {
-    struct arp_cache *cache;
-    struct arp_entry *next, *prev; /* creation order */
-    struct arp_entry *chain;       /* next in its hash bucket */
     sim_time confirmed;
-    struct frame *held_head, *held_tail; /* frames waiting for the address, linked by `next` */
-    struct sim_timer retry;
+    struct arp_pending *pend; /* a resolution or re-probe in progress, else NULL */
     uint32_t ip;
+    uint32_t chain; /* index + 1 of the next entry in its hash bucket; 0 = none */
     uint8_t mac[6];
     uint8_t iface; /* < HOST_MAX_IFACES */
     bool resolved;
-    uint8_t requests; /* sent in the current round; 0 = not probing */
+};
+
+/* A resolution in progress: the requests sent, their retry timer and the
+ * frames waiting for the address.  Made when the first request of a round
+ * goes out, freed when the round ends (a reply, or the last request
+ * unanswered), so a neighbour that answered costs nothing more. */
+struct arp_pending {
+    struct host *host;
+    struct frame *held_head, *held_tail; /* linked by `next` */
+    struct sim_timer retry;
+    uint32_t entry;   /* index in the host's array */
+    uint8_t requests; /* sent in this round */
     uint8_t n_held;   /* <= ARP_QUEUE_LEN */
 };
 
-static void held_push(struct arp_entry *e, struct frame *f)
+static void held_push(struct arp_pending *p, struct frame *f)
 {
     f->next = NULL;
-    if (e->held_tail)
-        e->held_tail->next = f;
+    if (p->held_tail)
+        p->held_tail->next = f;
     else
-        e->held_head = f;
-    e->held_tail = f;
-    e->n_held++;
+        p->held_head = f;
+    p->held_tail = f;
+    p->n_held++;
 }
 
-static struct frame *held_pop(struct arp_entry *e)
+static struct frame *held_pop(struct arp_pending *p)
 {
-    struct frame *f = e->held_head;
+    struct frame *f = p->held_head;
     if (!f)
         return NULL;
-    e->held_head = f->next;
-    if (!e->held_head)
-        e->held_tail = NULL;
-    e->n_held--;
+    p->held_head = f->next;
+    if (!p->held_head)
+        p->held_tail = NULL;
+    p->n_held--;
     f->next = NULL;
     return f;
 }
 
-struct arp_cache {
-    struct host *host;
-    struct arp_entry *head, *tail;
-    struct arp_entry **buckets;
-    uint32_t n_buckets; /* 0 or a power of two */
-    uint32_t n_entries;
-};
-
 static const uint8_t eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t mac_zero[6] = {0};
 
-struct arp_cache *arp_create(struct host *h)
+void arp_init(struct host *h)
 {
-    struct arp_cache *c = calloc(1, sizeof(*c));
-    if (c)
-        c->host = h;
-    return c;
+    memset(&h->arp, 0, sizeof h->arp);
 }
 
-static void entry_free(struct arp_entry *e)
+static void pending_free(struct host *h, struct arp_pending *p)
 {
-    struct host *h = e->cache->host;
-    sim_timer_cancel(h->sim, &e->retry);
+    sim_timer_cancel(h->sim, &p->retry);
     struct frame *f;
-    while ((f = held_pop(e)))
+    while ((f = held_pop(p)))
         frame_free(h->frames, f);
-    free(e);
+    free(p);
 }
 
-void arp_destroy(struct arp_cache *c)
+void arp_fini(struct host *h)
 {
-    if (!c)
-        return;
-    struct arp_entry *e = c->head;
-    while (e) {
-        struct arp_entry *next = e->next;
-        entry_free(e);
-        e = next;
-    }
+    struct host_arp *c = &h->arp;
+    for (uint32_t k = 0; k < c->n; k++)
+        if (c->entries[k].pend)
+            pending_free(h, c->entries[k].pend);
+    free(c->entries);
     free(c->buckets);
-    free(c);
+    memset(c, 0, sizeof *c);
 }
 
 static uint32_t entry_hash(uint32_t iface, uint32_t ip)
@@ -125,98 +122,119 @@ static uint32_t entry_hash(uint32_t iface, uint32_t ip)
     return x;
 }
 
-static struct arp_entry **bucket_of(const struct arp_cache *c, uint32_t iface, uint32_t ip)
+static uint32_t *bucket_of(const struct host_arp *c, uint32_t iface, uint32_t ip)
 {
     return &c->buckets[entry_hash(iface, ip) & (c->n_buckets - 1)];
 }
 
-static struct arp_entry *entry_find(const struct arp_cache *c, uint32_t iface, uint32_t ip)
+static struct arp_entry *entry_find(const struct host_arp *c, uint32_t iface, uint32_t ip)
 {
     if (!c->n_buckets) {
-        for (struct arp_entry *e = c->head; e; e = e->next)
-            if (e->iface == iface && e->ip == ip)
-                return e;
+        for (uint32_t k = 0; k < c->n; k++)
+            if (c->entries[k].iface == iface && c->entries[k].ip == ip)
+                return &c->entries[k];
         return NULL;
     }
-    for (struct arp_entry *e = *bucket_of(c, iface, ip); e; e = e->chain)
-        if (e->iface == iface && e->ip == ip)
-            return e;
+    for (uint32_t k = *bucket_of(c, iface, ip); k; k = c->entries[k - 1].chain)
+        if (c->entries[k - 1].iface == iface && c->entries[k - 1].ip == ip)
+            return &c->entries[k - 1];
     return NULL;
 }
 
-static void chain_push(struct arp_cache *c, struct arp_entry *e)
+static void chain_push(struct host_arp *c, uint32_t k)
 {
-    struct arp_entry **b = bucket_of(c, e->iface, e->ip);
+    struct arp_entry *e = &c->entries[k];
+    uint32_t *b = bucket_of(c, e->iface, e->ip);
     e->chain = *b;
-    *b = e;
+    *b = k + 1;
 }
 
-/* Room for one more entry at no more than one per bucket on average.  The
- * first ARP_SCAN_MAX entries need no table: they are found on the list (most
- * hosts have one neighbour). */
-static bool buckets_reserve(struct arp_cache *c)
+/* Chains every entry again, in index order. */
+static void buckets_rebuild(struct host_arp *c)
 {
-    if (c->n_entries < c->n_buckets || (!c->n_buckets && c->n_entries < ARP_SCAN_MAX))
+    if (!c->n_buckets)
+        return;
+    memset(c->buckets, 0, c->n_buckets * sizeof *c->buckets);
+    for (uint32_t k = 0; k < c->n; k++)
+        chain_push(c, k);
+}
+
+/* Room for one more entry, in the array and at no more than one per bucket
+ * on average.  The first ARP_SCAN_MAX entries need no table: they are
+ * scanned (most hosts have one neighbour). */
+static bool reserve(struct host_arp *c)
+{
+    if (c->n == c->cap) {
+        uint32_t cap = c->cap ? 2 * c->cap : 1;
+        struct arp_entry *v = realloc(c->entries, cap * sizeof *v);
+        if (!v)
+            return false;
+        c->entries = v;
+        c->cap = cap;
+    }
+    if (c->n < c->n_buckets || (!c->n_buckets && c->n < ARP_SCAN_MAX))
         return true;
     uint32_t n = c->n_buckets ? 2 * c->n_buckets : 4;
-    struct arp_entry **b = calloc(n, sizeof(struct arp_entry *));
+    uint32_t *b = malloc(n * sizeof *b);
     if (!b)
         return false;
     free(c->buckets);
     c->buckets = b;
     c->n_buckets = n;
-    for (struct arp_entry *e = c->head; e; e = e->next)
-        chain_push(c, e);
+    buckets_rebuild(c);
     return true;
 }
 
-static void entry_unlink(struct arp_cache *c, struct arp_entry *e)
+/* Removes entry k, keeping the others in creation order; its pending record
+ * (which the caller now owns) is not freed. */
+static void entry_remove(struct host_arp *c, uint32_t k)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        c->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        c->tail = e->prev;
-    if (c->n_buckets) {
-        struct arp_entry **p = bucket_of(c, e->iface, e->ip);
-        while (*p != e)
-            p = &(*p)->chain;
-        *p = e->chain;
-    }
-    c->n_entries--;
+    memmove(&c->entries[k], &c->entries[k + 1], (c->n - k - 1) * sizeof *c->entries);
+    c->n--;
+    for (uint32_t j = k; j < c->n; j++)
+        if (c->entries[j].pend)
+            c->entries[j].pend->entry = j;
+    buckets_rebuild(c);
+}
+
+static struct arp_entry *entry_new(struct host *h, uint32_t iface, uint32_t ip)
+{
+    struct host_arp *c = &h->arp;
+    if (!reserve(c))
+        return NULL;
+    uint32_t k = c->n++;
+    c->entries[k] = (struct arp_entry){.ip = ip, .iface = (uint8_t)iface};
+    if (c->n_buckets)
+        chain_push(c, k);
+    return &c->entries[k];
+}
+
+static uint32_t index_of(const struct host *h, const struct arp_entry *e)
+{
+    return (uint32_t)(e - h->arp.entries);
 }
 
 static void retry_fired(void *ctx, sim_time now);
 
-static struct arp_entry *entry_new(struct arp_cache *c, uint32_t iface, uint32_t ip)
+/* The entry's resolution record, made when a round of requests starts;
+ * NULL when out of memory. */
+static struct arp_pending *pending_of(struct host *h, struct arp_entry *e)
 {
-    if (!buckets_reserve(c))
+    if (e->pend)
+        return e->pend;
+    struct arp_pending *p = calloc(1, sizeof *p);
+    if (!p)
         return NULL;
-    struct arp_entry *e = calloc(1, sizeof(*e));
-    if (!e)
-        return NULL;
-    e->cache = c;
-    e->iface = (uint8_t)iface;
-    e->ip = ip;
-    sim_timer_init(&e->retry, retry_fired, e);
-    e->prev = c->tail;
-    if (c->tail)
-        c->tail->next = e;
-    else
-        c->head = e;
-    c->tail = e;
-    if (c->n_buckets)
-        chain_push(c, e);
-    c->n_entries++;
-    return e;
+    p->host = h;
+    p->entry = index_of(h, e);
+    sim_timer_init(&p->retry, retry_fired, p);
+    e->pend = p;
+    return p;
 }
 
 bool arp_lookup(const struct host *h, const struct host_iface *i, uint32_t ip, uint8_t mac[6])
 {
-    const struct arp_entry *e = entry_find(h->arp, i->index, ip);
+    const struct arp_entry *e = entry_find(&h->arp, i->index, ip);
     if (!e || !e->resolved)
         return false;
     memcpy(mac, e->mac, 6);
@@ -246,84 +264,102 @@ static void send_arp(struct host *h, struct host_iface *i, uint16_t op, const ui
 }
 
 /* A request: broadcast while unresolved, unicast when re-probing a known
- * address (Linux's PROBE state). */
+ * address (Linux's PROBE state).  Not sent when no record of the round can
+ * be made (out of memory). */
 static void send_request(struct host *h, struct arp_entry *e)
 {
+    struct arp_pending *p = pending_of(h, e);
+    if (!p)
+        return;
     struct host_iface *i = h->ifaces[e->iface];
-    e->requests++;
+    p->requests++;
     send_arp(h, i, ARP_OP_REQUEST, e->resolved ? e->mac : eth_broadcast, i->ip, mac_zero, e->ip);
-    sim_timer_arm(h->sim, &e->retry, host_now(h) + ARP_RETRY);
+    sim_timer_arm(h->sim, &p->retry, host_now(h) + ARP_RETRY);
 }
 
-static void fail_held(struct host *h, struct arp_entry *e)
+static void fail_held(struct host *h, struct arp_pending *p, uint32_t iface)
 {
     struct frame *f;
-    while ((f = held_pop(e))) {
+    while ((f = held_pop(p))) {
         h->c.drop_arp++;
         uint8_t *ip = f->data + FRAME_ETH_HLEN;
         /* Only forwarded packets have a sender elsewhere to tell. */
         if (!host_has_addr(h, rd32(ip + 12)))
             icmp_send_error(h, ip, f->len - FRAME_ETH_HLEN, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH,
                             0);
-        host_drop(h, f, e->iface, "arp_failed");
+        host_drop(h, f, iface, "arp_failed");
     }
 }
 
 static void retry_fired(void *ctx, sim_time now)
 {
     (void)now;
-    struct arp_entry *e = ctx;
-    struct arp_cache *c = e->cache;
-    struct host *h = c->host;
-    host_trace_timer(h, "arp", e->requests);
-    if (e->requests < ARP_MAX_REQUESTS) {
+    struct arp_pending *p = ctx;
+    struct host *h = p->host;
+    struct arp_entry *e = &h->arp.entries[p->entry];
+    host_trace_timer(h, "arp", p->requests);
+    if (p->requests < ARP_MAX_REQUESTS) {
         send_request(h, e);
         return;
     }
-    /* Unlinked first: an ICMP error sent from fail_held may need this next
+    /* Removed first: an ICMP error sent from fail_held may need this next
      * hop again and must then start a resolution of its own. */
-    entry_unlink(c, e);
-    fail_held(h, e);
-    entry_free(e);
+    uint32_t iface = e->iface;
+    entry_remove(&h->arp, p->entry);
+    fail_held(h, p, iface);
+    pending_free(h, p);
 }
 
+/* The round is over: the frames waiting go out to the address just learnt. */
 static void release_held(struct host *h, struct arp_entry *e)
 {
+    struct arp_pending *p = e->pend;
+    if (!p)
+        return;
+    e->pend = NULL;
+    sim_timer_cancel(h->sim, &p->retry);
     struct host_iface *i = h->ifaces[e->iface];
+    uint8_t mac[6];
+    memcpy(mac, e->mac, 6);
     struct frame *f;
-    while ((f = held_pop(e))) {
-        memcpy(f->data, e->mac, 6);
+    while ((f = held_pop(p))) {
+        memcpy(f->data, mac, 6);
         host_xmit(i, f);
     }
+    free(p);
 }
 
-static void hold(struct host *h, struct arp_entry *e, struct frame *f)
+static void hold(struct host *h, struct arp_pending *p, uint32_t iface, struct frame *f)
 {
-    if (e->n_held >= ARP_QUEUE_LEN) {
+    if (p->n_held >= ARP_QUEUE_LEN) {
         h->c.drop_arp++;
-        host_drop(h, held_pop(e), e->iface, "arp_queue");
+        host_drop(h, held_pop(p), iface, "arp_queue");
     }
-    held_push(e, f);
+    held_push(p, f);
 }
 
 void arp_output(struct host *h, struct host_iface *i, uint32_t next_hop, struct frame *f,
                 sim_time now)
 {
-    struct arp_cache *c = h->arp;
-    struct arp_entry *e = entry_find(c, i->index, next_hop);
-    if (!e && !(e = entry_new(c, i->index, next_hop))) {
+    struct arp_entry *e = entry_find(&h->arp, i->index, next_hop);
+    if (!e && !(e = entry_new(h, i->index, next_hop))) {
         host_drop(h, f, i->index, "arp_failed");
         return;
     }
     if (!e->resolved) {
-        hold(h, e, f);
-        if (!e->requests)
+        struct arp_pending *p = pending_of(h, e);
+        if (!p) {
+            host_drop(h, f, i->index, "arp_failed");
+            return;
+        }
+        hold(h, p, e->iface, f);
+        if (!p->requests)
             send_request(h, e);
         return;
     }
     memcpy(f->data, e->mac, 6);
     host_xmit(i, f);
-    if (now - e->confirmed >= ARP_REACHABLE && !e->requests)
+    if (now - e->confirmed >= ARP_REACHABLE && !e->pend)
         send_request(h, e);
 }
 
@@ -344,15 +380,13 @@ void arp_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
     uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
     bool for_us = host_has_addr(h, tpa);
 
-    struct arp_entry *e = spa ? entry_find(h->arp, i->index, spa) : NULL;
+    struct arp_entry *e = spa ? entry_find(&h->arp, i->index, spa) : NULL;
     if (!e && spa && for_us)
-        e = entry_new(h->arp, i->index, spa);
+        e = entry_new(h, i->index, spa);
     if (e) {
         memcpy(e->mac, sha, 6);
         e->resolved = true;
         e->confirmed = now;
-        e->requests = 0;
-        sim_timer_cancel(h->sim, &e->retry);
         release_held(h, e);
     }
     if (for_us && op == ARP_OP_REQUEST) {

@@ -34,6 +34,16 @@
 
 static const uint8_t eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
+#define ETH_TEN(d)                                                                                 \
+    "eth" #d "0", "eth" #d "1", "eth" #d "2", "eth" #d "3", "eth" #d "4", "eth" #d "5",            \
+        "eth" #d "6", "eth" #d "7", "eth" #d "8", "eth" #d "9"
+
+/* Interface names by index: one copy for every host. */
+static const char iface_names[HOST_MAX_IFACES][HOST_IFNAME_LEN] = {
+    "eth0",     "eth1",  "eth2",  "eth3",     "eth4",     "eth5",     "eth6",
+    "eth7",     "eth8",  "eth9",  ETH_TEN(1), ETH_TEN(2), ETH_TEN(3), ETH_TEN(4),
+    ETH_TEN(5), "eth60", "eth61", "eth62",    "eth63"};
+
 static struct host_iface *iface_of_port(struct port *p)
 {
     return (struct host_iface *)((char *)p - offsetof(struct host_iface, port));
@@ -84,7 +94,7 @@ void host_trace_drop(struct host *h, const struct frame *f, uint32_t iface, cons
                                              .host = h->name,
                                              .frame = f,
                                              .iface = i ? i->port.iface : 0,
-                                             .ifname = i ? i->name : NULL,
+                                             .ifname = i ? i->port.ifname : NULL,
                                              .reason = reason});
 }
 
@@ -149,15 +159,19 @@ static void eth_input(struct port *p, struct frame *f, sim_time now)
 
 struct host *host_create(struct sim *s, const char *name, uint32_t index, bool forward)
 {
-    struct host *h = calloc(1, sizeof(*h));
+    size_t name_len = strlen(name);
+    struct host *h = calloc(1, sizeof(*h) + name_len + 1);
     if (!h)
         return NULL;
+    h->name = (char *)(h + 1);
+    memcpy(h->name, name, name_len + 1);
     h->sim = s;
     h->ifaces = h->ifaces_inline;
     h->cap_ifaces = sizeof(h->ifaces_inline) / sizeof(h->ifaces_inline[0]);
+    h->routes = h->routes_inline;
+    h->cap_routes = sizeof(h->routes_inline) / sizeof(h->routes_inline[0]);
     h->bus = sim_bus(s);
     h->frames = &s->frames;
-    h->name = strdup(name);
     h->index = index;
     h->forward = forward;
     char seed_name[160];
@@ -167,8 +181,9 @@ struct host *host_create(struct sim *s, const char *name, uint32_t index, bool f
      * ICMP echo identifiers (icmp_attach). */
     h->next_ephemeral =
         (uint16_t)(EPHEMERAL_LO + rng_below(&h->rng, EPHEMERAL_HI - EPHEMERAL_LO + 1));
-    if (!h->name || !(h->arp = arp_create(h)) || !(h->ip = ip4_create(h)) || !icmp_attach(h) ||
-        !udp_attach(h)) {
+    arp_init(h);
+    ip4_init(h);
+    if (!icmp_attach(h) || !udp_attach(h)) {
         host_destroy(h);
         return NULL;
     }
@@ -183,16 +198,16 @@ void host_destroy(struct host *h)
         h->tcp_destroy(h);
     udp_detach(h);
     icmp_detach(h);
-    ip4_destroy(h->ip);
-    arp_destroy(h->arp);
+    ip4_fini(h);
+    arp_fini(h);
     for (uint32_t i = 0; i < h->n_ifaces; i++)
         free(h->ifaces[i]);
     if (h->ifaces != h->ifaces_inline)
         free(h->ifaces);
     free(h->local);
     free(h->route_slots);
-    free(h->routes);
-    free(h->name);
+    if (h->routes != h->routes_inline)
+        free(h->routes);
     free(h);
 }
 
@@ -293,7 +308,7 @@ static bool local_find(const struct host *h, uint32_t ip, struct host_local_slot
         const struct host_iface *i = h->ifaces[k];
         if (i->ip == ip && !out->iface1)
             out->iface1 = (uint8_t)(k + 1);
-        if (i->bcast == ip)
+        if (host_iface_bcast(i) == ip)
             out->bcast = true;
     }
     out->ip = out->iface1 || out->bcast ? ip : 0;
@@ -314,9 +329,10 @@ static void local_rebuild(struct host *h)
             if (!s->iface1)
                 s->iface1 = (uint8_t)(k + 1);
         }
-        if (i->bcast) {
-            struct host_local_slot *s = local_slot(h, i->bcast);
-            s->ip = i->bcast;
+        uint32_t bcast = host_iface_bcast(i);
+        if (bcast) {
+            struct host_local_slot *s = local_slot(h, bcast);
+            s->ip = bcast;
             s->bcast = true;
         }
     }
@@ -347,11 +363,13 @@ static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_
                       uint32_t iface)
 {
     if (h->n_routes == h->cap_routes) {
-        /* Most hosts have two routes: the connected one and a default. */
-        uint32_t cap = h->cap_routes ? h->cap_routes * 2 : 2;
-        struct route *r = realloc(h->routes, cap * sizeof(*r));
+        uint32_t cap = h->cap_routes * 2;
+        struct route *r = malloc(cap * sizeof(*r));
         if (!r)
             return false;
+        memcpy(r, h->routes, h->n_routes * sizeof(*r));
+        if (h->routes != h->routes_inline)
+            free(h->routes);
         h->routes = r;
         h->cap_routes = cap;
     }
@@ -360,7 +378,7 @@ static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_
     h->routes[h->n_routes++] = (struct route){.dest = dest & prefix_mask(prefix_len),
                                               .prefix_len = prefix_len,
                                               .via = via,
-                                              .iface = iface};
+                                              .iface = (uint8_t)iface};
     route_index_add(h, h->n_routes - 1);
     return true;
 }
@@ -406,7 +424,8 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     if (!i)
         return NULL;
     i->index = h->n_ifaces;
-    snprintf(i->name, sizeof(i->name), "eth%u", (unsigned)i->index);
+    _Static_assert(sizeof(iface_names) / sizeof(iface_names[0]) == HOST_MAX_IFACES,
+                   "a name for every interface");
     uint32_t hi = h->index + 1;
     const uint8_t mac[6] = {
         0x02, 0x00, (uint8_t)(hi >> 16), (uint8_t)(hi >> 8), (uint8_t)hi, (uint8_t)i->index};
@@ -415,8 +434,9 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     i->port.rx = eth_input;
     i->port.owner = h;
     i->port.host = h->name;
-    i->port.ifname = i->name;
-    uint32_t bus_idx = trace_bus_add_iface(h->bus, h->name, i->name, link, i->mac, DEFAULT_MTU);
+    i->port.ifname = iface_names[i->index];
+    uint32_t bus_idx =
+        trace_bus_add_iface(h->bus, h->name, i->port.ifname, link, i->mac, DEFAULT_MTU);
     if (bus_idx == UINT32_MAX) {
         free(i);
         return NULL;
@@ -428,13 +448,6 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     return i;
 }
 
-/* The directed broadcast of ip/prefix_len; /31 and /32 have none (RFC 3021). */
-static uint32_t directed_broadcast(uint32_t ip, uint8_t prefix_len)
-{
-    uint32_t m = prefix_mask(prefix_len);
-    return ip && prefix_len < 31 ? (ip & m) | ~m : 0;
-}
-
 void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
 {
     struct host *h = host_of_iface(i);
@@ -443,7 +456,6 @@ void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
     remove_connected_routes(h, i->index);
     i->ip = ip;
     i->prefix_len = prefix_len;
-    i->bcast = directed_broadcast(ip, prefix_len);
     local_rebuild(h);
     if (ip)
         add_route(h, ip, prefix_len, 0, i->index);

@@ -19,7 +19,7 @@
 
 struct sim;
 struct host;
-struct arp_cache;
+struct arp_entry;
 struct ip4_state;
 struct udp_state;
 struct icmp_state;
@@ -27,15 +27,11 @@ struct icmp_state;
 #define HOST_MAX_IFACES 64
 #define HOST_IFNAME_LEN 8 /* "eth0" to "eth63" */
 
+/* Its name ("eth0", "eth1", ...) is port.ifname, from a constant table. */
 struct host_iface {
     struct port port; /* port.owner is this iface's host (host_of_iface) */
     uint32_t index;
     uint32_t ip; /* host byte order; 0 = unnumbered */
-    /* Derived from ip/prefix_len by host_iface_set_addr: the directed
-     * broadcast of the connected subnet, 0 when it has none (unnumbered,
-     * /31 or /32). */
-    uint32_t bcast;
-    char name[HOST_IFNAME_LEN]; /* "eth0", "eth1", ... */
     uint8_t mac[6];
     uint8_t prefix_len;
 };
@@ -59,9 +55,16 @@ struct host_route_slot {
 
 struct route {
     uint32_t dest; /* network, host byte order */
+    uint32_t via;  /* next hop; 0 = directly connected */
     uint8_t prefix_len;
-    uint32_t via;   /* next hop; 0 = directly connected */
-    uint32_t iface; /* index into host->ifaces */
+    uint8_t iface; /* index into host->ifaces (< HOST_MAX_IFACES) */
+};
+
+/* The ARP cache (arp.c). */
+struct host_arp {
+    struct arp_entry *entries; /* n of cap, in creation order */
+    uint32_t *buckets;         /* chains of entry index + 1; n_buckets is 0 or a power of two */
+    uint32_t n, cap, n_buckets;
 };
 
 /* What arrived at the IP layer for an upper protocol. */
@@ -102,14 +105,16 @@ struct ip4_proto_handler {
     void *ctx;
 };
 
+/* Statistics for tests and debugging (nothing in a run decides on them):
+ * 32 bits, so they wrap after 2^32 packets, as a 32-bit SNMP counter does. */
 struct host_counters {
-    uint64_t ip_in, ip_out, ip_forwarded, ip_delivered;
-    uint64_t drop_checksum, drop_ttl, drop_no_route, drop_malformed, drop_not_mine, drop_arp,
+    uint32_t ip_in, ip_out, ip_forwarded, ip_delivered;
+    uint32_t drop_checksum, drop_ttl, drop_no_route, drop_malformed, drop_not_mine, drop_arp,
         drop_reassembly, drop_no_proto;
-    uint64_t frags_out, reassembled;
-    uint64_t icmp_in, icmp_out, icmp_rate_limited;
-    uint64_t udp_in, udp_out, udp_no_port;
-    uint64_t drop_too_big; /* larger than the MTU with DF set */
+    uint32_t frags_out, reassembled;
+    uint32_t icmp_in, icmp_out, icmp_rate_limited;
+    uint32_t udp_in, udp_out, udp_no_port;
+    uint32_t drop_too_big; /* larger than the MTU with DF set */
 };
 
 /* The protocols a host dispatches to above IP: ICMP, UDP and TCP, and room
@@ -122,14 +127,18 @@ struct host {
     struct sim *sim;
     struct trace_bus *bus;
     struct frame_pool *frames;
-    char *name;
+    char *name;     /* host_create puts it in the host's own block */
     struct rng rng; /* seeded from (scenario seed, "host:<name>") */
 
     /* n_ifaces interfaces by index; points at ifaces_inline while it is big
      * enough (most hosts have one or two interfaces). */
     struct host_iface **ifaces;
     struct host_iface *ifaces_inline[2];
-    struct route *routes; /* in the order added; change only through the functions below */
+    /* In the order added; change only through the functions below.  Points
+     * at routes_inline while it is big enough (most hosts have two routes:
+     * the connected one and a default). */
+    struct route *routes;
+    struct route routes_inline[2];
     /* Lookup tables over ifaces[] and routes[], kept by host.c (per-packet
      * lookups on routers with 64 interfaces must not scan them): the
      * addresses and directed broadcasts by address, the routes by (prefix
@@ -139,8 +148,8 @@ struct host {
     struct host_route_slot *route_slots;
     uint64_t route_lens; /* bit p: some route has prefix length p */
 
-    struct arp_cache *arp;
-    struct ip4_state *ip;
+    struct host_arp arp;
+    struct ip4_state *ip; /* loopback and reassembly, made when first needed (ip4.c) */
     struct icmp_state *icmp;
     struct udp_state *udp;
     void *tcp; /* owned by the TCP module (tcp_attach) */
@@ -157,6 +166,7 @@ struct host {
     uint32_t route_slots_cap;
     uint16_t next_ephemeral;  /* shared by UDP and TCP: Linux range 32768-60999 */
     uint16_t icmp_next_ident; /* of the next echo socket (icmp.c) */
+    uint16_t ip_next_id;      /* IPv4 identification of the next datagram (ip4.c) */
     uint8_t proto_num[HOST_MAX_PROTOS];
     uint8_t n_protos;
     bool forward;

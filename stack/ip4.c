@@ -13,9 +13,8 @@
 #include "icmp.h"
 #include "stack_priv.h"
 
+/* What only hosts that talk to themselves or reassemble need. */
 struct ip4_state {
-    struct host *host;
-    uint16_t next_id;
     struct frame_queue loopback; /* in flight through the event queue */
     struct ip4_reass *reass;     /* made for the first fragment that arrives */
 };
@@ -77,27 +76,33 @@ void ip4_header_checksum(uint8_t *ip)
 
 /* ---- state ---- */
 
-struct ip4_state *ip4_create(struct host *h)
+void ip4_init(struct host *h)
 {
-    struct ip4_state *s = calloc(1, sizeof(*s));
-    if (!s)
-        return NULL;
-    s->host = h;
-    s->next_id = (uint16_t)rng_below(&h->rng, 65536);
-    return s;
+    h->ip_next_id = (uint16_t)rng_below(&h->rng, 65536);
 }
 
-void ip4_destroy(struct ip4_state *s)
+/* The host's loopback queue and reassembly, made when first needed; NULL
+ * when out of memory. */
+static struct ip4_state *state_of(struct host *h)
 {
+    if (!h->ip)
+        h->ip = calloc(1, sizeof(*h->ip));
+    return h->ip;
+}
+
+void ip4_fini(struct host *h)
+{
+    struct ip4_state *s = h->ip;
     if (!s)
         return;
     struct frame *f;
     while ((f = frame_queue_pop(&s->loopback))) {
-        sim_timer_cancel(s->host->sim, &f->timer);
-        frame_free(s->host->frames, f);
+        sim_timer_cancel(h->sim, &f->timer);
+        frame_free(h->frames, f);
     }
     ip4_reass_destroy(s->reass);
     free(s);
+    h->ip = NULL;
 }
 
 /* ---- output ---- */
@@ -119,7 +124,7 @@ static void write_header(uint8_t *ip, uint32_t src, uint32_t dst, uint8_t proto,
 
 static uint16_t next_id(struct host *h)
 {
-    return h->ip->next_id++;
+    return h->ip_next_id++;
 }
 
 struct frame *ip4_alloc(struct host *h, uint32_t l4_len)
@@ -289,6 +294,10 @@ static void loopback_fire(void *ctx, sim_time now)
 
 void ip4_loopback(struct host *h, struct frame *f)
 {
+    if (!state_of(h)) {
+        host_drop(h, f, UINT32_MAX, "no_buffer");
+        return;
+    }
     memset(f->data, 0, 12);
     wr16(f->data + 12, ETH_TYPE_IP);
     f->holder = h;
@@ -415,6 +424,8 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
 
 struct ip4_reass *ip4_reass_of(struct host *h)
 {
+    if (!state_of(h))
+        return NULL;
     if (!h->ip->reass)
         h->ip->reass = ip4_reass_create(h);
     return h->ip->reass;

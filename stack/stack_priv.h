@@ -65,6 +65,14 @@ static inline bool eth_is_broadcast(const struct frame *f)
 
 /* ---- host.c ---- */
 
+/* The directed broadcast of the interface's connected subnet, 0 when it has
+ * none (unnumbered, /31 or /32: RFC 3021). */
+static inline uint32_t host_iface_bcast(const struct host_iface *i)
+{
+    uint32_t m = prefix_mask(i->prefix_len);
+    return i->ip && i->prefix_len < 31 ? (i->ip & m) | ~m : 0;
+}
+
 /* A frame of len bytes with a fresh trace id; NULL when the pool is exhausted. */
 struct frame *host_frame_alloc(struct host *h, uint32_t len);
 /* Gives f a fresh trace id (a forwarded frame is a new frame on its next link). */
@@ -86,8 +94,9 @@ void eth_fill(struct frame *f, const uint8_t dst[6], const uint8_t src[6], uint1
 
 /* ---- arp.c ---- */
 
-struct arp_cache *arp_create(struct host *h);
-void arp_destroy(struct arp_cache *c);
+void arp_init(struct host *h);
+/* Frees the entries, their held frames and pending timers. */
+void arp_fini(struct host *h);
 /* An ARP frame arrived on i; takes f. */
 void arp_input(struct host *h, struct host_iface *i, struct frame *f, sim_time now);
 /* Sends the IPv4 packet in f (Ethernet source and type already filled) to the
@@ -99,8 +108,10 @@ bool arp_lookup(const struct host *h, const struct host_iface *i, uint32_t ip, u
 
 /* ---- ip4.c ---- */
 
-struct ip4_state *ip4_create(struct host *h);
-void ip4_destroy(struct ip4_state *s);
+/* Draws the first IPv4 identification from the host's PRNG. */
+void ip4_init(struct host *h);
+/* Frees the loopback queue and reassembly state. */
+void ip4_fini(struct host *h);
 /* An IPv4 frame arrived on i; takes f. */
 void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time now);
 /* Hands a datagram addressed to this host to its protocol; l4 is valid during the call. */

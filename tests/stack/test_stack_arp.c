@@ -213,7 +213,7 @@ static void assert_cached(const struct host *h, const struct host_iface *i, uint
 {
     uint8_t want[6], got[6];
     neighbour_mac(k, want);
-    cr_assert(arp_lookup(h, i, ip, got), "entry for %08x on %s", ip, i->name);
+    cr_assert(arp_lookup(h, i, ip, got), "entry for %08x on %s", ip, i->port.ifname);
     cr_assert_arr_eq(got, want, 6);
 }
 
@@ -307,4 +307,47 @@ Test(arp, a_small_cache_without_a_table_forgets_and_grows_like_a_big_one)
     for (uint32_t k = 13; k < 18; k++)
         assert_cached(a, a->ifaces[0], IP(10, 0, 0, k), k);
     cr_assert_not(arp_lookup(a, a->ifaces[0], IP(10, 0, 0, 12), mac));
+}
+
+/* Removing a failed entry moves the later ones down the array: a resolution
+ * still in progress for one of them must follow its entry. */
+Test(arp, a_resolution_in_progress_survives_the_removal_of_an_earlier_entry)
+{
+    world_two(&W);
+    W.w[0].filter = lose_all;
+    struct host *a = W.h[0];
+    send_udp(a, IP(10, 0, 0, 20), 10); /* entry 0: never answered */
+    run_for(&W, 1500 * SIM_MS);
+    send_udp(a, IP(10, 0, 0, 21), 10); /* entry 1: answered late */
+    run_for(&W, 1700 * SIM_MS);        /* entry 0 has failed, entry 1 is still probing */
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 1);
+    cr_assert_eq(a->arp.n, 1);
+    uint8_t mac[6];
+    neighbour_mac(21, mac);
+    inject_request(a->ifaces[0], mac, IP(10, 0, 0, 21), IP(10, 0, 0, 1));
+    run_for(&W, 5 * SIM_SEC);
+    assert_cached(a, a->ifaces[0], IP(10, 0, 0, 21), 21);
+    cr_assert_eq(count_drops(&W, "a", "arp_failed"), 1, "the held datagram went out");
+    cr_assert_eq(count_frames(&W.w[0], 0, 0x0800, -1), 1);
+}
+
+Test(arp, the_entry_array_grows_past_its_first_size_and_keeps_every_entry)
+{
+    world_two(&W);
+    struct host *a = W.h[0];
+    uint8_t mac[6];
+    neighbour_mac(3, mac);
+    inject_request(a->ifaces[0], mac, IP(10, 0, 0, 3), IP(10, 0, 0, 1));
+    cr_assert_eq(a->arp.n, 1);
+    cr_assert_eq(a->arp.cap, 1, "one neighbour, one entry's room");
+    cr_assert_eq(a->arp.n_buckets, 0);
+    for (uint32_t k = 4; k < 12; k++) {
+        neighbour_mac(k, mac);
+        inject_request(a->ifaces[0], mac, IP(10, 0, 0, k), IP(10, 0, 0, 1));
+    }
+    cr_assert_eq(a->arp.n, 9);
+    cr_assert_geq(a->arp.cap, 9);
+    cr_assert_geq(a->arp.n_buckets, 9);
+    for (uint32_t k = 3; k < 12; k++)
+        assert_cached(a, a->ifaces[0], IP(10, 0, 0, k), k);
 }

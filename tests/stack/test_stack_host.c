@@ -18,7 +18,7 @@ Test(host, interfaces_get_deterministic_locally_administered_macs)
     const struct host_iface *r1 = W.h[1]->ifaces[1];
     const uint8_t want[6] = {0x02, 0x00, 0x00, 0x00, 0x02, 0x01};
     cr_assert_arr_eq(r1->mac, want, 6);
-    cr_assert_str_eq(r1->name, "eth1");
+    cr_assert_str_eq(r1->port.ifname, "eth1");
     cr_assert(W.h[0]->ifaces[0]->mac[0] & 0x02, "locally administered");
     cr_assert_eq(W.h[0]->ifaces[0]->mac[0] & 0x01, 0, "unicast");
 }
@@ -229,8 +229,38 @@ Test(host, interfaces_stay_in_place_as_the_table_grows)
     }
     cr_assert_eq(h->n_ifaces, 9);
     cr_assert_eq(h->ifaces[0], first, "the interfaces themselves never move");
-    cr_assert_str_eq(h->ifaces[8]->name, "eth8");
+    cr_assert_str_eq(h->ifaces[8]->port.ifname, "eth8");
     cr_assert(host_has_addr(h, IP(10, 9, 8, 1)));
+}
+
+Test(host, the_last_of_64_interfaces_is_eth63_and_a_65th_is_refused)
+{
+    memset(&W, 0, sizeof(W));
+    sim_init(&W.sim, 1);
+    struct host *h = host_create(&W.sim, "r", 0, true);
+    W.h[0] = h;
+    W.n_hosts = 1;
+    for (uint32_t k = 0; k < HOST_MAX_IFACES; k++)
+        cr_assert_not_null(host_add_iface(h, "l", IP(10, (uint8_t)k, 0, 1), 24));
+    cr_assert_str_eq(h->ifaces[HOST_MAX_IFACES - 1]->port.ifname, "eth63");
+    cr_assert_str_eq(h->ifaces[10]->port.ifname, "eth10");
+    cr_assert_null(host_add_iface(h, "l", IP(10, 200, 0, 1), 24));
+}
+
+Test(host, a_host_with_two_routes_keeps_them_in_itself_and_a_third_moves_them_out)
+{
+    world_two(&W);
+    struct host *h = W.h[0];
+    cr_assert(host_add_route(h, 0, 0, IP(10, 0, 0, 2)));
+    cr_assert_eq(h->n_routes, 2);
+    cr_assert_eq(h->routes, h->routes_inline);
+    cr_assert(host_add_route(h, IP(192, 168, 0, 0), 16, IP(10, 0, 0, 2)));
+    cr_assert_eq(h->n_routes, 3);
+    cr_assert_neq(h->routes, h->routes_inline);
+    uint32_t nh = 0;
+    const struct route *r = host_route_lookup(h, IP(192, 168, 3, 4), &nh);
+    cr_assert(r && r->prefix_len == 16 && nh == IP(10, 0, 0, 2));
+    cr_assert_eq(host_route_lookup(h, IP(8, 8, 8, 8), NULL)->prefix_len, 0);
 }
 
 Test(host, socket_tables_are_made_on_first_use)
