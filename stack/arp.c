@@ -281,7 +281,7 @@ static void fail_held(struct host *h, struct arp_pending *p, uint32_t iface)
 {
     struct frame *f;
     while ((f = held_pop(p))) {
-        h->c.drop_arp++;
+        HOST_COUNT(h, drop_arp);
         uint8_t *ip = f->data + FRAME_ETH_HLEN;
         /* Only forwarded packets have a sender elsewhere to tell. */
         if (!host_has_addr(h, rd32(ip + 12)))
@@ -332,7 +332,7 @@ static void release_held(struct host *h, struct arp_entry *e)
 static void hold(struct host *h, struct arp_pending *p, uint32_t iface, struct frame *f)
 {
     if (p->n_held >= ARP_QUEUE_LEN) {
-        h->c.drop_arp++;
+        HOST_COUNT(h, drop_arp);
         host_drop(h, held_pop(p), iface, "arp_queue");
     }
     held_push(p, f);
@@ -370,7 +370,7 @@ void arp_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
     const uint8_t *a = f->data + FRAME_ETH_HLEN;
     if (f->len < FRAME_ETH_HLEN + ARP_LEN || rd16(a) != 1 || rd16(a + 2) != ETH_TYPE_IP ||
         a[4] != 6 || a[5] != 4) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_drop(h, f, i->index, "malformed");
         return;
     }

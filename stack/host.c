@@ -132,12 +132,12 @@ static void eth_input(struct port *p, struct frame *f, sim_time now)
     struct host_iface *i = iface_of_port(p);
     struct host *h = host_of_iface(i);
     if (f->len < FRAME_ETH_HLEN) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_drop(h, f, i->index, "malformed");
         return;
     }
     if (memcmp(f->data, i->mac, 6) != 0 && memcmp(f->data, eth_broadcast, 6) != 0) {
-        h->c.drop_not_mine++;
+        HOST_COUNT(h, drop_not_mine);
         host_drop(h, f, i->index, "not_for_us");
         return;
     }
@@ -149,7 +149,7 @@ static void eth_input(struct port *p, struct frame *f, sim_time now)
         arp_input(h, i, f, now);
         break;
     default:
-        h->c.drop_no_proto++;
+        HOST_COUNT(h, drop_no_proto);
         host_drop(h, f, i->index, "unknown_ethertype");
         break;
     }
@@ -204,11 +204,33 @@ void host_destroy(struct host *h)
         free(h->ifaces[i]);
     if (h->ifaces != h->ifaces_inline)
         free(h->ifaces);
-    free(h->local);
-    free(h->route_slots);
+    if (h->more) {
+        free(h->more->local);
+        free(h->more->route_slots);
+        free(h->more);
+    }
     if (h->routes != h->routes_inline)
         free(h->routes);
     free(h);
+}
+
+struct host_more *host_more(struct host *h)
+{
+    if (!h->more)
+        h->more = calloc(1, sizeof(*h->more));
+    return h->more;
+}
+
+void host_counters_get(const struct host *h, struct host_counters *out)
+{
+    if (h->more)
+        *out = h->more->c;
+    else
+        memset(out, 0, sizeof(*out));
+    out->ip_in = h->c.ip_in;
+    out->ip_out = h->c.ip_out;
+    out->ip_forwarded = h->c.ip_forwarded;
+    out->ip_delivered = h->c.ip_delivered;
 }
 
 /* ---- lookup tables ---- */
@@ -228,12 +250,13 @@ static uint32_t hash32(uint32_t x)
 #define LOCAL_SCAN_MAX 2 /* interfaces looked up by scanning, before an index is made */
 
 /* The slot holding the route for (dest, prefix_len), or the free slot where
- * it would go. */
+ * it would go; the host has an index. */
 static struct host_route_slot *route_slot(const struct host *h, uint32_t dest, uint8_t prefix_len)
 {
-    uint32_t m = h->route_slots_cap - 1;
+    struct host_route_slot *slots = h->more->route_slots;
+    uint32_t m = h->more->route_slots_cap - 1;
     for (uint32_t i = hash32(dest ^ (uint32_t)prefix_len * 0x9e3779b1u) & m;; i = (i + 1) & m) {
-        struct host_route_slot *slot = &h->route_slots[i];
+        struct host_route_slot *slot = &slots[i];
         if (!slot->ref ||
             (slot->dest == dest && (slot->ref & ((1u << ROUTE_LEN_BITS) - 1)) == prefix_len))
             return slot;
@@ -243,21 +266,23 @@ static struct host_route_slot *route_slot(const struct host *h, uint32_t dest, u
 /* Indexes routes[k]; an earlier route to the same prefix keeps precedence. */
 static void route_index_add(struct host *h, uint32_t k)
 {
-    if (!h->route_slots_cap)
+    struct host_more *m = h->more;
+    if (!m || !m->route_slots_cap)
         return;
     const struct route *r = &h->routes[k];
     struct host_route_slot *slot = route_slot(h, r->dest, r->prefix_len);
     if (!slot->ref)
         *slot = (struct host_route_slot){r->dest, (k + 1) << ROUTE_LEN_BITS | r->prefix_len};
-    h->route_lens |= 1ull << r->prefix_len;
+    m->route_lens |= 1ull << r->prefix_len;
 }
 
 static void route_index_rebuild(struct host *h)
 {
-    if (!h->route_slots_cap)
+    struct host_more *m = h->more;
+    if (!m || !m->route_slots_cap)
         return;
-    memset(h->route_slots, 0, h->route_slots_cap * sizeof(*h->route_slots));
-    h->route_lens = 0;
+    memset(m->route_slots, 0, m->route_slots_cap * sizeof(*m->route_slots));
+    m->route_lens = 0;
     for (uint32_t k = 0; k < h->n_routes; k++)
         route_index_add(h, k);
 }
@@ -266,28 +291,34 @@ static void route_index_rebuild(struct host *h)
  * while they are few enough to scan). */
 static bool route_index_reserve(struct host *h, uint32_t n)
 {
-    if (2 * n <= h->route_slots_cap || (!h->route_slots_cap && n <= ROUTE_SCAN_MAX))
+    uint32_t have = h->more ? h->more->route_slots_cap : 0;
+    if (2 * n <= have || (!have && n <= ROUTE_SCAN_MAX))
         return true;
-    uint32_t cap = h->route_slots_cap ? h->route_slots_cap : 8;
+    struct host_more *m = host_more(h);
+    if (!m)
+        return false;
+    uint32_t cap = have ? have : 8;
     while (2 * n > cap)
         cap *= 2;
     struct host_route_slot *slots = malloc(cap * sizeof(*slots));
     if (!slots)
         return false;
-    free(h->route_slots);
-    h->route_slots = slots;
-    h->route_slots_cap = cap;
+    free(m->route_slots);
+    m->route_slots = slots;
+    m->route_slots_cap = cap;
     route_index_rebuild(h);
     return true;
 }
 
-/* The slot for ip in the local table, or the free slot where it would go. */
+/* The slot for ip in the local table, or the free slot where it would go;
+ * the host has a table. */
 static struct host_local_slot *local_slot(const struct host *h, uint32_t ip)
 {
-    uint32_t m = h->local_cap - 1;
+    struct host_local_slot *local = h->more->local;
+    uint32_t m = h->more->local_cap - 1;
     for (uint32_t i = hash32(ip) & m;; i = (i + 1) & m)
-        if (h->local[i].ip == ip || !h->local[i].ip)
-            return &h->local[i];
+        if (local[i].ip == ip || !local[i].ip)
+            return &local[i];
 }
 
 /* What the host knows of ip as a destination: *out as the index's slot for
@@ -296,9 +327,10 @@ static struct host_local_slot *local_slot(const struct host *h, uint32_t ip)
  * so an address held twice maps to the lower, as in the index. */
 static bool local_find(const struct host *h, uint32_t ip, struct host_local_slot *out)
 {
+    const struct host_more *m = h->more;
     if (!ip)
         return false;
-    if (h->local_cap) {
+    if (m && m->local_cap) {
         const struct host_local_slot *s = local_slot(h, ip);
         *out = *s;
         return s->ip != 0;
@@ -318,9 +350,10 @@ static bool local_find(const struct host *h, uint32_t ip, struct host_local_slot
 /* Interfaces in index order, so an address held twice maps to the lower. */
 static void local_rebuild(struct host *h)
 {
-    if (!h->local_cap)
+    struct host_more *m = h->more;
+    if (!m || !m->local_cap)
         return;
-    memset(h->local, 0, h->local_cap * sizeof(*h->local));
+    memset(m->local, 0, m->local_cap * sizeof(*m->local));
     for (uint32_t k = 0; k < h->n_ifaces; k++) {
         const struct host_iface *i = h->ifaces[k];
         if (i->ip) {
@@ -342,17 +375,21 @@ static void local_rebuild(struct host *h)
  * one half. */
 static bool local_reserve(struct host *h, uint32_t n)
 {
-    if (4 * n <= h->local_cap || (!h->local_cap && n <= LOCAL_SCAN_MAX))
+    uint32_t have = h->more ? h->more->local_cap : 0;
+    if (4 * n <= have || (!have && n <= LOCAL_SCAN_MAX))
         return true;
-    uint32_t cap = h->local_cap ? 2 * h->local_cap : 4;
+    struct host_more *m = host_more(h);
+    if (!m)
+        return false;
+    uint32_t cap = have ? 2 * have : 4;
     while (4 * n > cap)
         cap *= 2;
     struct host_local_slot *t = calloc(cap, sizeof(*t));
     if (!t)
         return false;
-    free(h->local);
-    h->local = t;
-    h->local_cap = cap;
+    free(m->local);
+    m->local = t;
+    m->local_cap = cap;
     local_rebuild(h);
     return true;
 }
@@ -501,9 +538,10 @@ static const struct route *route_scan(const struct host *h, uint32_t dst)
 
 const struct route *host_route_lookup(const struct host *h, uint32_t dst, uint32_t *next_hop)
 {
-    const struct route *best = h->route_slots_cap ? NULL : route_scan(h, dst);
+    bool indexed = h->more && h->more->route_slots_cap;
+    const struct route *best = indexed ? NULL : route_scan(h, dst);
     /* Longest first: the first length with a matching network wins. */
-    for (uint64_t lens = h->route_slots_cap ? h->route_lens : 0; lens && !best;) {
+    for (uint64_t lens = indexed ? h->more->route_lens : 0; lens && !best;) {
         uint8_t len = (uint8_t)(63 - __builtin_clzll(lens));
         lens &= ~(1ull << len);
         const struct host_route_slot *slot = route_slot(h, dst & prefix_mask(len), len);

@@ -117,6 +117,30 @@ struct host_counters {
     uint32_t drop_too_big; /* larger than the MTU with DF set */
 };
 
+/* The counters every packet touches. */
+struct host_ip_counters {
+    uint32_t ip_in, ip_out, ip_forwarded, ip_delivered;
+};
+
+/* What most hosts never need, made on first use (host_more in host.c):
+ * lookup indexes for many interfaces or routes, the state of sockets, ICMP's
+ * rate limit, loopback and reassembly, and the counters of rare events. */
+struct host_more {
+    /* Lookup tables over ifaces[] and routes[], kept by host.c (per-packet
+     * lookups on routers with 64 interfaces must not scan them): the
+     * addresses and directed broadcasts by address, the routes by (prefix
+     * length, network) with the lengths in use.  Capacities are 0 or powers
+     * of two. */
+    struct host_local_slot *local;
+    struct host_route_slot *route_slots;
+    uint64_t route_lens; /* bit p: some route has prefix length p */
+    uint32_t local_cap, route_slots_cap;
+    struct ip4_state *ip;    /* loopback and reassembly (ip4.c) */
+    struct icmp_state *icmp; /* echo sockets and the error rate limit (icmp.c) */
+    struct udp_state *udp;   /* sockets (udp.c) */
+    struct host_counters c;  /* all but the ip_* ones, which the host keeps */
+};
+
 /* The protocols a host dispatches to above IP: ICMP, UDP and TCP, and room
  * for one more (tests register their own). */
 #define HOST_MAX_PROTOS 4
@@ -131,39 +155,27 @@ struct host {
     struct rng rng; /* seeded from (scenario seed, "host:<name>") */
 
     /* n_ifaces interfaces by index; points at ifaces_inline while it is big
-     * enough (most hosts have one or two interfaces). */
+     * enough (most hosts have one interface). */
     struct host_iface **ifaces;
-    struct host_iface *ifaces_inline[2];
+    struct host_iface *ifaces_inline[1];
     /* In the order added; change only through the functions below.  Points
      * at routes_inline while it is big enough (most hosts have two routes:
      * the connected one and a default). */
     struct route *routes;
     struct route routes_inline[2];
-    /* Lookup tables over ifaces[] and routes[], kept by host.c (per-packet
-     * lookups on routers with 64 interfaces must not scan them): the
-     * addresses and directed broadcasts by address, the routes by (prefix
-     * length, network) with the lengths in use.  Capacities are 0 or powers
-     * of two. */
-    struct host_local_slot *local;
-    struct host_route_slot *route_slots;
-    uint64_t route_lens; /* bit p: some route has prefix length p */
+    struct host_more *more; /* NULL until needed */
 
     struct host_arp arp;
-    struct ip4_state *ip; /* loopback and reassembly, made when first needed (ip4.c) */
-    struct icmp_state *icmp;
-    struct udp_state *udp;
     void *tcp; /* owned by the TCP module (tcp_attach) */
     void (*tcp_destroy)(struct host *h);
 
     /* Upper protocols: handler k serves protocol number proto_num[k]. */
     struct ip4_proto_handler proto[HOST_MAX_PROTOS];
-    struct host_counters c;
+    struct host_ip_counters c;
 
     uint32_t index; /* order of creation: used to derive MAC addresses */
     uint32_t n_ifaces, cap_ifaces;
     uint32_t n_routes, cap_routes;
-    uint32_t local_cap;
-    uint32_t route_slots_cap;
     uint16_t next_ephemeral;  /* shared by UDP and TCP: Linux range 32768-60999 */
     uint16_t icmp_next_ident; /* of the next echo socket (icmp.c) */
     uint16_t ip_next_id;      /* IPv4 identification of the next datagram (ip4.c) */
@@ -214,5 +226,7 @@ static inline const struct ip4_proto_handler *host_proto(const struct host *h, u
 void host_trace_drop(struct host *h, const struct frame *f, uint32_t iface, const char *reason);
 
 sim_time host_now(const struct host *h);
+/* All the host's counters. */
+void host_counters_get(const struct host *h, struct host_counters *out);
 
 #endif

@@ -41,12 +41,15 @@ struct icmp_state {
 
 static struct icmp_state *state_of(struct host *h)
 {
-    if (!h->icmp && (h->icmp = calloc(1, sizeof(*h->icmp)))) {
-        h->icmp->host = h;
-        h->icmp->credit = ICMP_BURST * ICMP_TOKEN_NS;
-        h->icmp->last_refill = host_now(h);
+    struct host_more *m = host_more(h);
+    if (!m)
+        return NULL;
+    if (!m->icmp && (m->icmp = calloc(1, sizeof(*m->icmp)))) {
+        m->icmp->host = h;
+        m->icmp->credit = ICMP_BURST * ICMP_TOKEN_NS;
+        m->icmp->last_refill = host_now(h);
     }
-    return h->icmp;
+    return m->icmp;
 }
 
 /* ---- error generation ---- */
@@ -125,7 +128,7 @@ void icmp_send_error(struct host *h, const uint8_t *offending_ip, uint32_t len, 
         if (!st)
             return;
         if (!rate_allow(st, host_now(h))) {
-            h->c.icmp_rate_limited++;
+            HOST_COUNT(h, icmp_rate_limited);
             return;
         }
     }
@@ -143,7 +146,7 @@ void icmp_send_error(struct host *h, const uint8_t *offending_ip, uint32_t len, 
     wr16(p + 6, type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED ? mtu : 0);
     memcpy(p + ICMP_HLEN, offending_ip, quote);
     wr16(p + 2, inet_csum_fold(inet_csum_add(0, p, ICMP_HLEN + quote)));
-    h->c.icmp_out++;
+    HOST_COUNT(h, icmp_out);
     ip4_send(h, f, src, to, IP_PROTO_ICMP, &(struct ip4_send_opts){.tos = ICMP_TOS});
 }
 
@@ -190,7 +193,7 @@ static void answer_echo(struct host *h, const struct ip4_rx_info *ip, const uint
     reply[0] = ICMP_ECHO_REPLY;
     wr16(reply + 2, 0);
     wr16(reply + 2, inet_csum_fold(inet_csum_add(0, reply, len)));
-    h->c.icmp_out++;
+    HOST_COUNT(h, icmp_out);
     ip4_send_buf(h, reply, len, ip->dst, ip->src, IP_PROTO_ICMP,
                  &(struct ip4_send_opts){.tos = ip->tos});
     free(reply);
@@ -236,7 +239,7 @@ static void error_in(struct host *h, const struct ip4_rx_info *ip, const uint8_t
 {
     struct icmp_error e;
     if (!parse_error(ip, l4, len, &e)) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, "malformed");
         return;
     }
@@ -252,7 +255,7 @@ static void error_in(struct host *h, const struct ip4_rx_info *ip, const uint8_t
 static void icmp_quoted_error(struct host *h, void *ctx, const struct icmp_error *e, sim_time now)
 {
     (void)ctx;
-    struct icmp_state *st = h->icmp;
+    struct icmp_state *st = h->more ? h->more->icmp : NULL;
     if ((e->sport >> 8) != ICMP_ECHO_REQUEST || !host_has_addr(h, e->src))
         return;
     struct icmp_echo_sock *s = sock_by_ident(st, (uint16_t)(e->quoted_seq >> 16));
@@ -264,19 +267,19 @@ static void icmp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, 
                        uint32_t len, sim_time now)
 {
     (void)ctx;
-    struct icmp_state *st = h->icmp;
+    struct icmp_state *st = h->more ? h->more->icmp : NULL;
     uint32_t iface = ip->iface ? ip->iface->index : 0;
     if (len < ICMP_HLEN) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_trace_drop(h, ip->frame, iface, "malformed");
         return;
     }
     if (inet_csum_fold(inet_csum_add(0, l4, len)) != 0) {
-        h->c.drop_checksum++;
+        HOST_COUNT(h, drop_checksum);
         host_trace_drop(h, ip->frame, iface, "checksum");
         return;
     }
-    h->c.icmp_in++;
+    HOST_COUNT(h, icmp_in);
     switch (l4[0]) {
     case ICMP_ECHO_REQUEST:
         answer_echo(h, ip, l4, len);
@@ -340,7 +343,7 @@ enum ip4_send_result icmp_echo_send(struct icmp_echo_sock *s, uint32_t dst, uint
     for (uint32_t k = 0; k < payload_len; k++)
         p[ICMP_HLEN + k] = (uint8_t)k; /* like ping's fill after its timestamp */
     wr16(p + 2, inet_csum_fold(inet_csum_add(0, p, len)));
-    h->c.icmp_out++;
+    HOST_COUNT(h, icmp_out);
     enum ip4_send_result r = ip4_send_buf(h, p, len, 0, dst, IP_PROTO_ICMP, o);
     free(p);
     return r;
@@ -370,7 +373,7 @@ bool icmp_attach(struct host *h)
 void icmp_detach(struct host *h)
 {
     host_register_proto(h, IP_PROTO_ICMP, NULL, NULL, NULL);
-    struct icmp_state *st = h->icmp;
+    struct icmp_state *st = h->more ? h->more->icmp : NULL;
     if (!st)
         return;
     for (struct icmp_echo_sock *s = st->socks, *next; s; s = next) {
@@ -378,5 +381,5 @@ void icmp_detach(struct host *h)
         icmp_echo_close(s);
     }
     free(st);
-    h->icmp = NULL;
+    h->more->icmp = NULL;
 }

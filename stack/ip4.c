@@ -85,14 +85,15 @@ void ip4_init(struct host *h)
  * when out of memory. */
 static struct ip4_state *state_of(struct host *h)
 {
-    if (!h->ip)
-        h->ip = calloc(1, sizeof(*h->ip));
-    return h->ip;
+    struct host_more *m = host_more(h);
+    if (m && !m->ip)
+        m->ip = calloc(1, sizeof(*m->ip));
+    return m ? m->ip : NULL;
 }
 
 void ip4_fini(struct host *h)
 {
-    struct ip4_state *s = h->ip;
+    struct ip4_state *s = h->more ? h->more->ip : NULL;
     if (!s)
         return;
     struct frame *f;
@@ -102,7 +103,7 @@ void ip4_fini(struct host *h)
     }
     ip4_reass_destroy(s->reass);
     free(s);
-    h->ip = NULL;
+    h->more->ip = NULL;
 }
 
 /* ---- output ---- */
@@ -172,7 +173,7 @@ enum ip4_send_result ip4_output_routed(struct host *h, struct host_iface *out, u
     if (rd16(ip + 6) & IP4_OFF_DF) {
         /* RFC 1191 §3: tell the sender the next-hop MTU; a local sender
          * learns it from the return value (Linux: EMSGSIZE). */
-        h->c.drop_too_big++;
+        HOST_COUNT(h, drop_too_big);
         if (forwarded)
             drop_with_icmp(h, f, out->index, "frag_needed", ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
                            (uint16_t)(mtu > 0xffff ? 0xffff : mtu));
@@ -193,7 +194,7 @@ static enum ip4_send_result route_local(struct host *h, struct frame *f, uint32_
     uint32_t next_hop;
     const struct route *r = host_route_lookup(h, dst, &next_hop);
     if (!r) {
-        h->c.drop_no_route++;
+        HOST_COUNT(h, drop_no_route);
         host_drop(h, f, UINT32_MAX, "no_route");
         return IP4_NO_ROUTE;
     }
@@ -233,11 +234,11 @@ enum ip4_send_result ip4_send_buf(struct host *h, const uint8_t *l4, uint32_t le
         return ip4_send(h, f, src, dst, proto, o);
     }
     if (!local && !r) {
-        h->c.drop_no_route++; /* too large to show as one frame in the trace */
+        HOST_COUNT(h, drop_no_route); /* too large to show as one frame in the trace */
         return IP4_NO_ROUTE;
     }
     if (o && o->df) {
-        h->c.drop_too_big++;
+        HOST_COUNT(h, drop_too_big);
         return IP4_TOO_BIG;
     }
     if (!src)
@@ -281,11 +282,11 @@ static void loopback_fire(void *ctx, sim_time now)
 {
     struct frame *f = ctx;
     struct host *h = f->holder;
-    queue_remove(&h->ip->loopback, f);
+    queue_remove(&h->more->ip->loopback, f);
     f->holder = NULL;
     struct host_iface *i = host_iface_by_addr(h, rd32(f->data + FRAME_ETH_HLEN + 16));
     if (!i) { /* the address went away meanwhile */
-        h->c.drop_not_mine++;
+        HOST_COUNT(h, drop_not_mine);
         host_drop(h, f, UINT32_MAX, "not_for_us");
         return;
     }
@@ -302,7 +303,7 @@ void ip4_loopback(struct host *h, struct frame *f)
     wr16(f->data + 12, ETH_TYPE_IP);
     f->holder = h;
     sim_timer_init(&f->timer, loopback_fire, f);
-    frame_queue_push(&h->ip->loopback, f);
+    frame_queue_push(&h->more->ip->loopback, f);
     sim_timer_arm(h->sim, &f->timer, host_now(h));
 }
 
@@ -313,7 +314,7 @@ void ip4_deliver(struct host *h, const struct ip4_rx_info *ip, const uint8_t *l4
 {
     const struct ip4_proto_handler *p = host_proto(h, ip->proto);
     if (!p || !p->input) {
-        h->c.drop_no_proto++;
+        HOST_COUNT(h, drop_no_proto);
         host_trace_drop(h, ip->frame, ip->iface ? ip->iface->index : 0, "no_proto");
         icmp_error_about_rx(h, ip, l4, len, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH);
         return;
@@ -363,12 +364,12 @@ static void forward(struct host *h, struct host_iface *in, struct frame *f, sim_
     uint32_t next_hop;
     const struct route *r = host_route_lookup(h, rd32(ip + 16), &next_hop);
     if (!r) {
-        h->c.drop_no_route++;
+        HOST_COUNT(h, drop_no_route);
         drop_with_icmp(h, f, in->index, "no_route", ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0);
         return;
     }
     if (ip[8] <= 1) {
-        h->c.drop_ttl++;
+        HOST_COUNT(h, drop_ttl);
         drop_with_icmp(h, f, in->index, "ttl", ICMP_TIME_EXCEEDED, 0, 0);
         return;
     }
@@ -389,18 +390,18 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
     uint32_t avail = f->len - FRAME_ETH_HLEN;
     uint32_t hlen = avail ? (uint32_t)(ip[0] & 0x0f) * 4 : 0;
     if (avail < IP4_HLEN || ip[0] >> 4 != 4 || hlen < IP4_HLEN || hlen > avail) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_drop(h, f, i->index, "malformed");
         return;
     }
     if (inet_csum_fold(inet_csum_add(0, ip, hlen)) != 0) {
-        h->c.drop_checksum++;
+        HOST_COUNT(h, drop_checksum);
         host_drop(h, f, i->index, "checksum");
         return;
     }
     uint32_t total = rd16(ip + 2);
     if (total < hlen || total > avail) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_drop(h, f, i->index, "malformed");
         return;
     }
@@ -415,7 +416,7 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
      * is for the hosts of this link alone (RFC 1812 §5.3.4; Linux's
      * ip_forward drops what did not arrive as PACKET_HOST). */
     if (!h->forward || is_multicast(dst) || dst == 0 || eth_is_broadcast(f)) {
-        h->c.drop_not_mine++;
+        HOST_COUNT(h, drop_not_mine);
         host_drop(h, f, i->index, "not_for_us");
         return;
     }
@@ -424,9 +425,10 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
 
 struct ip4_reass *ip4_reass_of(struct host *h)
 {
-    if (!state_of(h))
+    struct ip4_state *s = state_of(h);
+    if (!s)
         return NULL;
-    if (!h->ip->reass)
-        h->ip->reass = ip4_reass_create(h);
-    return h->ip->reass;
+    if (!s->reass)
+        s->reass = ip4_reass_create(h);
+    return s->reass;
 }

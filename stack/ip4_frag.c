@@ -100,7 +100,7 @@ static bool emit_fragments(struct host *h, struct host_iface *out, uint32_t next
         wr16(ip + 6, (uint16_t)(((base + off) >> 3) | (more ? IP4_OFF_MF : 0)));
         ip4_header_checksum(ip);
         memcpy(ip + hlen, payload + off, n);
-        h->c.frags_out++;
+        HOST_COUNT(h, frags_out);
         if (out)
             ip4_link_output(h, out, next_hop, f, now);
         else
@@ -170,7 +170,7 @@ static void reass_free(struct host *h, struct reass *r)
 static void reass_kill(struct host *h, struct reass *r, const char *reason)
 {
     reass_unlink(r->owner, r);
-    h->c.drop_reassembly++;
+    HOST_COUNT(h, drop_reassembly);
     if (r->latest)
         host_trace_drop(h, r->latest, r->iface, reason);
     reass_free(h, r);
@@ -195,7 +195,7 @@ static void timeout_fired(void *ctx, sim_time now)
     struct host *h = r->owner->host;
     host_trace_timer(h, "reassembly", 0);
     reass_unlink(r->owner, r);
-    h->c.drop_reassembly++;
+    HOST_COUNT(h, drop_reassembly);
     if (r->latest)
         host_trace_drop(h, r->latest, r->iface, "reassembly_timeout");
     if (r->first_seen) {
@@ -312,7 +312,7 @@ static bool complete(const struct reass *r)
 static void deliver(struct host *h, struct reass *r, struct host_iface *i, sim_time now)
 {
     reass_unlink(r->owner, r);
-    h->c.reassembled++;
+    HOST_COUNT(h, reassembled);
     struct ip4_rx_info info = {.src = r->src,
                                .dst = r->dst,
                                .proto = r->proto,
@@ -349,7 +349,7 @@ void ip4_reass_input(struct host *h, struct host_iface *i, struct frame *f, sim_
     if (mf)
         end &= ~7u; /* non-final fragments carry multiples of 8 (Linux trims) */
     if (end <= start || hlen + end > IP4_MAX_LEN) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_drop(h, f, i->index, "malformed");
         return;
     }

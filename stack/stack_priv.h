@@ -65,6 +65,19 @@ static inline bool eth_is_broadcast(const struct frame *f)
 
 /* ---- host.c ---- */
 
+/* The host's rarely needed state, made when first needed; NULL when out of
+ * memory. */
+struct host_more *host_more(struct host *h);
+
+/* Counts a rare event (a drop, an ICMP or UDP datagram...).  A count lost to
+ * a failed allocation is only a statistic: nothing decides on it. */
+#define HOST_COUNT(h, field)                                                                       \
+    do {                                                                                           \
+        struct host_more *more_ = host_more(h);                                                    \
+        if (more_)                                                                                 \
+            more_->c.field++;                                                                      \
+    } while (0)
+
 /* The directed broadcast of the interface's connected subnet, 0 when it has
  * none (unnumbered, /31 or /32: RFC 3021). */
 static inline uint32_t host_iface_bcast(const struct host_iface *i)

@@ -31,6 +31,12 @@ struct udp_state {
     struct udp_sock *socks; /* open order */
 };
 
+/* NULL when no socket was ever opened. */
+static struct udp_state *udp_of(const struct host *h)
+{
+    return h->more ? h->more->udp : NULL;
+}
+
 /* st may be NULL (no socket was ever opened). */
 static struct udp_sock *sock_by_port(const struct udp_state *st, uint16_t port)
 {
@@ -72,28 +78,28 @@ static void udp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, c
                       uint32_t len, sim_time now)
 {
     (void)ctx;
-    struct udp_state *st = h->udp;
+    struct udp_state *st = udp_of(h);
     uint32_t iface = ip->iface ? ip->iface->index : 0;
     uint32_t ulen = len >= UDP_HLEN ? rd16(l4 + 4) : 0;
     if (ulen < UDP_HLEN || ulen > len) {
-        h->c.drop_malformed++;
+        HOST_COUNT(h, drop_malformed);
         host_trace_drop(h, ip->frame, iface, "malformed");
         return;
     }
     if (rd16(l4 + 6) != 0 && udp_checksum(ip->src, ip->dst, l4, ulen) != 0) {
-        h->c.drop_checksum++;
+        HOST_COUNT(h, drop_checksum);
         host_trace_drop(h, ip->frame, iface, "checksum");
         return;
     }
     uint16_t sport = rd16(l4), dport = rd16(l4 + 2);
     struct udp_sock *s = sock_by_port(st, dport);
     if (!s) {
-        h->c.udp_no_port++;
+        HOST_COUNT(h, udp_no_port);
         host_trace_drop(h, ip->frame, iface, "no_port");
         icmp_error_about_rx(h, ip, l4, len, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH);
         return;
     }
-    h->c.udp_in++;
+    HOST_COUNT(h, udp_in);
     uint32_t n = ulen - UDP_HLEN;
     s->received += n;
     trace_app(s, "deliver", n, s->received, ip->src, sport);
@@ -104,7 +110,7 @@ static void udp_input(struct host *h, void *ctx, const struct ip4_rx_info *ip, c
 static void udp_error(struct host *h, void *ctx, const struct icmp_error *e, sim_time now)
 {
     (void)ctx;
-    struct udp_state *st = h->udp;
+    struct udp_state *st = udp_of(h);
     if (!host_has_addr(h, e->src))
         return;
     struct udp_sock *s = sock_by_port(st, e->sport);
@@ -117,7 +123,7 @@ static void udp_error(struct host *h, void *ctx, const struct icmp_error *e, sim
 static bool port_taken(struct host *h, uint16_t port, void *ctx)
 {
     (void)ctx;
-    return sock_by_port(h->udp, port) != NULL;
+    return sock_by_port(udp_of(h), port) != NULL;
 }
 
 struct udp_sock *udp_open(struct host *h, uint16_t port, const char *app,
@@ -125,11 +131,12 @@ struct udp_sock *udp_open(struct host *h, uint16_t port, const char *app,
 {
     if (port == 0)
         port = host_ephemeral_port(h, port_taken, NULL);
-    if (port == 0 || sock_by_port(h->udp, port))
+    if (port == 0 || sock_by_port(udp_of(h), port))
         return NULL;
-    if (!h->udp && !(h->udp = calloc(1, sizeof(*h->udp))))
+    struct host_more *m = host_more(h);
+    if (!m || (!m->udp && !(m->udp = calloc(1, sizeof(*m->udp)))))
         return NULL;
-    struct udp_state *st = h->udp;
+    struct udp_state *st = m->udp;
     st->host = h;
     struct udp_sock *s = calloc(1, sizeof(*s));
     if (!s)
@@ -178,11 +185,11 @@ enum ip4_send_result udp_sendto(struct udp_sock *s, uint32_t dst, uint16_t dport
         return IP4_TOO_BIG;
     uint32_t src = host_src_for(h, dst);
     if (!src) {
-        h->c.drop_no_route++;
+        HOST_COUNT(h, drop_no_route);
         return IP4_NO_ROUTE;
     }
     /* Reported before the frames leave, so the trace reads app then wire. */
-    h->c.udp_out++;
+    HOST_COUNT(h, udp_out);
     s->sent += len;
     trace_app(s, "send", len, s->sent, dst, dport);
     uint32_t ulen = UDP_HLEN + len;
@@ -223,7 +230,7 @@ bool udp_attach(struct host *h)
 void udp_detach(struct host *h)
 {
     host_register_proto(h, IP_PROTO_UDP, NULL, NULL, NULL);
-    struct udp_state *st = h->udp;
+    struct udp_state *st = udp_of(h);
     if (!st)
         return;
     for (struct udp_sock *s = st->socks, *next; s; s = next) {
@@ -231,5 +238,5 @@ void udp_detach(struct host *h)
         udp_close(s);
     }
     free(st);
-    h->udp = NULL;
+    h->more->udp = NULL;
 }

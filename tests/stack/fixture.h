@@ -13,6 +13,14 @@
 #include "stack/ip4.h"
 #include "stack/udp.h"
 
+/* All the counters of a host, by value. */
+static inline struct host_counters host_counter(const struct host *h)
+{
+    struct host_counters c;
+    host_counters_get(h, &c);
+    return c;
+}
+
 #define IP(a, b, c, d)                                                                             \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 #define WIRE_DELAY   (1 * SIM_MS)

@@ -116,7 +116,7 @@ Test(arp, unanswered_requests_are_retried_then_frames_dropped)
     cr_assert_eq(count_frames(&W.w[0], 0, 0x0806, -1), 3, "no fourth request");
     cr_assert_eq(count_drops(&W, "a", "arp_failed"), 2);
     cr_assert_eq(count_timers(&W, "a", "arp"), 3);
-    cr_assert_eq(W.h[0]->c.drop_arp, 2);
+    cr_assert_eq(host_counter(W.h[0]).drop_arp, 2);
     cr_assert_eq(W.w[0].cap[1].t - W.w[0].cap[0].t, SIM_SEC);
 }
 

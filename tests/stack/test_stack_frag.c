@@ -114,7 +114,7 @@ Test(frag, large_datagram_is_split_on_8_byte_boundaries)
         n++;
     }
     cr_assert_eq(n, 3);
-    cr_assert_eq(W.h[0]->c.frags_out, 3);
+    cr_assert_eq(host_counter(W.h[0]).frags_out, 3);
 }
 
 Test(frag, fragments_in_order_are_reassembled)
@@ -125,7 +125,7 @@ Test(frag, fragments_in_order_are_reassembled)
     run_for(&W, SIM_SEC);
     cr_assert_eq(R.n_recv, 1);
     cr_assert(intact(3000));
-    cr_assert_eq(W.h[1]->c.reassembled, 1);
+    cr_assert_eq(host_counter(W.h[1]).reassembled, 1);
 }
 
 Test(frag, fragments_in_reverse_order_are_reassembled)
@@ -176,7 +176,7 @@ Test(frag, incomplete_datagram_times_out_with_time_exceeded)
     cr_assert_eq(count_drops(&W, "b", "reassembly_timeout"), 1);
     cr_assert_eq(count_timers(&W, "b", "reassembly"), 1);
     cr_assert_eq(count_icmp(&W.w[0], 1, ICMP_TIME_EXCEEDED, 1), 1);
-    cr_assert_eq(W.h[1]->c.drop_reassembly, 1);
+    cr_assert_eq(host_counter(W.h[1]).drop_reassembly, 1);
 }
 
 Test(frag, timeout_without_first_fragment_sends_no_icmp)
@@ -216,7 +216,7 @@ Test(frag, router_fragments_for_a_smaller_mtu)
     send_pattern(s, IP(10, 0, 2, 1), 1000, false);
     run_for(&W, SIM_SEC);
     cr_assert_eq(count_frames(&W.w[1], 0, 0x0800, 17), 2);
-    cr_assert_eq(W.h[1]->c.frags_out, 2);
+    cr_assert_eq(host_counter(W.h[1]).frags_out, 2);
     cr_assert_eq(R.n_recv, 1);
     cr_assert(intact(1000));
 }
@@ -308,6 +308,6 @@ Test(frag, reassembled_datagram_longer_than_65535_with_its_header_is_dropped)
     }
     run_for(&W, SIM_SEC);
     cr_expect_eq(R.n_recv, 0, "an oversized datagram is not delivered");
-    cr_expect_eq(W.h[1]->c.reassembled, 0);
+    cr_expect_eq(host_counter(W.h[1]).reassembled, 0);
     cr_expect_eq(count_drops(&W, "b", "reassembly_oversize"), 1);
 }

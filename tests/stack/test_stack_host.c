@@ -152,8 +152,8 @@ Test(host, frame_for_another_mac_is_dropped_not_for_us)
     f->data[5] ^= 0x40;
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "not_for_us"), 1);
-    cr_assert_eq(W.h[1]->c.drop_not_mine, 1);
-    cr_assert_eq(W.h[1]->c.ip_in, 0);
+    cr_assert_eq(host_counter(W.h[1]).drop_not_mine, 1);
+    cr_assert_eq(host_counter(W.h[1]).ip_in, 0);
 }
 
 Test(host, unknown_ethertype_is_dropped)
@@ -267,12 +267,44 @@ Test(host, socket_tables_are_made_on_first_use)
 {
     world_two(&W);
     struct host *h = W.h[0];
-    cr_assert_null(h->udp);
-    cr_assert_null(h->icmp);
+    cr_assert(!h->more || !h->more->udp);
+    cr_assert(!h->more || !h->more->icmp);
     cr_assert(udp_open(h, 9, "sink", NULL, NULL));
-    cr_assert(h->udp);
+    cr_assert(h->more && h->more->udp);
     cr_assert_null(udp_open(h, 9, "again", NULL, NULL), "the port is taken");
     static const struct icmp_echo_ops ops = {0};
     cr_assert(icmp_echo_open(h, "ping", &ops, NULL));
-    cr_assert(h->icmp);
+    cr_assert(h->more && h->more->icmp);
+}
+
+static void send_proto(struct host *from, uint32_t dst, uint8_t proto)
+{
+    struct frame *f = ip4_alloc(from, 8);
+    cr_assert_not_null(f);
+    memset(f->data + IP4_L4_OFF, 0, 8);
+    cr_assert_eq(ip4_send(from, f, host_src_for(from, dst), dst, proto, NULL), IP4_SENT);
+}
+
+Test(host, plain_traffic_makes_no_extra_state)
+{
+    world_two(&W);
+    int ctx = 0;
+    cr_assert(host_register_proto(W.h[1], 200, ignore_input, NULL, &ctx));
+    send_proto(W.h[0], IP(10, 0, 0, 2), 200);
+    run_for(&W, SIM_SEC);
+    cr_assert_eq(host_counter(W.h[0]).ip_out, 1);
+    cr_assert_eq(host_counter(W.h[1]).ip_delivered, 1);
+    cr_assert_null(W.h[0]->more);
+    cr_assert_null(W.h[1]->more);
+}
+
+Test(host, the_first_rare_event_makes_the_extra_state_and_is_counted)
+{
+    world_two(&W);
+    send_proto(W.h[0], IP(10, 0, 0, 2), 201); /* no handler on b */
+    run_for(&W, SIM_SEC);
+    cr_assert_not_null(W.h[1]->more);
+    cr_assert_eq(host_counter(W.h[1]).drop_no_proto, 1);
+    cr_assert_eq(host_counter(W.h[1]).ip_in, 1);
+    cr_assert_null(W.h[1]->more->udp, "only what was needed");
 }

@@ -135,7 +135,7 @@ Test(ip4, router_forwards_with_ttl_decremented_and_valid_checksum)
     cr_assert_eq(out[8], in[8] - 1);
     cr_assert(header_ok(out), "incrementally updated checksum verifies");
     cr_assert_eq(R.n_recv, 1);
-    cr_assert_eq(W.h[1]->c.ip_forwarded, 1);
+    cr_assert_eq(host_counter(W.h[1]).ip_forwarded, 1);
 }
 
 Test(ip4, forwarded_frame_gets_its_own_id)
@@ -174,8 +174,8 @@ Test(ip4, bad_header_checksum_is_dropped)
     f->data[14 + 8] ^= 0x10;
     inject(&W, W.h[1]->ifaces[0], f);
     cr_assert_eq(count_drops(&W, "b", "checksum"), 1);
-    cr_assert_eq(W.h[1]->c.drop_checksum, 1);
-    cr_assert_eq(W.h[1]->c.ip_in, 0);
+    cr_assert_eq(host_counter(W.h[1]).drop_checksum, 1);
+    cr_assert_eq(host_counter(W.h[1]).ip_in, 0);
 }
 
 Test(ip4, wrong_version_is_malformed)
@@ -235,7 +235,7 @@ Test(ip4, router_does_not_forward_a_link_layer_broadcast)
     inject(&W, r1, f);
     run_for(&W, SIM_SEC);
     cr_assert_eq(count_drops(&W, "r", "not_for_us"), 1);
-    cr_assert_eq(W.h[1]->c.ip_forwarded, 0);
+    cr_assert_eq(host_counter(W.h[1]).ip_forwarded, 0);
     cr_assert_eq(W.w[1].n_cap, 0, "nothing sent toward b");
 }
 

@@ -208,7 +208,7 @@ Test(malformed, ipv4_udp_frame_cut_at_every_length_is_dropped)
 Test(malformed, ipv4_with_options_cut_at_every_length_is_dropped)
 {
     ip_cut_at_every_length(4);
-    cr_expect_eq(W.h[1]->c.drop_checksum, 0);
+    cr_expect_eq(host_counter(W.h[1]).drop_checksum, 0);
 }
 
 /* The IPv4 total length shrunk to every value below the whole (header
@@ -229,7 +229,7 @@ static void total_length_cut_everywhere(uint32_t opt_len)
         cr_assert_eq(malformed_at_b(), k + 1, "total length %u", k);
     }
     cr_expect_eq(R.n_recv, 0);
-    cr_expect_eq(W.h[1]->c.udp_no_port, 0);
+    cr_expect_eq(host_counter(W.h[1]).udp_no_port, 0);
     cr_expect_eq(sent_by_b(0x0800, 1), 0, "no ICMP about malformed datagrams");
 }
 
@@ -314,7 +314,7 @@ static void icmp_error_quote_cut(uint32_t q_opt)
     cr_expect_eq(tx.err.code, 3);
     cr_expect_eq(tx.err.sport, 7000);
     cr_expect_eq(tx.err.dport, 9);
-    cr_expect_eq(W.h[1]->c.drop_checksum, 0);
+    cr_expect_eq(host_counter(W.h[1]).drop_checksum, 0);
 }
 
 Test(malformed, icmp_error_with_its_quoted_header_cut_is_dropped)
@@ -379,8 +379,8 @@ static void fragment_cut_everywhere(uint32_t opt_len)
     }
     inject_exact(f, frag_frame(f, id++, 16, 0, false, opt_len));
     cr_assert_eq(malformed_at_b(), ++drops);
-    cr_expect_eq(W.h[1]->c.reassembled, 0);
-    cr_expect_eq(W.h[1]->c.ip_delivered, 0);
+    cr_expect_eq(host_counter(W.h[1]).reassembled, 0);
+    cr_expect_eq(host_counter(W.h[1]).ip_delivered, 0);
 }
 
 Test(malformed, fragment_cut_at_every_length_is_dropped)

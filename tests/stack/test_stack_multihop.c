@@ -13,6 +13,13 @@
 #include "stack/ip4.h"
 #include "stack/udp.h"
 
+static struct host_counters host_counter(const struct host *h)
+{
+    struct host_counters c;
+    host_counters_get(h, &c);
+    return c;
+}
+
 /* a -1ms- r1 -10ms/MTU 576- r2 -2ms- b */
 static const struct chain_link_cfg path4[3] = {
     {.delay = 1 * SIM_MS}, {.delay = 10 * SIM_MS, .mtu = 576}, {.delay = 2 * SIM_MS}};
@@ -128,8 +135,8 @@ Test(multihop, datagram_of_4000_bytes_crosses_the_576_byte_link_intact)
     cr_assert_eq(rx.last_len, sizeof(data));
     cr_assert_eq(memcmp(rx.last_data, data, sizeof(data)), 0, "payload differs");
     cr_expect_eq(rx.last_src, chain_addr(0, 0));
-    cr_expect_eq(C.h[3]->c.reassembled, 1);
-    cr_expect_eq(C.h[3]->c.drop_reassembly, 0);
+    cr_expect_eq(host_counter(C.h[3]).reassembled, 1);
+    cr_expect_eq(host_counter(C.h[3]).drop_reassembly, 0);
 
     /* On the small link every frame fits, and only r1 had to cut again. */
     const struct chain_frame *f[64];
@@ -143,8 +150,8 @@ Test(multihop, datagram_of_4000_bytes_crosses_the_576_byte_link_intact)
     }
     /* 4008 bytes of UDP: 1480 + 1480 + 1048 from a, then 552-byte pieces. */
     cr_expect_eq(frags, 3 + 3 + 2);
-    cr_expect_eq(C.h[1]->c.frags_out, 8);
-    cr_expect_eq(C.h[2]->c.frags_out, 0);
+    cr_expect_eq(host_counter(C.h[1]).frags_out, 8);
+    cr_expect_eq(host_counter(C.h[2]).frags_out, 0);
     udp_close(src);
     udp_close(sink);
 }
@@ -295,8 +302,8 @@ Test(multihop, ttl_of_3_expires_at_the_third_router)
     cr_expect_eq(tx.err.from, chain_addr(2, 1), "r3's address toward the sender");
     cr_expect_eq(tx.err.sport, 5000);
     cr_expect_eq(tx.err.dport, 9000);
-    cr_expect_eq(C.h[3]->c.drop_ttl, 1);
-    cr_expect_eq(C.h[1]->c.drop_ttl + C.h[2]->c.drop_ttl, 0);
+    cr_expect_eq(host_counter(C.h[3]).drop_ttl, 1);
+    cr_expect_eq(host_counter(C.h[1]).drop_ttl + host_counter(C.h[2]).drop_ttl, 0);
     /* The error crossed r2 and r1 on its way back with valid headers. */
     const struct chain_frame *f[16];
     uint32_t n = chain_frames_on(&C, TRACE_RX, chain_iface(&C, 0, 0), f, 16);

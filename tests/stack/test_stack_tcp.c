@@ -107,7 +107,7 @@ Test(stack_tcp, data_crosses_a_router_intact)
     cr_assert(x.connected);
     cr_assert_eq(x.received, TOTAL);
     cr_assert(x.intact);
-    cr_assert_eq(W.h[1]->c.drop_checksum, 0);
+    cr_assert_eq(host_counter(W.h[1]).drop_checksum, 0);
 }
 
 /* Flips one payload bit of the third full-sized segment on its way to the

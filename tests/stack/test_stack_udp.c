@@ -79,7 +79,7 @@ Test(udp, bad_checksum_is_dropped)
     inject_udp(b, n);
     cr_assert_eq(R.n_recv, 0);
     cr_assert_eq(count_drops(&W, "b", "checksum"), 1);
-    cr_assert_eq(W.h[1]->c.drop_checksum, 1);
+    cr_assert_eq(host_counter(W.h[1]).drop_checksum, 1);
 }
 
 Test(udp, zero_checksum_means_none)
@@ -113,7 +113,7 @@ Test(udp, closed_port_answers_port_unreachable_to_on_error)
     udp_sendto(s, IP(10, 0, 0, 2), 9, msg, 4, NULL);
     run_for(&W, SIM_SEC);
     cr_assert_eq(count_drops(&W, "b", "no_port"), 1);
-    cr_assert_eq(W.h[1]->c.udp_no_port, 1);
+    cr_assert_eq(host_counter(W.h[1]).udp_no_port, 1);
     cr_assert_eq(S.n_err, 1);
     cr_assert_eq(S.err.type, ICMP_DEST_UNREACH);
     cr_assert_eq(S.err.code, ICMP_PORT_UNREACH);
