@@ -90,6 +90,9 @@ struct tcp_sock_ops {
 
 /* Installs TCP on a host (registers IP protocol 6).  cfg is copied. */
 bool tcp_attach(struct host *h, const struct tcp_config *cfg);
+/* The same without a copy: cfg must outlive the host, and hosts given the
+ * same one share it (a world of many hosts with one configuration). */
+bool tcp_attach_shared(struct host *h, const struct tcp_config *cfg);
 const struct tcp_config *tcp_host_config(const struct host *h);
 
 /* Passive open on `port`; `name` is the listener's name ("srv").  NULL when

@@ -12,7 +12,7 @@ static uint32_t max_u32(uint32_t a, uint32_t b)
  * granularity G = 1 ms. */
 void tcp_rtt_sample(struct tcp_sock *s, sim_time r, sim_time now)
 {
-    const struct tcp_config *c = &s->th->cfg;
+    const struct tcp_config *c = s->th->cfg;
     if (r <= 0)
         r = 1;
     if (s->srtt == 0) {

@@ -43,16 +43,24 @@ static void tcp_destroy_host(struct host *h)
         tcp_host_free(h->tcp);
 }
 
-bool tcp_attach(struct host *h, const struct tcp_config *cfg)
+static bool bind_to_ip(struct host *h, struct tcp_host *th)
 {
-    struct tcp_host *th = tcp_host_new(h, cfg, ip4_send);
     if (!th)
         return false;
-    th->alloc = ip4_alloc;
-    th->trace_drop = host_trace_drop;
+    th->bound = true;
     h->tcp_destroy = tcp_destroy_host;
     host_register_proto(h, IP_PROTO_TCP, tcp_input, tcp_icmp_error, th);
     return true;
+}
+
+bool tcp_attach(struct host *h, const struct tcp_config *cfg)
+{
+    return bind_to_ip(h, tcp_host_new(h, cfg, ip4_send));
+}
+
+bool tcp_attach_shared(struct host *h, const struct tcp_config *cfg)
+{
+    return bind_to_ip(h, tcp_host_new_shared(h, cfg, ip4_send));
 }
 
 static bool port_in_use(struct host *h, uint16_t port, void *ctx)

@@ -6,7 +6,7 @@
 /* RFC 7323 §2-§3: options take effect only when both sides offered them. */
 static void negotiate_options(struct tcp_sock *s, const struct tcp_seg *seg, sim_time now)
 {
-    const struct tcp_config *c = &s->th->cfg;
+    const struct tcp_config *c = s->th->cfg;
     if (seg->mss)
         s->x->peer_mss = seg->mss;
     uint32_t mss =
@@ -97,7 +97,7 @@ static void after_lossy_handshake(struct tcp_sock *s)
         return;
     s->cwnd = s->mss;
     if (s->srtt == 0)
-        s->rto = s->th->cfg.min_rto > 3 * SIM_SEC ? s->th->cfg.min_rto : 3 * SIM_SEC;
+        s->rto = s->th->cfg->min_rto > 3 * SIM_SEC ? s->th->cfg->min_rto : 3 * SIM_SEC;
 }
 
 static void become_established(struct tcp_sock *s, const char *cause, sim_time now)
@@ -615,7 +615,7 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
         return;
     }
     s->segs_in++;
-    if (s->th->cfg.keepalive)
+    if (s->th->cfg->keepalive)
         tcp_keepalive_reset(s, now);
     if (s->state == TCP_SYN_SENT)
         syn_sent_input(s, seg, now);

@@ -54,7 +54,7 @@ void tcp_send_ack(struct tcp_sock *s, sim_time now)
  * otherwise within the delayed-ACK timeout. */
 void tcp_ack_soon(struct tcp_sock *s, bool full_seg, sim_time now)
 {
-    sim_time delay = s->th->cfg.delayed_ack;
+    sim_time delay = s->th->cfg->delayed_ack;
     s->x->unacked_segs += full_seg ? 1 : 0;
     if (delay == 0 || s->x->unacked_segs >= 2) {
         tcp_send_ack(s, now);
@@ -99,7 +99,7 @@ static bool segment_worth_sending(const struct tcp_sock *s, uint32_t len, uint32
     if (len >= s->mss)
         return true;
     if (len == unsent) /* all we have */
-        return !s->th->cfg.nagle || s->snd_nxt == s->snd_una || s->app_closed;
+        return !s->th->cfg->nagle || s->snd_nxt == s->snd_una || s->app_closed;
     return s->max_snd_wnd && len >= s->max_snd_wnd / 2;
 }
 

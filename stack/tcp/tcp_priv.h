@@ -147,14 +147,18 @@ struct tcp_port_ref {
 
 /* Free pages kept by a host for its rings: a connection whose receive ring
  * fills and drains with every segment allocates nothing in steady state,
- * while the host never keeps more than TCP_POOL_PAGES pages. */
+ * while the host never keeps more than TCP_POOL_PAGES pages.  The free pages
+ * are a list threaded through their own first bytes, so a host that never
+ * frees a page pays nothing for the pool. */
 #define TCP_PAGE       4096u
 #define TCP_POOL_PAGES 8
 struct tcp_page_pool {
-    uint8_t *page[TCP_POOL_PAGES];
+    uint8_t *free; /* the last page put back; its first bytes point at the next */
     uint32_t n;
 };
 
+/* Field order: small fields fill what alignment would leave empty (a world
+ * may hold tens of thousands of hosts). */
 struct tcp_host {
     struct host *h;
     /* Lookups only, never iterated (anything that iterates uses the creation
@@ -165,19 +169,23 @@ struct tcp_host {
     struct tcp_port_ref **ports; /* local ports in use, reference-counted */
     uint32_t ports_mask, n_ports;
     struct tcp_sock *listeners; /* listening sockets (few), newest first */
-    struct tcp_config cfg;
+    /* The settings: the host's own copy (tcp_attach, tcp_host_new; tests
+     * change it) or the caller's, shared by every host given it
+     * (tcp_attach_shared).  TCP never writes them. */
+    struct tcp_config *cfg;
     struct tcp_sock *head, *tail; /* every socket, in creation order */
     struct tcp_page_pool pages;
     uint64_t isn_secret[2];
     uint32_t ts_secret;
-    tcp_output_fn output;
-    /* ip4_alloc once bound to IP (it stamps frame ids); NULL = the frame pool */
-    struct frame *(*alloc)(struct host *h, uint32_t l4_len);
-    /* host_trace_drop once bound to IP; NULL = a frameless drop event */
-    void (*trace_drop)(struct host *h, const struct frame *f, uint32_t iface, const char *reason);
     /* RFC 5961 §7: challenge ACKs limited per host, like Linux (1000/s). */
-    sim_time challenge_window;
     uint32_t challenge_count;
+    sim_time challenge_window;
+    tcp_output_fn output;
+    bool cfg_owned;
+    /* Bound to IP (tcp_attach): frames come from ip4_alloc (it stamps frame
+     * ids) and drops are traced by host_trace_drop; otherwise from the
+     * frame pool, and drop events have no frame (tests). */
+    bool bound;
     struct tcp_counters c;
 };
 
@@ -337,7 +345,7 @@ static inline struct trace_bus *tcp_bus(const struct tcp_sock *s)
 }
 static inline uint32_t tcp_cap(const struct tcp_sock *s)
 {
-    return s->th->cfg.rcvbuf;
+    return s->th->cfg->rcvbuf;
 }
 static inline const char *tcp_app_name(const struct tcp_sock *s)
 {
@@ -512,8 +520,12 @@ struct tcp_sock *tcp_connect_from(struct tcp_host *th, uint32_t src, uint16_t sp
                                   uint16_t dport, const char *name, const char *app,
                                   const struct tcp_sock_ops *ops, void *ctx, sim_time now);
 
-/* Installs TCP state on a host with a given output function (tests). */
+/* Installs TCP state on a host with a given output function (tests); cfg
+ * (NULL: the defaults) is copied. */
 struct tcp_host *tcp_host_new(struct host *h, const struct tcp_config *cfg, tcp_output_fn out);
+/* The same with cfg not copied: it must outlive the host. */
+struct tcp_host *tcp_host_new_shared(struct host *h, const struct tcp_config *cfg,
+                                     tcp_output_fn out);
 void tcp_host_free(struct tcp_host *th);
 
 #endif

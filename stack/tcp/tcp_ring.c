@@ -38,17 +38,23 @@ static uint32_t slot_of(const struct tcp_ring *r, uint32_t k)
 
 static uint8_t *page_get(struct tcp_page_pool *pool)
 {
-    if (pool && pool->n)
-        return pool->page[--pool->n];
-    return malloc(TCP_PAGE);
+    if (!pool || !pool->n)
+        return malloc(TCP_PAGE);
+    uint8_t *page = pool->free;
+    memcpy(&pool->free, page, sizeof(pool->free));
+    pool->n--;
+    return page;
 }
 
 static void page_put(struct tcp_page_pool *pool, uint8_t *page)
 {
-    if (pool && pool->n < TCP_POOL_PAGES)
-        pool->page[pool->n++] = page;
-    else
+    if (!pool || pool->n >= TCP_POOL_PAGES) {
         free(page);
+        return;
+    }
+    memcpy(page, &pool->free, sizeof(pool->free));
+    pool->free = page;
+    pool->n++;
 }
 
 /* Makes the table hold at least `pages` slots, keeping each page's place
@@ -186,5 +192,5 @@ void tcp_ring_release(struct tcp_ring *r, struct tcp_page_pool *pool)
 void tcp_page_pool_free(struct tcp_page_pool *pool)
 {
     while (pool->n)
-        free(pool->page[--pool->n]);
+        free(page_get(pool));
 }

@@ -40,7 +40,7 @@ static uint8_t wscale_for(uint32_t rcvbuf)
 
 void tcp_conn_init_from_config(struct tcp_sock *s)
 {
-    const struct tcp_config *cfg = &s->th->cfg;
+    const struct tcp_config *cfg = s->th->cfg;
     s->mss = (uint16_t)cfg->mss;
     s->x->peer_mss = 536; /* RFC 9293 §3.7.1 default when the option is absent */
     s->rto = cfg->initial_rto;
@@ -399,7 +399,7 @@ struct tcp_sock *tcp_listen(struct host *h, uint16_t port, uint32_t backlog, con
     s->listening = true;
     s->x->lnext = th->listeners;
     th->listeners = s;
-    s->x->backlog = backlog ? backlog : th->cfg.backlog;
+    s->x->backlog = backlog ? backlog : th->cfg->backlog;
     s->ops = ops;
     s->ctx = ctx;
     tcp_set_state(s, TCP_LISTEN, "app listen", sim_now(h->sim));
@@ -414,7 +414,7 @@ void tcp_set_ops(struct tcp_sock *s, const struct tcp_sock_ops *ops, void *ctx)
 
 uint32_t tcp_send_space(const struct tcp_sock *s)
 {
-    return s->th->cfg.sndbuf - (s->x ? s->x->snd.len : 0);
+    return s->th->cfg->sndbuf - (s->x ? s->x->snd.len : 0);
 }
 
 static bool can_send_data(const struct tcp_sock *s)
@@ -649,22 +649,43 @@ void tcp_config_default(struct tcp_config *c)
 }
 
 /* The per-host state is owned by the host (freed by tcp_host_free). */
-struct tcp_host *tcp_host_new(struct host *h, const struct tcp_config *cfg, tcp_output_fn out)
+static struct tcp_host *host_new(struct host *h, struct tcp_config *cfg, bool owned,
+                                 tcp_output_fn out)
 {
     struct tcp_host *th = calloc(1, sizeof(*th));
     if (!th)
         return NULL;
     th->h = h;
-    if (cfg)
-        th->cfg = *cfg;
-    else
-        tcp_config_default(&th->cfg);
+    th->cfg = cfg;
+    th->cfg_owned = owned;
     th->output = out;
     th->isn_secret[0] = rng_next(&h->rng);
     th->isn_secret[1] = rng_next(&h->rng);
     th->ts_secret = (uint32_t)rng_next(&h->rng);
     h->tcp = th;
     return th;
+}
+
+struct tcp_host *tcp_host_new(struct host *h, const struct tcp_config *cfg, tcp_output_fn out)
+{
+    struct tcp_config *own = malloc(sizeof(*own));
+    if (!own)
+        return NULL;
+    if (cfg)
+        *own = *cfg;
+    else
+        tcp_config_default(own);
+    struct tcp_host *th = host_new(h, own, true, out);
+    if (!th)
+        free(own);
+    return th;
+}
+
+struct tcp_host *tcp_host_new_shared(struct host *h, const struct tcp_config *cfg,
+                                     tcp_output_fn out)
+{
+    /* Never written through: only a host's own copy is (by tests). */
+    return host_new(h, (struct tcp_config *)cfg, false, out);
 }
 
 void tcp_host_free(struct tcp_host *th)
@@ -677,13 +698,15 @@ void tcp_host_free(struct tcp_host *th)
     tcp_page_pool_free(&th->pages);
     free(th->hash);
     free(th->ports);
+    if (th->cfg_owned)
+        free(th->cfg);
     free(th);
 }
 
 const struct tcp_config *tcp_host_config(const struct host *h)
 {
     const struct tcp_host *th = h->tcp;
-    return th ? &th->cfg : NULL;
+    return th ? th->cfg : NULL;
 }
 
 struct tcp_sock *tcp_connect_from(struct tcp_host *th, uint32_t src, uint16_t sport, uint32_t dst,

@@ -110,8 +110,8 @@ void tcp_trace_retx(struct tcp_sock *s, uint32_t seq, uint32_t len, const char *
 void tcp_trace_drop(struct tcp_host *th, const struct tcp_seg *seg, const char *reason,
                     sim_time now)
 {
-    if (th->trace_drop && seg->frame) {
-        th->trace_drop(th->h, seg->frame, seg->iface, reason);
+    if (th->bound && seg->frame) {
+        host_trace_drop(th->h, seg->frame, seg->iface, reason);
         return;
     }
     struct trace_bus *b = th->h->bus;

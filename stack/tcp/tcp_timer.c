@@ -51,9 +51,9 @@ void tcp_timers_stop_all(struct tcp_sock *s)
 static sim_time backed_off_rto(const struct tcp_sock *s)
 {
     sim_time rto = s->rto;
-    for (uint32_t i = 0; i < s->x->backoff && rto < s->th->cfg.max_rto; i++)
+    for (uint32_t i = 0; i < s->x->backoff && rto < s->th->cfg->max_rto; i++)
         rto *= 2;
-    return rto < s->th->cfg.max_rto ? rto : s->th->cfg.max_rto;
+    return rto < s->th->cfg->max_rto ? rto : s->th->cfg->max_rto;
 }
 
 /* RFC 6298 §5.1/5.3: (re)start the timer for the current RTO. */
@@ -64,7 +64,7 @@ void tcp_rto_restart(struct tcp_sock *s, sim_time now)
 
 static uint32_t retry_limit(const struct tcp_sock *s)
 {
-    const struct tcp_config *c = &s->th->cfg;
+    const struct tcp_config *c = s->th->cfg;
     if (s->state == TCP_SYN_SENT)
         return c->syn_retries;
     if (s->state == TCP_SYN_RCVD)
@@ -141,13 +141,13 @@ void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now)
     tcp_set_state(s, TCP_TIME_WAIT, cause, now);
     tcp_timer_stop(s, TCP_T_RTO);
     tcp_timer_stop(s, TCP_T_PERSIST);
-    tcp_timer_arm(s, TCP_T_TIMEWAIT, now + 2 * s->th->cfg.msl);
+    tcp_timer_arm(s, TCP_T_TIMEWAIT, now + 2 * s->th->cfg->msl);
     tcp_release_xfer(s);
 }
 
 void tcp_keepalive_reset(struct tcp_sock *s, sim_time now)
 {
-    sim_time idle = s->th->cfg.keepalive;
+    sim_time idle = s->th->cfg->keepalive;
     if (idle == 0 || (s->state != TCP_ESTABLISHED && s->state != TCP_CLOSE_WAIT))
         return;
     s->x->keepalive_probes = 0;
@@ -170,5 +170,5 @@ static void on_keepalive(struct tcp_sock *s, sim_time now)
     s->x->keepalive_probes++;
     tcp_trace_timer(s, "keepalive", s->x->keepalive_probes, now);
     tcp_emit(s, s->snd_una - 1, TCP_ACK, 0, now);
-    tcp_timer_arm(s, TCP_T_KEEPALIVE, now + s->th->cfg.keepalive);
+    tcp_timer_arm(s, TCP_T_KEEPALIVE, now + s->th->cfg->keepalive);
 }

@@ -146,7 +146,7 @@ static uint32_t write_options(struct tcp_sock *s, uint8_t *p, uint8_t flags, uin
                               sim_time now)
 {
     uint32_t n = 0;
-    const struct tcp_config *cfg = &s->th->cfg;
+    const struct tcp_config *cfg = s->th->cfg;
     bool syn = flags & TCP_SYN;
     if (syn) {
         p[n++] = 2;
@@ -215,7 +215,7 @@ static void send_frame(struct tcp_host *th, struct frame *f, uint32_t src, uint3
 static struct frame *alloc_segment(struct tcp_host *th, uint32_t l4len)
 {
     struct frame *f =
-        th->alloc ? th->alloc(th->h, l4len) : frame_alloc(th->h->frames, IP4_L4_OFF + l4len);
+        th->bound ? ip4_alloc(th->h, l4len) : frame_alloc(th->h->frames, IP4_L4_OFF + l4len);
     if (f)
         f->len = IP4_L4_OFF + l4len;
     return f;

@@ -118,7 +118,7 @@ Test(tcp_cc, rtt_sample_sets_srtt_rttvar_rto)
 Test(tcp_cc, rto_uses_srtt_plus_4_rttvar_above_min)
 {
     struct tcp_sock *s = sock_established_mss();
-    fx.th->cfg.min_rto = 200 * SIM_MS;
+    fx.th->cfg->min_rto = 200 * SIM_MS;
     s->srtt = 0;
     tcp_rtt_sample(s, 100 * SIM_MS, 0);
     cr_expect_eq(s->rto, 300 * SIM_MS);
@@ -337,7 +337,7 @@ Test(tcp_cc, options_timestamps_off_here_ignores_peer_offer)
 
 Test(tcp_cc, options_sack_off_here_ignores_peer_offer)
 {
-    fx.th->cfg.sack = false;
+    fx.th->cfg->sack = false;
     struct tcp_sock *s = sock_syn_sent(&fx);
     send_seg(&fx, (struct seg){.flags = TCP_SYN | TCP_ACK,
                                .seq = RISN,
@@ -436,7 +436,7 @@ Test(tcp_cc, timestamps_echo_gives_rtt_sample)
 
 Test(tcp_cc, cubic_loss_reduces_to_seven_tenths)
 {
-    fx.th->cfg.cc = TCP_CC_CUBIC;
+    fx.th->cfg->cc = TCP_CC_CUBIC;
     struct tcp_sock *s = sock_established_mss();
     tcp_send(s, payload, 10 * MSS);
     drain();
@@ -449,7 +449,7 @@ Test(tcp_cc, cubic_loss_reduces_to_seven_tenths)
 
 Test(tcp_cc, cubic_grows_back_toward_wmax_then_beyond)
 {
-    fx.th->cfg.cc = TCP_CC_CUBIC;
+    fx.th->cfg->cc = TCP_CC_CUBIC;
     struct tcp_sock *s = sock_established_mss();
     s->cwnd = 70 * MSS;
     s->ssthresh = 70 * MSS;
@@ -505,7 +505,7 @@ Test(tcp_cc, algorithm_comes_from_the_host_config)
     struct tcp_sock *reno = sock_established_mss();
     cr_expect_eq(reno->x->cc, &tcp_cc_newreno);
     cr_expect_str_eq(reno->x->cc->name, "newreno");
-    fx.th->cfg.cc = TCP_CC_CUBIC;
+    fx.th->cfg->cc = TCP_CC_CUBIC;
     struct tcp_sock *cubic = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT + 1, REMOTE_IP,
                                               REMOTE_PORT, "c2", "c2", NULL, NULL, fx.sim.now);
     cr_assert_not_null(cubic);

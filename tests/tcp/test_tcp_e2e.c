@@ -247,7 +247,7 @@ Test(tcp_e2e, transfer_without_sack_uses_newreno)
 {
     struct pair p;
     pair_init(&p, 0.01);
-    p.th[0]->cfg.sack = false;
+    p.th[0]->cfg->sack = false;
     run_transfer(&p, 512 * 1024);
     cr_expect_eq(p.received, 512u * 1024);
     cr_expect(p.intact);
@@ -258,7 +258,7 @@ Test(tcp_e2e, transfer_with_cubic_over_loss_intact)
 {
     struct pair p;
     pair_init(&p, 0.01);
-    p.th[0]->cfg.cc = TCP_CC_CUBIC;
+    p.th[0]->cfg->cc = TCP_CC_CUBIC;
     run_transfer(&p, 1 << 20);
     cr_expect_eq(p.received, 1u << 20);
     cr_expect(p.intact);

@@ -76,7 +76,7 @@ Test(tcp_matrix, listen_fin_without_ack_is_dropped)
  * and a legitimate client gets in once the flood's children time out. */
 Test(tcp_matrix, listen_syn_flood_fills_backlog_then_legit_client_succeeds)
 {
-    fx.th->cfg.synack_retries = 1;
+    fx.th->cfg->synack_retries = 1;
     struct tcp_sock *l = sock_listen(&fx); /* backlog 4 */
     for (uint16_t p = 1; p <= 8; p++)
         send_seg_from(&fx, (uint16_t)(30000 + p), (struct seg){.flags = TCP_SYN, .seq = p * 1000});
@@ -168,7 +168,7 @@ Test(tcp_matrix, syn_rcvd_different_syn_gets_challenge_ack)
 
 Test(tcp_matrix, syn_rcvd_synack_retries_exhausted_discards_child)
 {
-    fx.th->cfg.synack_retries = 2;
+    fx.th->cfg->synack_retries = 2;
     struct tcp_sock *c = to_syn_rcvd(&fx);
     struct tcp_sock *l = c->x->listener;
     fx_run(&fx, 7 * SIM_SEC - 1); /* SYN,ACK again at 1 s and 3 s */
@@ -368,7 +368,7 @@ Test(tcp_matrix, fin_wait_1_out_of_window_gets_ack)
 
 Test(tcp_matrix, fin_wait_1_fin_retries_exhausted_times_out)
 {
-    fx.th->cfg.retries2 = 2;
+    fx.th->cfg->retries2 = 2;
     to_fin_wait_1(&fx);
     fx_run(&fx, 7 * SIM_SEC - 1); /* FIN again at 1 s and 3 s */
     cr_expect_eq(fx.out.len, 2);
@@ -483,7 +483,7 @@ Test(tcp_matrix, last_ack_fin_is_retransmitted_after_rto)
 
 Test(tcp_matrix, last_ack_fin_retries_exhausted_times_out)
 {
-    fx.th->cfg.retries2 = 2;
+    fx.th->cfg->retries2 = 2;
     to_last_ack(&fx);
     fx_run(&fx, 7 * SIM_SEC);
     cr_expect_eq(fx.closed, 1);

@@ -67,7 +67,7 @@ Test(tcp_rfc, rto_backoff_kept_until_a_valid_rtt_sample)
 
 Test(tcp_rfc, rto_backoff_is_capped_at_max_rto)
 {
-    fx.th->cfg.max_rto = 4 * SIM_SEC;
+    fx.th->cfg->max_rto = 4 * SIM_SEC;
     struct tcp_sock *s = sock_established(&fx);
     tcp_send(s, payload, 100);
     drop_output(&fx);
@@ -155,7 +155,7 @@ Test(tcp_rfc, newreno_only_the_first_partial_ack_restarts_rto)
 
 Test(tcp_rfc, delayed_ack_never_waits_more_than_500ms)
 {
-    fx.th->cfg.delayed_ack = 2 * SIM_SEC;
+    fx.th->cfg->delayed_ack = 2 * SIM_SEC;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(&fx,
              (struct seg){
@@ -193,7 +193,7 @@ Test(tcp_rfc, sink_reading_at_once_acks_every_second_full_segment)
 /* A read that at least doubles a small offered window is announced at once. */
 Test(tcp_rfc, read_that_doubles_the_window_sends_an_update)
 {
-    fx.th->cfg.rcvbuf = 8000;
+    fx.th->cfg->rcvbuf = 8000;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(
         &fx,
@@ -227,7 +227,7 @@ Test(tcp_rfc, persist_backoff_restarts_once_the_window_opens)
  * than half the largest window seen, so nothing goes at once ... */
 Test(tcp_rfc, sender_sws_holds_data_for_a_small_window)
 {
-    fx.th->cfg.nagle = false;
+    fx.th->cfg->nagle = false;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .wnd = 500});
     tcp_send(s, payload, 2000);
@@ -238,7 +238,7 @@ Test(tcp_rfc, sender_sws_holds_data_for_a_small_window)
 /* ... until the override timeout sends what the window allows. */
 Test(tcp_rfc, sender_sws_override_timeout_sends_what_the_window_allows)
 {
-    fx.th->cfg.nagle = false;
+    fx.th->cfg->nagle = false;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = RISN + 1, .ack = s->iss + 1, .wnd = 500});
     tcp_send(s, payload, 2000);

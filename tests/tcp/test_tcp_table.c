@@ -94,3 +94,36 @@ Test(tcp_table, many_ports_in_use_are_all_found)
     cr_expect_not(tcp_port_in_use(fx.th, 29999));
     cr_expect_not(tcp_port_in_use(fx.th, 33000));
 }
+
+/* The per-host TCP state of a world with tens of thousands of hosts. */
+Test(tcp_table, host_state_stays_within_its_budget)
+{
+    cr_expect_leq(sizeof(struct tcp_host), 248);
+}
+
+Test(tcp_table, attach_copies_the_config)
+{
+    struct tcp_config cfg;
+    tcp_config_default(&cfg);
+    cfg.mss = 1000;
+    struct host *h = host_create(&fx.sim, "h", 1, false);
+    cr_assert(h && tcp_attach(h, &cfg));
+    cfg.mss = 500;
+    cr_expect_neq(tcp_host_config(h), &cfg);
+    cr_expect_eq(tcp_host_config(h)->mss, 1000);
+    host_destroy(h);
+}
+
+Test(tcp_table, hosts_attached_shared_share_the_config)
+{
+    struct tcp_config cfg;
+    tcp_config_default(&cfg);
+    cfg.mss = 1000;
+    struct host *a = host_create(&fx.sim, "a", 1, false);
+    struct host *b = host_create(&fx.sim, "b", 2, false);
+    cr_assert(a && b && tcp_attach_shared(a, &cfg) && tcp_attach_shared(b, &cfg));
+    cr_expect_eq(tcp_host_config(a), &cfg);
+    cr_expect_eq(tcp_host_config(b), &cfg);
+    host_destroy(a);
+    host_destroy(b);
+}

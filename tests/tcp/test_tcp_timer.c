@@ -35,7 +35,7 @@ Test(tcp_timer, syn_sent_rto_backs_off_1_2_4_seconds)
 
 Test(tcp_timer, syn_sent_retries_exhausted_times_out)
 {
-    fx.th->cfg.syn_retries = 2;
+    fx.th->cfg->syn_retries = 2;
     sock_syn_sent(&fx);
     fx_run(&fx, 7 * SIM_SEC - 1);
     cr_expect_eq(fx.closed, 0);
@@ -74,7 +74,7 @@ Test(tcp_timer, established_rto_retransmits_with_backoff)
 
 Test(tcp_timer, established_retries2_exhausted_times_out)
 {
-    fx.th->cfg.retries2 = 1;
+    fx.th->cfg->retries2 = 1;
     struct tcp_sock *s = sock_established(&fx);
     tcp_send(s, payload, 10);
     fx_run(&fx, 3 * SIM_SEC);
@@ -122,7 +122,7 @@ Test(tcp_timer, established_every_second_full_segment_is_acked)
 
 Test(tcp_timer, delayed_ack_off_acks_every_segment)
 {
-    fx.th->cfg.delayed_ack = 0;
+    fx.th->cfg->delayed_ack = 0;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(&fx,
              (struct seg){
@@ -167,7 +167,7 @@ Test(tcp_timer, established_nagle_holds_small_segment_while_unacked)
 
 Test(tcp_timer, nagle_off_sends_small_segments_at_once)
 {
-    fx.th->cfg.nagle = false;
+    fx.th->cfg->nagle = false;
     struct tcp_sock *s = sock_established(&fx);
     tcp_send(s, payload, 100);
     tcp_send(s, payload, 100);
@@ -178,7 +178,7 @@ Test(tcp_timer, nagle_off_sends_small_segments_at_once)
 
 Test(tcp_timer, established_keepalive_probes_after_idle_then_times_out)
 {
-    fx.th->cfg.keepalive = 10 * SIM_SEC;
+    fx.th->cfg->keepalive = 10 * SIM_SEC;
     struct tcp_sock *s = sock_established(&fx);
     fx_run(&fx, 10 * SIM_SEC - 1);
     expect_nothing(&fx);
@@ -192,7 +192,7 @@ Test(tcp_timer, established_keepalive_probes_after_idle_then_times_out)
 
 Test(tcp_timer, established_keepalive_answer_restarts_idle_clock)
 {
-    fx.th->cfg.keepalive = 10 * SIM_SEC;
+    fx.th->cfg->keepalive = 10 * SIM_SEC;
     struct tcp_sock *s = sock_established(&fx);
     fx_run(&fx, 10 * SIM_SEC);
     expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = s->iss, .ack = RISN + 1});
@@ -205,8 +205,8 @@ Test(tcp_timer, established_keepalive_answer_restarts_idle_clock)
 
 Test(tcp_timer, established_full_buffer_advertises_zero_then_reopens_on_read)
 {
-    fx.th->cfg.rcvbuf = 4000;
-    fx.th->cfg.delayed_ack = 0;
+    fx.th->cfg->rcvbuf = 4000;
+    fx.th->cfg->delayed_ack = 0;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(
         &fx,
@@ -228,8 +228,8 @@ Test(tcp_timer, established_full_buffer_advertises_zero_then_reopens_on_read)
  * 100 bytes is too small a step (RFC 9293 §3.10.7.4, RFC 1122 §4.2.3.3). */
 Test(tcp_timer, established_zero_window_probe_answered_with_zero_window)
 {
-    fx.th->cfg.rcvbuf = 4000;
-    fx.th->cfg.delayed_ack = 0;
+    fx.th->cfg->rcvbuf = 4000;
+    fx.th->cfg->delayed_ack = 0;
     struct tcp_sock *s = sock_established(&fx);
     send_seg(
         &fx,

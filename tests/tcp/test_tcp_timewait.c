@@ -336,7 +336,7 @@ Test(tcp_timewait, abort_ends_it_without_rst)
 /* Keepalive stops probing once the connection is closing. */
 Test(tcp_timewait, keepalive_sends_nothing_in_time_wait)
 {
-    fx.th->cfg.keepalive = 30 * SIM_SEC;
+    fx.th->cfg->keepalive = 30 * SIM_SEC;
     struct tcp_sock *s = ts_time_wait();
     cr_expect_not_null(s->x, "its keepalive timer is still due");
     fx_run(&fx, 31 * SIM_SEC);

@@ -119,7 +119,7 @@ Test(tcp_trace, rto_timer_and_retx_are_traced)
 
 Test(tcp_trace, syn_timeout_is_traced)
 {
-    fx.th->cfg.syn_retries = 0;
+    fx.th->cfg->syn_retries = 0;
     sock_syn_sent(&fx);
     fx_run(&fx, 1 * SIM_SEC);
     cr_expect(saw("state cli SYN_SENT->CLOSED timeout"));
