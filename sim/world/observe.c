@@ -365,7 +365,7 @@ static bool setup_expectations(struct world_observer *o, const struct scenario *
 {
     o->counts = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->counts);
     o->cc_conns = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->cc_conns);
-    o->cc_logs = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *o->cc_logs);
+    o->cc_logs = calloc(sc->n_expects ? sc->n_expects : 1, sizeof(struct obs_cc_log *));
     if (!o->counts || !o->cc_conns || !o->cc_logs)
         return false;
     for (uint32_t i = 0; i < sc->n_expects; i++) {
