@@ -69,10 +69,11 @@
  *    the original's timestamp and hand the sender an RTT that includes the
  *    RTO, which then feeds on itself.
  *  - Urgent data is delivered inline and the urgent pointer ignored (RFC 6093).
- * Memory: a connection is a struct tcp_sock (about 290 bytes with its
- * name) and, until it is in TIME_WAIT with nothing left to read, a struct
- * tcp_xfer (about 500 bytes); the send and receive rings grow with the
- * bytes they hold and are freed when drained. */
+ * Memory: a connection is a struct tcp_sock (288 bytes and its names) and,
+ * until it is in TIME_WAIT with nothing left to read, a struct tcp_xfer
+ * (456 bytes); the send and receive rings grow with the bytes they hold and
+ * are freed when drained.  A host's TCP state is 248 bytes and its
+ * settings, shared with other hosts through tcp_attach_shared. */
 #ifndef STACK_TCP_PRIV_H
 #define STACK_TCP_PRIV_H
 
