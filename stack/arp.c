@@ -370,8 +370,7 @@ void arp_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
     const uint8_t *a = f->data + FRAME_ETH_HLEN;
     if (f->len < FRAME_ETH_HLEN + ARP_LEN || rd16(a) != 1 || rd16(a + 2) != ETH_TYPE_IP ||
         a[4] != 6 || a[5] != 4) {
-        HOST_COUNT(h, drop_malformed);
-        host_drop(h, f, i->index, "malformed");
+        host_drop_counted(h, f, i->index, "malformed", HOST_COUNTER(drop_malformed));
         return;
     }
     uint16_t op = rd16(a + 6);

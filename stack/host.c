@@ -104,6 +104,15 @@ void host_drop(struct host *h, struct frame *f, uint32_t iface, const char *reas
     frame_free(h->frames, f);
 }
 
+void host_drop_counted(struct host *h, struct frame *f, uint32_t iface, const char *reason,
+                       size_t counter)
+{
+    struct host_more *m = host_more(h);
+    if (m)
+        (*(uint32_t *)((char *)&m->c + counter))++;
+    host_drop(h, f, iface, reason);
+}
+
 void host_trace_timer(struct host *h, const char *timer, uint32_t backoff)
 {
     if (!trace_on(h->bus, TRACE_TIMER))
@@ -132,13 +141,11 @@ static void eth_input(struct port *p, struct frame *f, sim_time now)
     struct host_iface *i = iface_of_port(p);
     struct host *h = host_of_iface(i);
     if (f->len < FRAME_ETH_HLEN) {
-        HOST_COUNT(h, drop_malformed);
-        host_drop(h, f, i->index, "malformed");
+        host_drop_counted(h, f, i->index, "malformed", HOST_COUNTER(drop_malformed));
         return;
     }
     if (memcmp(f->data, i->mac, 6) != 0 && memcmp(f->data, eth_broadcast, 6) != 0) {
-        HOST_COUNT(h, drop_not_mine);
-        host_drop(h, f, i->index, "not_for_us");
+        host_drop_counted(h, f, i->index, "not_for_us", HOST_COUNTER(drop_not_mine));
         return;
     }
     switch (rd16(f->data + 12)) {
@@ -149,8 +156,7 @@ static void eth_input(struct port *p, struct frame *f, sim_time now)
         arp_input(h, i, f, now);
         break;
     default:
-        HOST_COUNT(h, drop_no_proto);
-        host_drop(h, f, i->index, "unknown_ethertype");
+        host_drop_counted(h, f, i->index, "unknown_ethertype", HOST_COUNTER(drop_no_proto));
         break;
     }
 }
@@ -340,7 +346,7 @@ static bool local_find(const struct host *h, uint32_t ip, struct host_local_slot
         const struct host_iface *i = h->ifaces[k];
         if (i->ip == ip && !out->iface1)
             out->iface1 = (uint8_t)(k + 1);
-        if (host_iface_bcast(i) == ip)
+        if (i->bcast == ip)
             out->bcast = true;
     }
     out->ip = out->iface1 || out->bcast ? ip : 0;
@@ -362,10 +368,9 @@ static void local_rebuild(struct host *h)
             if (!s->iface1)
                 s->iface1 = (uint8_t)(k + 1);
         }
-        uint32_t bcast = host_iface_bcast(i);
-        if (bcast) {
-            struct host_local_slot *s = local_slot(h, bcast);
-            s->ip = bcast;
+        if (i->bcast) {
+            struct host_local_slot *s = local_slot(h, i->bcast);
+            s->ip = i->bcast;
             s->bcast = true;
         }
     }
@@ -460,7 +465,7 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     struct host_iface *i = calloc(1, sizeof(*i));
     if (!i)
         return NULL;
-    i->index = h->n_ifaces;
+    i->index = (uint8_t)h->n_ifaces;
     _Static_assert(sizeof(iface_names) / sizeof(iface_names[0]) == HOST_MAX_IFACES,
                    "a name for every interface");
     uint32_t hi = h->index + 1;
@@ -485,6 +490,13 @@ struct host_iface *host_add_iface(struct host *h, const char *link, uint32_t ip,
     return i;
 }
 
+/* The directed broadcast of ip/prefix_len; /31 and /32 have none (RFC 3021). */
+static uint32_t directed_broadcast(uint32_t ip, uint8_t prefix_len)
+{
+    uint32_t m = prefix_mask(prefix_len);
+    return ip && prefix_len < 31 ? (ip & m) | ~m : 0;
+}
+
 void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
 {
     struct host *h = host_of_iface(i);
@@ -493,6 +505,7 @@ void host_iface_set_addr(struct host_iface *i, uint32_t ip, uint8_t prefix_len)
     remove_connected_routes(h, i->index);
     i->ip = ip;
     i->prefix_len = prefix_len;
+    i->bcast = directed_broadcast(ip, prefix_len);
     local_rebuild(h);
     if (ip)
         add_route(h, ip, prefix_len, 0, i->index);

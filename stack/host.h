@@ -30,10 +30,14 @@ struct icmp_state;
 /* Its name ("eth0", "eth1", ...) is port.ifname, from a constant table. */
 struct host_iface {
     struct port port; /* port.owner is this iface's host (host_of_iface) */
-    uint32_t index;
-    uint32_t ip; /* host byte order; 0 = unnumbered */
+    uint32_t ip;      /* host byte order; 0 = unnumbered */
+    /* Derived from ip/prefix_len by host_iface_set_addr: the directed
+     * broadcast of the connected subnet, 0 when it has none (unnumbered,
+     * /31 or /32). */
+    uint32_t bcast;
     uint8_t mac[6];
     uint8_t prefix_len;
+    uint8_t index; /* < HOST_MAX_IFACES */
 };
 
 static inline struct host *host_of_iface(const struct host_iface *i)

@@ -194,8 +194,7 @@ static enum ip4_send_result route_local(struct host *h, struct frame *f, uint32_
     uint32_t next_hop;
     const struct route *r = host_route_lookup(h, dst, &next_hop);
     if (!r) {
-        HOST_COUNT(h, drop_no_route);
-        host_drop(h, f, UINT32_MAX, "no_route");
+        host_drop_counted(h, f, UINT32_MAX, "no_route", HOST_COUNTER(drop_no_route));
         return IP4_NO_ROUTE;
     }
     return ip4_output_routed(h, h->ifaces[r->iface], next_hop, f, false, host_now(h));
@@ -286,8 +285,7 @@ static void loopback_fire(void *ctx, sim_time now)
     f->holder = NULL;
     struct host_iface *i = host_iface_by_addr(h, rd32(f->data + FRAME_ETH_HLEN + 16));
     if (!i) { /* the address went away meanwhile */
-        HOST_COUNT(h, drop_not_mine);
-        host_drop(h, f, UINT32_MAX, "not_for_us");
+        host_drop_counted(h, f, UINT32_MAX, "not_for_us", HOST_COUNTER(drop_not_mine));
         return;
     }
     ip4_input(h, i, f, now);
@@ -390,19 +388,16 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
     uint32_t avail = f->len - FRAME_ETH_HLEN;
     uint32_t hlen = avail ? (uint32_t)(ip[0] & 0x0f) * 4 : 0;
     if (avail < IP4_HLEN || ip[0] >> 4 != 4 || hlen < IP4_HLEN || hlen > avail) {
-        HOST_COUNT(h, drop_malformed);
-        host_drop(h, f, i->index, "malformed");
+        host_drop_counted(h, f, i->index, "malformed", HOST_COUNTER(drop_malformed));
         return;
     }
     if (inet_csum_fold(inet_csum_add(0, ip, hlen)) != 0) {
-        HOST_COUNT(h, drop_checksum);
-        host_drop(h, f, i->index, "checksum");
+        host_drop_counted(h, f, i->index, "checksum", HOST_COUNTER(drop_checksum));
         return;
     }
     uint32_t total = rd16(ip + 2);
     if (total < hlen || total > avail) {
-        HOST_COUNT(h, drop_malformed);
-        host_drop(h, f, i->index, "malformed");
+        host_drop_counted(h, f, i->index, "malformed", HOST_COUNTER(drop_malformed));
         return;
     }
     f->len = FRAME_ETH_HLEN + total; /* Ethernet padding is not part of the packet */
@@ -416,8 +411,7 @@ void ip4_input(struct host *h, struct host_iface *i, struct frame *f, sim_time n
      * is for the hosts of this link alone (RFC 1812 §5.3.4; Linux's
      * ip_forward drops what did not arrive as PACKET_HOST). */
     if (!h->forward || is_multicast(dst) || dst == 0 || eth_is_broadcast(f)) {
-        HOST_COUNT(h, drop_not_mine);
-        host_drop(h, f, i->index, "not_for_us");
+        host_drop_counted(h, f, i->index, "not_for_us", HOST_COUNTER(drop_not_mine));
         return;
     }
     forward(h, i, f, now);

@@ -349,8 +349,7 @@ void ip4_reass_input(struct host *h, struct host_iface *i, struct frame *f, sim_
     if (mf)
         end &= ~7u; /* non-final fragments carry multiples of 8 (Linux trims) */
     if (end <= start || hlen + end > IP4_MAX_LEN) {
-        HOST_COUNT(h, drop_malformed);
-        host_drop(h, f, i->index, "malformed");
+        host_drop_counted(h, f, i->index, "malformed", HOST_COUNTER(drop_malformed));
         return;
     }
     struct ip4_reass *q = ip4_reass_of(h);

@@ -12,6 +12,7 @@
 #define STACK_STACK_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -78,14 +79,6 @@ struct host_more *host_more(struct host *h);
             more_->c.field++;                                                                      \
     } while (0)
 
-/* The directed broadcast of the interface's connected subnet, 0 when it has
- * none (unnumbered, /31 or /32: RFC 3021). */
-static inline uint32_t host_iface_bcast(const struct host_iface *i)
-{
-    uint32_t m = prefix_mask(i->prefix_len);
-    return i->ip && i->prefix_len < 31 ? (i->ip & m) | ~m : 0;
-}
-
 /* A frame of len bytes with a fresh trace id; NULL when the pool is exhausted. */
 struct frame *host_frame_alloc(struct host *h, uint32_t len);
 /* Gives f a fresh trace id (a forwarded frame is a new frame on its next link). */
@@ -102,6 +95,12 @@ bool host_is_broadcast(const struct host *h, uint32_t ip);
 bool host_is_local_dst(const struct host *h, uint32_t ip);
 /* Drops f: traces it (iface = host-local index of where it was) and frees it. */
 void host_drop(struct host *h, struct frame *f, uint32_t iface, const char *reason);
+/* The offset of a counter in struct host_counters, for host_drop_counted. */
+#define HOST_COUNTER(field) offsetof(struct host_counters, field)
+/* host_drop, counting the drop in the counter at `counter` (HOST_COUNTER):
+ * one call, so that the paths that receive every frame stay lean. */
+void host_drop_counted(struct host *h, struct frame *f, uint32_t iface, const char *reason,
+                       size_t counter);
 void host_trace_timer(struct host *h, const char *timer, uint32_t backoff);
 void eth_fill(struct frame *f, const uint8_t dst[6], const uint8_t src[6], uint16_t type);
 

@@ -247,12 +247,9 @@ static const struct host_iface *reference_iface(const struct host *h, uint32_t i
 
 static bool reference_broadcast(const struct host *h, uint32_t ip)
 {
-    for (uint32_t k = 0; ip && k < h->n_ifaces; k++) {
-        const struct host_iface *i = h->ifaces[k];
-        uint32_t m = prefix_mask(i->prefix_len);
-        if (i->ip && i->prefix_len < 31 && ((i->ip & m) | ~m) == ip)
+    for (uint32_t k = 0; ip && k < h->n_ifaces; k++)
+        if (h->ifaces[k]->bcast == ip)
             return true;
-    }
     return ip == IP4_BROADCAST;
 }
 
