@@ -488,9 +488,9 @@ static void check_socket(struct fz *f)
                   limit);
     if (SEQ_GT(s->rcv_nxt, f->peer_high))
         violation("RCV.NXT %u beyond what the peer sent (%u)", s->rcv_nxt, f->peer_high);
-    if (tcp_readable(s) > f->th->cfg.rcvbuf)
+    if (tcp_readable(s) > f->th->cfg->rcvbuf)
         violation("%u bytes readable with a %u-byte receive buffer", tcp_readable(s),
-                  f->th->cfg.rcvbuf);
+                  f->th->cfg->rcvbuf);
     f->last_rcv_nxt = s->rcv_nxt;
     f->last_snd_una = s->snd_una;
 }

@@ -34,6 +34,30 @@ static int end_of(const struct scn_link *l, uint32_t h, struct host_iface *const
     return 1;
 }
 
+/* How many of the most recent distinct configurations a host's is compared
+ * with: a world whose every host differs stays linear to build. */
+#define TCP_CFG_LOOKBACK 8
+
+/* The world's copy of cfg, shared with the hosts that have the same one
+ * (the scenario's own records are freed once the apps start). */
+static const struct tcp_config *shared_tcp_config(struct world *w, const struct tcp_config *cfg)
+{
+    for (uint32_t k = w->n_tcp_cfgs; k > 0 && w->n_tcp_cfgs - k < TCP_CFG_LOOKBACK; k--)
+        if (tcp_config_equal(w->tcp_cfgs[k - 1], cfg))
+            return w->tcp_cfgs[k - 1];
+    struct tcp_config *copy = malloc(sizeof *copy);
+    struct tcp_config **grown = realloc(w->tcp_cfgs, (w->n_tcp_cfgs + 1) * sizeof *grown);
+    if (grown)
+        w->tcp_cfgs = grown;
+    if (!copy || !grown) {
+        free(copy);
+        return NULL;
+    }
+    *copy = *cfg;
+    w->tcp_cfgs[w->n_tcp_cfgs++] = copy;
+    return copy;
+}
+
 static bool build_host(struct world *w, uint32_t i, struct host_iface **ifs)
 {
     const struct scn_host *sh = &w->scn->hosts[i];
@@ -64,7 +88,8 @@ static bool build_host(struct world *w, uint32_t i, struct host_iface **ifs)
             return false;
         }
     }
-    if (!tcp_attach(h, &sh->tcp)) {
+    const struct tcp_config *cfg = shared_tcp_config(w, &sh->tcp);
+    if (!cfg || !tcp_attach_shared(h, cfg)) {
         set_error(w, "host %s: cannot install TCP%s", sh->name, "");
         return false;
     }
@@ -348,6 +373,9 @@ void world_destroy(struct world *w)
         if (w->hosts[i])
             host_destroy(w->hosts[i]);
     sim_destroy(&w->sim);
+    for (uint32_t i = 0; i < w->n_tcp_cfgs; i++) /* after the hosts that share them */
+        free(w->tcp_cfgs[i]);
+    free(w->tcp_cfgs);
     jsonl_sink_destroy(w->jsonl);
     observer_destroy(w->obs);
     for (uint32_t i = 0; i < w->n_verdicts; i++)

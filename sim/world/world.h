@@ -60,6 +60,10 @@ struct world {
     struct app **apps;   /* scenario order */
     struct world_event *events;
     struct world_observer *obs;
+    /* The distinct TCP configurations of the hosts, shared by every host
+     * that has the same (tcp_attach_shared): most worlds have one or two. */
+    struct tcp_config **tcp_cfgs;
+    uint32_t n_tcp_cfgs;
 
     /* What the views need (viz/world.h): the scenario's name, title and
      * duration from the start; its hosts and links (n_hosts, n_links) only

@@ -68,6 +68,8 @@ struct tcp_config {
     sim_time keepalive;      /* 0 = off */
 };
 void tcp_config_default(struct tcp_config *c);
+/* Whether two configs ask for the same behaviour (every field equal). */
+bool tcp_config_equal(const struct tcp_config *a, const struct tcp_config *b);
 
 struct tcp_sock;
 

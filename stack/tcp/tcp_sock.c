@@ -1,4 +1,5 @@
 /* The socket API (tcp.h), listeners, accept and the application events. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,6 +623,22 @@ enum tcp_state tcp_get_state(const struct tcp_sock *s)
 const char *tcp_sock_name(const struct tcp_sock *s)
 {
     return s->name;
+}
+
+static_assert(sizeof(struct tcp_config) == 96,
+              "a field added to struct tcp_config must be compared in tcp_config_equal");
+
+bool tcp_config_equal(const struct tcp_config *a, const struct tcp_config *b)
+{
+    /* Field by field: padding bytes make memcmp unreliable. */
+    return a->mss == b->mss && a->initial_window == b->initial_window && a->cc == b->cc &&
+           a->delayed_ack == b->delayed_ack && a->nagle == b->nagle && a->sack == b->sack &&
+           a->window_scale == b->window_scale && a->timestamps == b->timestamps &&
+           a->min_rto == b->min_rto && a->max_rto == b->max_rto &&
+           a->initial_rto == b->initial_rto && a->msl == b->msl && a->sndbuf == b->sndbuf &&
+           a->rcvbuf == b->rcvbuf && a->syn_retries == b->syn_retries &&
+           a->synack_retries == b->synack_retries && a->retries2 == b->retries2 &&
+           a->backlog == b->backlog && a->keepalive == b->keepalive;
 }
 
 void tcp_config_default(struct tcp_config *c)
