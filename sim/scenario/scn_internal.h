@@ -27,6 +27,11 @@ struct jpos {
     size_t first_block;    /* size of the first block, from the text's length */
     uint32_t *line_start;  /* offset of the first byte of each line, built on first use */
     uint32_t n_lines;
+    /* Short strings recently stored in the blocks, by a hash of their
+     * bytes, so that the keys and values a file repeats ("name", "link",
+     * "tcp_client"...) are stored once: a cache, not a set (a string whose
+     * slot another took is stored again), of bounded size. */
+    const char **interned;
 };
 
 /* A syntax error found by the validating scanner. */

@@ -153,3 +153,30 @@ Test(tree, every_node_knows_its_position)
     cr_assert(line == 2 && col == 9, "%d:%d", line, col);
     jpos_free(&p);
 }
+
+Test(tree, repeated_short_strings_are_stored_once)
+{
+    const char *text =
+        "[{\"name\": \"tcp_client\"}, {\"name\": \"tcp_client\"}, {\"name\": \"x\\n\"},"
+        " {\"name\": \"x\\n\"}]";
+    struct jpos p = {0};
+    cr_assert(jpos_parse(&p, text, strlen(text), NULL));
+    const cJSON *a = p.root->child->child, *b = p.root->child->next->child;
+    cr_expect_eq(a->string, b->string, "the key is stored once");
+    cr_expect_eq(a->valuestring, b->valuestring, "the value is stored once");
+    const cJSON *c = p.root->child->next->next->child, *d = p.root->child->next->next->next->child;
+    cr_expect_str_eq(c->valuestring, "x\n");
+    cr_expect_neq(c->valuestring, d->valuestring, "strings with escapes are decoded each time");
+    jpos_free(&p);
+}
+
+Test(tree, a_long_string_is_not_shared)
+{
+    const char *text = "[\"a string longer than the interned ones, as a description is\","
+                       " \"a string longer than the interned ones, as a description is\"]";
+    struct jpos p = {0};
+    cr_assert(jpos_parse(&p, text, strlen(text), NULL));
+    cr_expect_str_eq(p.root->child->valuestring, p.root->child->next->valuestring);
+    cr_expect_neq(p.root->child->valuestring, p.root->child->next->valuestring);
+    jpos_free(&p);
+}
