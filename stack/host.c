@@ -405,11 +405,12 @@ static bool add_route(struct host *h, uint32_t dest, uint8_t prefix_len, uint32_
                       uint32_t iface)
 {
     if (h->n_routes == h->cap_routes) {
-        uint32_t cap = h->cap_routes * 2;
+        uint32_t cap = h->cap_routes ? h->cap_routes * 2 : 2;
         struct route *r = malloc(cap * sizeof(*r));
         if (!r)
             return false;
-        memcpy(r, h->routes, h->n_routes * sizeof(*r));
+        if (h->n_routes)
+            memcpy(r, h->routes, h->n_routes * sizeof(*r));
         if (h->routes != h->routes_inline)
             free(h->routes);
         h->routes = r;
@@ -444,13 +445,14 @@ static bool ifaces_reserve(struct host *h)
 {
     if (h->n_ifaces < h->cap_ifaces)
         return true;
-    uint32_t cap = 2 * h->cap_ifaces;
+    uint32_t cap = h->cap_ifaces ? 2 * h->cap_ifaces : 1;
     if (cap > HOST_MAX_IFACES)
         cap = HOST_MAX_IFACES;
     struct host_iface **v = malloc(cap * sizeof(struct host_iface *));
     if (!v)
         return false;
-    memcpy(v, h->ifaces, h->n_ifaces * sizeof(struct host_iface *));
+    if (h->n_ifaces)
+        memcpy(v, h->ifaces, h->n_ifaces * sizeof(struct host_iface *));
     if (h->ifaces != h->ifaces_inline)
         free(h->ifaces);
     h->ifaces = v;
