@@ -244,13 +244,12 @@ static void arrive_bad_fcs(void *ctx, sim_time now)
     drop_at_receiver(d, ctx, "checksum");
 }
 
-static void put_on_wire(struct sim *s, struct link_dir *d, struct frame *f, sim_timer_fn fn,
-                        sim_time when)
+static void put_on_wire(struct link_dir *d, struct frame *f, sim_timer_fn fn, sim_time when)
 {
     f->holder = d;
     sim_timer_init(&f->timer, fn, f);
     flight_add(d, f);
-    sim_timer_arm(s, &f->timer, when);
+    sim_timer_arm(d->link->sim, &f->timer, when);
 }
 
 /* ---- random impairments ---- */
@@ -296,24 +295,23 @@ static sim_time reorder_hold(const struct link_dir *d)
  * arrives at `when` (armed later, so it runs after it at the same instant),
  * unless its own deadline comes first.  Its duplicate, if it has one, was put
  * on the wire right after it and follows it. */
-static void release_held(struct sim *s, struct frame *held, sim_time when)
+static void release_held(struct link_dir *d, struct frame *held, sim_time when)
 {
     if (!held || held->timer.when < when)
         return;
     struct frame *copy = held->next;
     bool has_copy = copy && copy->timer.fn == arrive_copy && copy->id == held->id &&
                     copy->timer.when == held->timer.when;
-    sim_timer_arm(s, &held->timer, when);
+    sim_timer_arm(d->link->sim, &held->timer, when);
     if (has_copy)
-        sim_timer_arm(s, &copy->timer, when);
+        sim_timer_arm(d->link->sim, &copy->timer, when);
 }
 
 /* f has left the transmitter at `now`: draws its fate and puts it on the wire. */
-static void launch(struct sim *s, struct link_dir *d, struct frame *f, struct link_pending pm,
-                   sim_time now)
+static void launch(struct link_dir *d, struct frame *f, struct link_pending pm, sim_time now)
 {
     if (draw_loss(d)) {
-        put_on_wire(s, d, f, arrive_lost, now + d->delay);
+        put_on_wire(d, f, arrive_lost, now + d->delay);
         return;
     }
     /* Random draws happen whatever the faults decided, so a fault never shifts the stream. */
@@ -336,7 +334,7 @@ static void launch(struct sim *s, struct link_dir *d, struct frame *f, struct li
     when += pm.extra; /* a delay fault holds back this frame only */
 
     /* The copy is taken before any bit flip: only the original is damaged. */
-    struct frame *copy = dup ? frame_clone(&s->frames, f) : NULL;
+    struct frame *copy = dup ? frame_clone(&d->link->sim->frames, f) : NULL;
     sim_timer_fn fn = arrive;
     if (corrupt) {
         COUNT_RARE(d, corrupted);
@@ -348,16 +346,16 @@ static void launch(struct sim *s, struct link_dir *d, struct frame *f, struct li
         COUNT_RARE(d, reordered);
         arrival += reorder_hold(d);
     }
-    put_on_wire(s, d, f, fn, arrival);
+    put_on_wire(d, f, fn, arrival);
     if (copy) {
         COUNT_RARE(d, duplicated);
-        put_on_wire(s, d, copy, arrive_copy, arrival);
+        put_on_wire(d, copy, arrive_copy, arrival);
     }
     /* A frame is held back only on a direction with impairments: d->x exists. */
     struct frame *held = d->x ? d->x->held : NULL;
     if (d->x)
         d->x->held = reorder ? f : NULL;
-    release_held(s, held, when);
+    release_held(d, held, when);
 }
 
 /* ---- the transmitter ---- */
@@ -376,18 +374,20 @@ static void tx_done_fired(void *ctx, sim_time now);
 
 /* Starts the next queued frame; with no rate limit frames leave at once.
  * The frame's own timer marks the end of its serialization. */
-static void transmit_next(struct sim *s, struct link_dir *d, sim_time now)
+static void transmit_next(struct link_dir *d, sim_time now)
 {
     while (!d->sending && d->queue.head) {
         struct frame *f = frame_queue_pop(&d->queue);
         sim_time ser = serialization_time(f->len, d->rate_bps);
         if (ser > 0) {
             d->sending = f;
-            sim_timer_init(&f->timer, tx_done_fired, f);
-            sim_timer_arm(s, &f->timer, now + ser);
+            /* Not armed (it was handed over): only what it calls changes. */
+            f->timer.fn = tx_done_fired;
+            f->timer.ctx = f;
+            sim_timer_arm(d->link->sim, &f->timer, now + ser);
             return;
         }
-        launch(s, d, f, pend_pop(d, f), now);
+        launch(d, f, pend_pop(d, f), now);
     }
 }
 
@@ -395,10 +395,9 @@ static void tx_done_fired(void *ctx, sim_time now)
 {
     struct frame *f = ctx;
     struct link_dir *d = f->holder;
-    struct sim *s = d->link->sim;
     d->sending = NULL;
-    launch(s, d, f, pend_pop(d, f), now);
-    transmit_next(s, d, now);
+    launch(d, f, pend_pop(d, f), now);
+    transmit_next(d, now);
 }
 
 /* ---- offering a frame ---- */
@@ -468,7 +467,7 @@ static void offer(struct link *l, struct link_dir *d, struct frame *f)
     } else {
         f->holder = d;
         frame_queue_push(&d->queue, f);
-        transmit_next(l->sim, d, sim_now(l->sim));
+        transmit_next(d, sim_now(l->sim));
     }
 }
 
