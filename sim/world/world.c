@@ -46,7 +46,8 @@ static const struct tcp_config *shared_tcp_config(struct world *w, const struct 
         if (tcp_config_equal(w->tcp_cfgs[k - 1], cfg))
             return w->tcp_cfgs[k - 1];
     struct tcp_config *copy = malloc(sizeof *copy);
-    struct tcp_config **grown = realloc(w->tcp_cfgs, (w->n_tcp_cfgs + 1) * sizeof *grown);
+    struct tcp_config **grown =
+        realloc(w->tcp_cfgs, (w->n_tcp_cfgs + 1) * sizeof(struct tcp_config *));
     if (grown)
         w->tcp_cfgs = grown;
     if (!copy || !grown) {
