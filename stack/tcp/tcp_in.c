@@ -62,7 +62,7 @@ static void listen_input(struct tcp_sock *l, const struct tcp_seg *seg, uint32_t
         return;
     }
     char name[TCP_NAME_LEN];
-    snprintf(name, sizeof(name), "%.20s#%u", l->name, ++l->x->child_seq);
+    snprintf(name, sizeof(name), "%s#%u", l->name, ++l->x->child_seq);
     struct tcp_sock *s = tcp_sock_new(th, name, tcp_app_name(l));
     if (!s)
         return;

@@ -85,8 +85,10 @@
 #define TCP_HLEN      20
 #define TCP_MAX_OPT   40
 #define TCP_TS_OPTLEN 12 /* NOP, NOP, kind 8 len 10 */
-#define TCP_NAME_LEN  32
-#define TCP_OOO_MAX   4 /* out-of-order ranges kept (like the SACK block limit) */
+/* Longest name kept, with its NUL: a scenario id (at most 63 characters), "#"
+ * and a child's number; a socket stores only the bytes its names take. */
+#define TCP_NAME_LEN 80
+#define TCP_OOO_MAX  4 /* out-of-order ranges kept (like the SACK block limit) */
 /* RFC 5961 §7: challenge ACKs per second per host (Linux tcp_challenge_ack_limit) */
 #define TCP_CHALLENGE_ACK_LIMIT 1000
 #define TCP_DELACK_MAX          (500 * SIM_MS) /* RFC 1122 §4.2.3.2 */

@@ -8,7 +8,7 @@ static struct fixture fx;
 
 struct recorder {
     struct trace_sink sink;
-    char lines[64][96];
+    char lines[64][256];
     int n;
 };
 static struct recorder rec;
@@ -21,22 +21,23 @@ static void record(struct trace_sink *s, const struct trace_event *e)
     char *l = r->lines[r->n++];
     switch (e->kind) {
     case TRACE_STATE:
-        snprintf(l, 96, "state %s %s->%s %s", e->conn, e->from, e->to, e->cause);
+        snprintf(l, sizeof r->lines[0], "state %s %s->%s %s", e->conn, e->from, e->to, e->cause);
         break;
     case TRACE_APP:
-        snprintf(l, 96, "app %s %s %s %lld", e->app, e->conn, e->what, (long long)e->total);
+        snprintf(l, sizeof r->lines[0], "app %s %s %s %lld", e->app, e->conn, e->what,
+                 (long long)e->total);
         break;
     case TRACE_TIMER:
-        snprintf(l, 96, "timer %s %s %u", e->conn, e->timer, e->backoff);
+        snprintf(l, sizeof r->lines[0], "timer %s %s %u", e->conn, e->timer, e->backoff);
         break;
     case TRACE_RETX:
-        snprintf(l, 96, "retx %s %u %u %s", e->conn, e->seq, e->len, e->cause);
+        snprintf(l, sizeof r->lines[0], "retx %s %u %u %s", e->conn, e->seq, e->len, e->cause);
         break;
     case TRACE_CC:
-        snprintf(l, 96, "cc %s %llu", e->conn, (unsigned long long)e->cwnd);
+        snprintf(l, sizeof r->lines[0], "cc %s %llu", e->conn, (unsigned long long)e->cwnd);
         break;
     case TRACE_DROP:
-        snprintf(l, 96, "drop %s", e->reason);
+        snprintf(l, sizeof r->lines[0], "drop %s", e->reason);
         break;
     default:
         r->n--;
@@ -196,17 +197,41 @@ Test(tcp_trace, connection_and_app_names_are_traced_apart)
     drop_output(&fx);
 }
 
-/* Names are cut to TCP_NAME_LEN - 1 bytes, the app's too. */
-Test(tcp_trace, long_names_are_cut)
+/* A scenario id has up to 63 characters: names that long are kept whole. */
+Test(tcp_trace, names_as_long_as_a_scenario_id_are_kept)
 {
-    const char *conn = "a-connection-name-of-forty-characters-xx";
-    const char *app = "an-application-name-of-forty-characters-";
+    const char *conn = "a-connection-name-of-sixty-three-characters-which-the-schema-ok";
+    const char *app = "an-application-name-of-sixty-three-characters-the-schema-allows";
+    cr_assert_eq(strlen(conn), 63);
+    cr_assert_eq(strlen(app), 63);
     struct tcp_sock *s = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, conn,
                                           app, &test_ops, &fx, 0);
     cr_assert(s);
-    cr_expect_str_eq(tcp_sock_name(s), "a-connection-name-of-forty-char");
+    cr_expect_str_eq(tcp_sock_name(s), conn);
     tcp_abort(s);
-    cr_expect(saw("app an-application-name-of-forty-ch a-connection-name-of-forty-char abort 0"));
+    char line[256];
+    snprintf(line, sizeof line, "app %s %s abort 0", app, conn);
+    cr_expect(saw(line));
+    drop_output(&fx);
+}
+
+/* Longer names are cut to TCP_NAME_LEN - 1 bytes, the app's too. */
+Test(tcp_trace, longer_names_are_cut)
+{
+    char conn[128], app[128];
+    memset(conn, 'c', 100);
+    conn[100] = '\0';
+    memset(app, 'a', 100);
+    app[100] = '\0';
+    struct tcp_sock *s = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, conn,
+                                          app, &test_ops, &fx, 0);
+    cr_assert(s);
+    cr_expect_eq(strlen(tcp_sock_name(s)), TCP_NAME_LEN - 1);
+    tcp_abort(s);
+    char line[256];
+    snprintf(line, sizeof line, "app %.*s %.*s abort 0", TCP_NAME_LEN - 1, app, TCP_NAME_LEN - 1,
+             conn);
+    cr_expect(saw(line));
     drop_output(&fx);
 }
 

@@ -43,6 +43,24 @@ Test(world, handshake_and_close_follow_rfc9293_on_the_client)
     fx_free(&f);
 }
 
+/* A server's id may have 63 characters (the schema's limit): its connections
+ * are named after the whole id, so expectations can name them. */
+#define LONG_ID "a-server-whose-id-is-as-long-as-the-schema-allows-sixty-three-c"
+Test(world, connections_of_an_app_with_the_longest_id_keep_its_whole_name)
+{
+    cr_assert_eq(strlen(LONG_ID), 63);
+    const char *apps =
+        "{\"id\":\"" LONG_ID "\",\"host\":\"server\",\"type\":\"tcp_server\",\"port\":80,"
+        "\"mode\":\"sink\"}," FX_CLIENT;
+    struct fx f = fx_run(apps, "", "{\"conn\":\"" LONG_ID "#1\",\"outcome\":\"established\"}");
+    cr_assert_eq(f.w->n_verdicts, 1);
+    cr_expect_eq(f.w->n_failed, 0, "%s", world_first_failure(f.w) ? world_first_failure(f.w) : "");
+    static const enum tcp_state want[] = {TCP_LISTEN,     TCP_SYN_RCVD, TCP_ESTABLISHED,
+                                          TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSED};
+    assert_history(f.w, LONG_ID "#1", want, 6);
+    fx_free(&f);
+}
+
 Test(world, a_scenario_without_expectations_passes)
 {
     struct fx f = fx_run(FX_APPS, "", "");
