@@ -320,7 +320,7 @@ static int attach_outputs(struct session *s, const struct run_opts *o, bool viz)
         /* The views draw the hosts and links, which the scenario keeps only
          * until the run starts (world_slim_scenario). */
         if (!world_describe(s->w)) {
-            cli_error("out of memory");
+            cli_error("%s", s->w->error);
             return CLI_INTERNAL;
         }
         recording_init(&s->rec);

@@ -76,8 +76,8 @@ static const char *app_key(const struct world_observer *o, uint32_t idx)
 /* ---- growing arrays ---------------------------------------------------- */
 
 /* By half again, from `first`: the records of a big world are many and
- * small.  (A connection's history grows the same way from four states:
- * 4, 6, 9; most connections have three to six.) */
+ * small.  (A connection's history grows the same way from
+ * OBS_FIRST_STATES: 6, 9, 13.) */
 static bool grow(void **v, uint32_t *cap, uint32_t n, size_t size, uint32_t first)
 {
     if (n < *cap)
@@ -101,9 +101,11 @@ static enum tcp_state state_from_name(const char *s)
     return TCP_CLOSED;
 }
 
-/* Room for a whole ordinary life at once (CLOSED, SYN_SENT, ESTABLISHED,
- * FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT; a server's six likewise), so most
- * blocks are never reallocated. */
+/* Room for an ordinary life at once: a server's child (LISTEN, SYN_RCVD,
+ * ESTABLISHED, CLOSE_WAIT, LAST_ACK, CLOSED) and a client up to TIME_WAIT
+ * (CLOSED, SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT) fit, so
+ * the blocks of a run shorter than 2 MSL are never reallocated; a client's
+ * final CLOSED reallocates its block once. */
 #define OBS_FIRST_STATES 6
 
 static struct obs_conn *conn_get(struct world_observer *o, const char *name, const char *host)

@@ -256,8 +256,12 @@ bool world_describe(struct world *w)
     const struct scenario *sc = w->scn;
     if (w->desc_hosts)
         return true;
-    if (sc->slim)
+    if (sc->slim) {
+        snprintf(w->error, sizeof w->error,
+                 "the views need the hosts and links: describe the world before the scenario "
+                 "is slimmed");
         return false;
+    }
     w->desc_hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *w->desc_hosts);
     w->desc_links = calloc(sc->n_links ? sc->n_links : 1, sizeof *w->desc_links);
     if (!w->desc_hosts || !w->desc_links) {
@@ -265,6 +269,7 @@ bool world_describe(struct world *w)
         free(w->desc_links);
         w->desc_hosts = NULL;
         w->desc_links = NULL;
+        snprintf(w->error, sizeof w->error, "out of memory describing the world for the views");
         return false;
     }
     for (uint32_t i = 0; i < sc->n_hosts; i++)

@@ -105,6 +105,8 @@ Test(world_slim, describing_after_slimming_fails)
     struct fx f = run(true, false);
     cr_assert_not(world_describe(f.w));
     cr_assert_eq(f.w->desc.n_hosts, 0);
+    cr_expect(strstr(f.w->error, "describe the world before the scenario is slimmed"),
+              "says why, not out of memory: %s", f.w->error);
     fx_free(&f);
 }
 
