@@ -598,7 +598,7 @@ static void synchronized_input(struct tcp_sock *s, const struct tcp_seg *seg, si
         tcp_notify_readable(s, now);
 }
 
-void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
+static void input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
 {
     th->c.segs_in++;
     struct tcp_sock *s = tcp_lookup(th, seg->dst, seg->dport, seg->src, seg->sport);
@@ -621,4 +621,11 @@ void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
         syn_sent_input(s, seg, now);
     else
         synchronized_input(s, seg, now);
+}
+
+void tcp_input_seg(struct tcp_host *th, const struct tcp_seg *seg, sim_time now)
+{
+    tcp_input_begin(th);
+    input_seg(th, seg, now);
+    tcp_input_end(th);
 }

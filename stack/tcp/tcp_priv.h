@@ -72,7 +72,7 @@
  * Memory: a connection is a struct tcp_sock (288 bytes and its names) and,
  * until it is in TIME_WAIT with nothing left to read, a struct tcp_xfer
  * (456 bytes); the send and receive rings grow with the bytes they hold and
- * are freed when drained.  A host's TCP state is 248 bytes and its
+ * are freed when drained.  A host's TCP state is 256 bytes and its
  * settings, shared with other hosts through tcp_attach_shared. */
 #ifndef STACK_TCP_PRIV_H
 #define STACK_TCP_PRIV_H
@@ -189,6 +189,12 @@ struct tcp_host {
      * ids) and drops are traced by host_trace_drop; otherwise from the
      * frame pool, and drop events have no frame (tests). */
     bool bound;
+    /* Segments being processed (tcp_input_seg): a socket that an app ends
+     * from inside a callback (tcp_abort in on_accept, on_readable...) is
+     * unlinked at once but freed only when the input that called the app
+     * is done with it, so that code cannot touch freed memory. */
+    uint32_t input_depth;       /* beside the bools: in what alignment leaves */
+    struct tcp_sock *graveyard; /* such sockets, chained by `next` */
     struct tcp_counters c;
 };
 
@@ -325,6 +331,7 @@ struct tcp_sock {
     bool hashed, port_held, listening;
     bool oow_acked; /* oow_ack_at below is valid */
     bool fill_set;  /* a payload source was given (tcp_set_payload_source) */
+    bool buried;    /* finished while input was under way: in th->graveyard */
     sim_time ts_recent_age;
     /* RFC 5961 §7 / Linux tcp_oow_rate_limited: when the last duplicate ACK
      * answering an invalid segment went out (valid once oow_acked is set) */
@@ -512,6 +519,10 @@ void tcp_hash_insert(struct tcp_sock *s);
 /* Does any socket of the host use this local port? */
 bool tcp_port_in_use(const struct tcp_host *th, uint16_t port);
 struct tcp_sock *tcp_lookup_listener(struct tcp_host *th, uint16_t lport);
+/* Around the processing of a segment: sockets finished meanwhile are freed
+ * at the end of the outermost (see tcp_host.graveyard). */
+void tcp_input_begin(struct tcp_host *th);
+void tcp_input_end(struct tcp_host *th);
 /* Ends the connection: CLOSED, on_closed, then the socket is freed. */
 void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now);
 void tcp_on_established(struct tcp_sock *s, sim_time now);

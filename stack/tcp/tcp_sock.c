@@ -268,16 +268,47 @@ static void listener_remove(struct tcp_sock *s)
     s->listening = false;
 }
 
+static void sock_release(struct tcp_sock *s)
+{
+    tcp_timers_stop_all(s); /* a buried socket's, armed after it was buried */
+    if (s->x)
+        xfer_free(s);
+    free(s);
+}
+
+/* Unlinks the socket at once; frees it now, or when the segment being
+ * processed is done if one is (tcp_host.graveyard). */
 static void sock_free(struct tcp_sock *s)
 {
+    struct tcp_host *th = s->th;
     tcp_timers_stop_all(s);
     hash_remove(s);
     listener_remove(s);
     port_release(s);
-    list_remove(s->th, s);
-    if (s->x)
-        xfer_free(s);
-    free(s);
+    list_remove(th, s);
+    if (!th->input_depth) {
+        sock_release(s);
+        return;
+    }
+    s->buried = true;
+    s->next = th->graveyard;
+    th->graveyard = s;
+}
+
+void tcp_input_begin(struct tcp_host *th)
+{
+    th->input_depth++;
+}
+
+void tcp_input_end(struct tcp_host *th)
+{
+    if (--th->input_depth)
+        return;
+    while (th->graveyard) {
+        struct tcp_sock *s = th->graveyard;
+        th->graveyard = s->next;
+        sock_release(s);
+    }
 }
 
 struct tcp_sock *tcp_lookup(struct tcp_host *th, uint32_t lip, uint16_t lport, uint32_t rip,
@@ -367,6 +398,8 @@ static void orphan_children(struct tcp_sock *l, sim_time now)
  * side that closed first), unlike Linux where close() detaches at once. */
 void tcp_finish(struct tcp_sock *s, enum tcp_outcome o, const char *cause, sim_time now)
 {
+    if (s->buried)
+        return; /* finished already, from inside a callback */
     bool was_listener = s->state == TCP_LISTEN;
     if (o != TCP_OUTCOME_ESTABLISHED || s->outcome == TCP_OUTCOME_PENDING)
         s->outcome = o;

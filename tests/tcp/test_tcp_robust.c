@@ -108,3 +108,107 @@ Test(tcp_robust, in_window_random_flags_never_crash)
     }
     frame_queue_clear(&fx.sim.frames, &fx.out);
 }
+
+/* ---- apps that end a connection from inside a callback ---- */
+
+/* Aborts whichever socket a callback hands it: an app giving up on a
+ * connection as soon as it hears of it (tcp_server does this when it has
+ * no memory for the connection). */
+static void abort_accepted(void *ctx, struct tcp_sock *l, struct tcp_sock *c, sim_time now)
+{
+    (void)l, (void)now;
+    ((struct fixture *)ctx)->accepted++;
+    tcp_abort(c);
+}
+static void abort_connected(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)now;
+    ((struct fixture *)ctx)->connected++;
+    tcp_abort(s);
+}
+static void abort_readable(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)now;
+    ((struct fixture *)ctx)->readable++;
+    tcp_abort(s);
+}
+static void abort_writable(void *ctx, struct tcp_sock *s, sim_time now)
+{
+    (void)ctx, (void)now;
+    tcp_abort(s);
+}
+
+static const struct tcp_sock_ops aborting_ops = {
+    .on_connected = abort_connected,
+    .on_accept = abort_accepted,
+    .on_readable = abort_readable,
+    .on_closed = app_closed,
+};
+
+Test(tcp_robust, abort_inside_on_accept_resets_and_frees_the_child)
+{
+    struct tcp_sock *l = tcp_listen(&fx.host, LOCAL_PORT, 4, "srv", &aborting_ops, &fx);
+    cr_assert(l);
+    send_seg(&fx, (struct seg){.flags = TCP_SYN, .seq = REMOTE_ISN, .mss = 1460});
+    struct tcp_seg sa;
+    cr_assert(next_seg(&fx, &sa, NULL));
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = sa.seq + 1});
+    cr_expect_eq(fx.accepted, 1);
+    expect_seg(&fx,
+               (struct seg){.flags = TCP_RST | TCP_ACK, .seq = sa.seq + 1, .ack = REMOTE_ISN + 1});
+    expect_nothing(&fx);
+    cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT));
+    cr_expect_eq(l->state, TCP_LISTEN);
+}
+
+Test(tcp_robust, abort_inside_on_connected_sends_one_reset)
+{
+    struct tcp_sock *s = tcp_connect_from(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT,
+                                          "cli", "cli", &aborting_ops, &fx, fx.sim.now);
+    cr_assert(s);
+    struct tcp_seg syn;
+    cr_assert(next_seg(&fx, &syn, NULL));
+    send_seg(&fx,
+             (struct seg){
+                 .flags = TCP_SYN | TCP_ACK, .seq = REMOTE_ISN, .ack = syn.seq + 1, .mss = 1460});
+    cr_expect_eq(fx.connected, 1);
+    cr_expect_eq(fx.closed, 1);
+    cr_expect_eq(fx.outcome, TCP_OUTCOME_RESET);
+    /* The handshake's ACK goes out before the app hears of it, then the RST. */
+    expect_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = syn.seq + 1, .ack = REMOTE_ISN + 1});
+    expect_seg(&fx,
+               (struct seg){.flags = TCP_RST | TCP_ACK, .seq = syn.seq + 1, .ack = REMOTE_ISN + 1});
+    expect_nothing(&fx);
+}
+
+Test(tcp_robust, abort_inside_on_readable_frees_the_socket_once)
+{
+    struct tcp_sock *s = sock_established(&fx);
+    s->ops = &aborting_ops;
+    uint8_t data[100] = {0};
+    send_seg(&fx, (struct seg){.flags = TCP_ACK | TCP_PSH,
+                               .seq = REMOTE_ISN + 1,
+                               .ack = s->iss + 1,
+                               .data = data,
+                               .len = sizeof data});
+    cr_expect_eq(fx.readable, 1);
+    cr_expect_eq(fx.closed, 1);
+    cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT));
+}
+
+Test(tcp_robust, abort_inside_on_writable_frees_the_socket_once)
+{
+    static const struct tcp_sock_ops ops = {.on_writable = abort_writable, .on_closed = app_closed};
+    struct tcp_sock *s = sock_established(&fx);
+    uint8_t data[3000] = {0};
+    cr_assert_eq(tcp_send(s, data, sizeof data), sizeof data);
+    struct tcp_seg seg;
+    uint32_t sent = 0;
+    while (next_seg(&fx, &seg, NULL))
+        sent += seg.len;
+    cr_assert_gt(sent, 0);
+    s->ops = &ops;
+    send_seg(&fx, (struct seg){.flags = TCP_ACK, .seq = REMOTE_ISN + 1, .ack = s->iss + 1 + sent});
+    cr_expect_eq(fx.closed, 1);
+    cr_expect_null(tcp_lookup(fx.th, LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT));
+}

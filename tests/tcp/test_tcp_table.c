@@ -95,10 +95,11 @@ Test(tcp_table, many_ports_in_use_are_all_found)
     cr_expect_not(tcp_port_in_use(fx.th, 33000));
 }
 
-/* The per-host TCP state of a world with tens of thousands of hosts. */
+/* The per-host TCP state of a world with tens of thousands of hosts (256 B:
+ * 248 and the graveyard of sockets finished from inside a callback). */
 Test(tcp_table, host_state_stays_within_its_budget)
 {
-    cr_expect_leq(sizeof(struct tcp_host), 248);
+    cr_expect_leq(sizeof(struct tcp_host), 256);
 }
 
 Test(tcp_table, attach_copies_the_config)
