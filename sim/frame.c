@@ -57,8 +57,10 @@ struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
         *list = f->next;
     } else {
         f = malloc(sizeof *f + cap);
-        if (!f)
+        if (!f) {
+            p->oom = true;
             return NULL;
+        }
         f->cap = cap;
         p->allocated++;
     }

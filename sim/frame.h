@@ -2,8 +2,8 @@
  * put them on the wire.
  *
  * Buffers come from a per-simulation pool with three size classes (tiny,
- * small, large), so steady state allocates nothing.  Ownership moves with the pointer: whoever holds a
- * frame either passes it on (link, host) or returns it with frame_free(). */
+ * small, large), so steady state allocates nothing.  Ownership moves with the pointer: whoever
+ * holds a frame either passes it on (link, host) or returns it with frame_free(). */
 #ifndef SIM_FRAME_H
 #define SIM_FRAME_H
 
@@ -40,6 +40,7 @@ struct frame_pool {
     uint64_t allocated, in_use, peak_in_use;
     uint64_t limit; /* frames alive at once; 0 = no limit */
     bool limit_hit; /* an allocation was refused because of `limit` */
+    bool oom;       /* an allocation failed for want of memory */
 };
 
 void frame_pool_init(struct frame_pool *p);

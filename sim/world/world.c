@@ -452,8 +452,9 @@ void world_set_progress(struct world *w, world_progress_fn fn, void *ctx)
 }
 
 /* Runs to `end` in a thousand slices: after each the progress hook is told,
- * and a world that outgrew the frame limit stops there (a run that refuses
- * frames is no longer the world the scenario describes). */
+ * and a world that outgrew the frame limit, or the memory for its frames,
+ * stops there (a run that refuses frames is no longer the world the
+ * scenario describes). */
 static enum sim_status run_slices(struct world *w, sim_time end)
 {
     sim_time step = end / 1000 > 0 ? end / 1000 : 1;
@@ -463,7 +464,7 @@ static enum sim_status run_slices(struct world *w, sim_time end)
         st = sim_run(&w->sim, next);
         if (w->progress)
             w->progress(w->progress_ctx, w->sim.now, end, w->sim.events_executed);
-        if (w->sim.frames.limit_hit)
+        if (w->sim.frames.limit_hit || w->sim.frames.oom)
             return SIM_RESOURCE;
     } while (st == SIM_DONE && w->sim.now < end);
     return st;
@@ -495,6 +496,12 @@ enum world_status world_run(struct world *w, sim_time until)
                  "more than %llu frames alive at once at %s (the frame limit; raise it with "
                  "--max-frames)",
                  (unsigned long long)w->sim.frames.limit, world_fmt_time(w->sim.now, t));
+        return WORLD_RESOURCE;
+    }
+    if (st == SIM_RESOURCE && w->sim.frames.oom && !w->sim.error[0]) {
+        char t[32];
+        snprintf(w->error, sizeof w->error, "out of memory for frames at %s",
+                 world_fmt_time(w->sim.now, t));
         return WORLD_RESOURCE;
     }
     if (st == SIM_RESOURCE) {

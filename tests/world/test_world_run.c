@@ -149,6 +149,23 @@ Test(world, the_frame_limit_stops_a_run_with_a_message)
     scenario_free(sc);
 }
 
+/* Frames the pool had no memory for stop the run as a resource error (exit
+ * 3), not as a run whose segments silently went missing. */
+Test(world, frames_without_memory_stop_a_run_with_a_message)
+{
+    char *text = fx_text(NULL, FX_APPS, "", "");
+    struct scenario *sc = fx_load(text);
+    free(text);
+    struct world *w = world_build(sc, sc->seed, NULL, 0);
+    cr_assert_not_null(w);
+    w->sim.frames.oom = true; /* as frame_alloc marks it when malloc fails */
+    cr_expect_eq(world_run(w, -1), WORLD_RESOURCE);
+    cr_expect(strstr(w->error, "out of memory for frames"), "%s", w->error);
+    cr_expect_lt(w->sim.now, sc->duration, "the run went on to the end");
+    world_destroy(w);
+    scenario_free(sc);
+}
+
 Test(world, another_seed_on_a_lossy_link_gives_another_digest)
 {
     const char *lossy = "\"loss\":0.1";
