@@ -149,6 +149,14 @@ void ld_err(struct ld *l, const cJSON *node, const char *fmt, ...)
     va_end(ap);
 }
 
+char *ld_strdup(struct ld *l, const cJSON *node, const char *s)
+{
+    char *c = scn_strdup(s);
+    if (!c)
+        ld_err(l, node, "out of memory copying \"%.40s\"", s);
+    return c;
+}
+
 void ld_err_key(struct ld *l, const cJSON *node, const char *fmt, ...)
 {
     va_list ap;

@@ -275,7 +275,7 @@ static bool ld_app_head(struct ld *l, const cJSON *obj, struct scn_app *a, bool 
         if (why)
             ld_err_at(l, ld_get(obj, "id"), "id", "app id \"%s\" %s", id, why);
         else
-            a->id = scn_strdup(id);
+            a->id = ld_strdup(l, ld_get(obj, "id"), id);
     }
     a->host = ld_ref_host(l, obj, "host");
     int t = ld_enum(l, obj, "type", type_names, 6);

@@ -220,7 +220,7 @@ static bool ld_app_event(struct ld *l, const cJSON *obj, struct raw_event *r)
         const char *conn;
         if (!ld_ref_conn(l, obj, "app", &app, &conn))
             return false;
-        e->conn = scn_strdup(conn);
+        e->conn = ld_strdup(l, obj, conn);
     } else {
         app = ld_ref_app(l, obj, "app");
     }

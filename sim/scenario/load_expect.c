@@ -248,7 +248,7 @@ static bool ld_conn_of(struct ld *l, const cJSON *obj, struct scn_expect *e)
     uint32_t app;
     if (!ld_require(l, obj, "conn") || !ld_ref_conn(l, obj, "conn", &app, &conn))
         return false;
-    e->conn = scn_strdup(conn);
+    e->conn = ld_strdup(l, obj, conn);
     e->app = app;
     return e->conn != NULL;
 }

@@ -150,7 +150,7 @@ static void ld_host(struct ld *l, const cJSON *h, const struct tcp_config *base,
         if (why)
             ld_err_at(l, ld_get(h, "name"), "name", "host name \"%s\" %s", name, why);
         else
-            out->name = scn_strdup(name);
+            out->name = ld_strdup(l, ld_get(h, "name"), name);
     }
     bool b;
     if (ld_bool(l, h, "forward", &b))

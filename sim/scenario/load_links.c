@@ -157,7 +157,7 @@ static void ld_link(struct ld *l, const cJSON *obj, const struct link_params bas
         if (why)
             ld_err_at(l, ld_get(obj, "name"), "name", "link name \"%s\" %s", name, why);
         else
-            out->name = scn_strdup(name);
+            out->name = ld_strdup(l, ld_get(obj, "name"), name);
     } else if (!ld_get(obj, "name") && out->end[0].host != UINT32_MAX &&
                out->end[1].host != UINT32_MAX) {
         const char *a = l->sc->hosts[out->end[0].host].name;

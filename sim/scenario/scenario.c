@@ -45,15 +45,15 @@ static void ld_description(struct ld *l, const cJSON *root)
         return;
     size_t mark = ld_push_key(l, "description");
     if (cJSON_IsString(d)) {
-        l->sc->desc_en = scn_strdup(d->valuestring);
+        l->sc->desc_en = ld_strdup(l, d, d->valuestring);
     } else {
         static const char *const fields[] = {"en", "ko", NULL};
         if (ld_check_object(l, d, "a description (an object of languages)", fields)) {
             const char *s;
             if (ld_string(l, d, "en", &s))
-                l->sc->desc_en = scn_strdup(s);
+                l->sc->desc_en = ld_strdup(l, d, s);
             if (ld_string(l, d, "ko", &s))
-                l->sc->desc_ko = scn_strdup(s);
+                l->sc->desc_ko = ld_strdup(l, d, s);
         }
     }
     ld_pop(l, mark);
@@ -68,11 +68,13 @@ static void ld_top(struct ld *l, const cJSON *root)
     if (ld_string(l, root, "name", &s)) {
         if (!s[0])
             ld_err_at(l, ld_get(root, "name"), "name", "the name must not be empty");
-        sc->name = scn_strdup(s);
+        sc->name = ld_strdup(l, ld_get(root, "name"), s);
     } else {
         sc->name = stem_of(l->file);
+        if (!sc->name)
+            ld_err(l, root, "out of memory copying the file's name");
     }
-    sc->title = scn_strdup(ld_string(l, root, "title", &s) ? s : sc->name ? sc->name : "");
+    sc->title = ld_strdup(l, root, ld_string(l, root, "title", &s) ? s : sc->name ? sc->name : "");
     ld_description(l, root);
     sc->seed = 1;
     /* Seeds above 2^53 cannot be written exactly as JSON numbers. */
@@ -158,7 +160,7 @@ static struct scenario *load_text(const char *file, const char *text, size_t len
         goto out;
     }
     l.sc = sc;
-    sc->file = scn_strdup(l.file);
+    sc->file = ld_strdup(&l, root, l.file);
     if (!ld_check_object(&l, root, "a scenario", top_fields))
         goto out;
     ld_top(&l, root);

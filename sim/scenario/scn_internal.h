@@ -83,6 +83,9 @@ void ld_pop(struct ld *l, size_t mark);
 void ld_err(struct ld *l, const cJSON *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The same at the key of an object member. */
+/* A copy of s; NULL, with an "out of memory" error at node, when there is
+ * no memory for it (so a scenario is never made with a name missing). */
+char *ld_strdup(struct ld *l, const cJSON *node, const char *s);
 void ld_err_key(struct ld *l, const cJSON *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* At a member of `obj`: pushes `key` onto the path for the message. */
