@@ -141,6 +141,7 @@ void tcp_enter_time_wait(struct tcp_sock *s, const char *cause, sim_time now)
     tcp_set_state(s, TCP_TIME_WAIT, cause, now);
     tcp_timer_stop(s, TCP_T_RTO);
     tcp_timer_stop(s, TCP_T_PERSIST);
+    tcp_timer_stop(s, TCP_T_KEEPALIVE); /* nothing to probe: the peer closed too */
     tcp_timer_arm(s, TCP_T_TIMEWAIT, now + 2 * s->th->cfg->msl);
     tcp_release_xfer(s);
 }

@@ -203,6 +203,18 @@ Test(tcp_timer, established_keepalive_answer_restarts_idle_clock)
     cr_expect_eq(s->state, TCP_ESTABLISHED);
 }
 
+/* Keepalive has nothing to probe in TIME_WAIT: its timer stops there, and
+ * with it nothing keeps the transfer state alive. */
+Test(tcp_timer, keepalive_stops_in_time_wait)
+{
+    fx.th->cfg->keepalive = 10 * SIM_SEC;
+    struct tcp_sock *s = to_time_wait(&fx);
+    cr_expect_null(s->x, "the transfer state is released on entering TIME_WAIT");
+    fx_run(&fx, 30 * SIM_SEC);
+    expect_nothing(&fx);
+    cr_expect_eq(s->state, TCP_TIME_WAIT);
+}
+
 Test(tcp_timer, established_full_buffer_advertises_zero_then_reopens_on_read)
 {
     fx.th->cfg->rcvbuf = 4000;
