@@ -224,4 +224,16 @@ static inline struct app *client(struct world *w, const struct app_tcp_client_cf
     return world_app(w, app_tcp_client_create(w->h[0], c));
 }
 
+/* What an app's report says, as text (the caller frees it). */
+static inline char *report_of(struct app *a)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    a->ops->report(a, f);
+    fclose(f);
+    return buf;
+}
+
 #endif

@@ -205,17 +205,6 @@ Test(tcp_apps, refused_connection_is_the_client_outcome)
     cr_assert_str_eq(stats_of(cl, NULL).outcome, "refused");
 }
 
-static char *report_of(struct app *a)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_not_null(f);
-    a->ops->report(a, f);
-    fclose(f);
-    return buf;
-}
-
 Test(tcp_apps, reports_say_what_was_sent_and_received)
 {
     struct app *srv = sink_server(&w, APP_SERVER_SINK, 0);

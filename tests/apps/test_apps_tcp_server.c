@@ -35,17 +35,6 @@ static void sequential_clients(uint32_t n, enum app_close_mode close)
     }
 }
 
-static char *report_of(struct app *a)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_not_null(f);
-    a->ops->report(a, f);
-    fclose(f);
-    return buf;
-}
-
 Test(tcp_server_conns, totals_count_every_connection_after_they_closed)
 {
     struct app *srv = sink_server(&w, APP_SERVER_SINK, 0);

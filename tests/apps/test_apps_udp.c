@@ -94,17 +94,6 @@ Test(udp_apps, sink_on_a_taken_port_is_not_created)
     cr_assert_null(app_udp_sink_create(w.h[1], &c));
 }
 
-static char *report_of(struct app *a)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_not_null(f);
-    a->ops->report(a, f);
-    fclose(f);
-    return buf;
-}
-
 Test(udp_apps, reports_count_datagrams)
 {
     struct app *k = sink();
